@@ -1,0 +1,153 @@
+package dev.sluice.dag;
+
+import com.cronutils.model.CronType;
+import com.cronutils.model.definition.CronDefinitionBuilder;
+import com.cronutils.model.time.ExecutionTime;
+import com.cronutils.parser.CronParser;
+
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZonedDateTime;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * When a DAG runs. A cron schedule's run for logical date {@code t} covers the data interval from
+ * {@code t} to the next tick and is due once that interval has ended, as in Airflow.
+ */
+public sealed interface Schedule {
+    Map<String, String> PRESETS = Map.of(
+            "@hourly", "0 * * * *",
+            "@daily", "0 0 * * *",
+            "@midnight", "0 0 * * *",
+            "@weekly", "0 0 * * 0",
+            "@monthly", "0 0 1 * *",
+            "@yearly", "0 0 1 1 *",
+            "@annually", "0 0 1 1 *");
+
+    /** A 5-field cron expression ({@code "30 17 * * 1-5"}) or a preset ({@code "@daily"}, {@code "@once"}). */
+    static Schedule parse(String expression) {
+        requireNonNull(expression, "expression is null");
+        String trimmed = expression.trim();
+        if (trimmed.equalsIgnoreCase("@once")) {
+            return once();
+        }
+        if (trimmed.startsWith("@")) {
+            String cron = PRESETS.get(trimmed.toLowerCase(Locale.ROOT));
+            if (cron == null) {
+                throw new IllegalArgumentException("unknown schedule preset '" + trimmed
+                        + "': use one of @hourly, @daily, @weekly, @monthly, @yearly, @once or a 5-field cron expression");
+            }
+            return new Cron(cron, trimmed.toLowerCase(Locale.ROOT));
+        }
+        return new Cron(trimmed, trimmed);
+    }
+
+    static Schedule cron(String expression) {
+        return parse(expression);
+    }
+
+    static Schedule once() {
+        return Once.INSTANCE;
+    }
+
+    static Schedule none() {
+        return None.INSTANCE;
+    }
+
+    /** As the user wrote it: the cron expression or the preset's name. */
+    String expression();
+
+    /** The first tick at or after {@code instant}, if the schedule has one. */
+    Optional<Instant> firstTickAtOrAfter(Instant instant, ZoneId zone);
+
+    /** The data interval of the run whose logical date is {@code logicalDate}. */
+    DataInterval intervalFor(Instant logicalDate, ZoneId zone);
+
+    record Cron(String cron, String expression) implements Schedule {
+        private static final CronParser PARSER =
+                new CronParser(CronDefinitionBuilder.instanceDefinitionFor(CronType.UNIX));
+
+        public Cron {
+            requireNonNull(cron, "cron is null");
+            requireNonNull(expression, "expression is null");
+            if (cron.trim().split("\\s+").length != 5) {
+                throw new IllegalArgumentException("invalid cron expression '" + cron
+                        + "': expected 5 fields (minute hour day-of-month month day-of-week)");
+            }
+            try {
+                PARSER.parse(cron).validate();
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException("invalid cron expression '" + cron + "': " + e.getMessage(), e);
+            }
+        }
+
+        private ExecutionTime executionTime() {
+            return ExecutionTime.forCron(PARSER.parse(cron));
+        }
+
+        @Override
+        public Optional<Instant> firstTickAtOrAfter(Instant instant, ZoneId zone) {
+            ZonedDateTime at = instant.atZone(zone);
+            ExecutionTime executionTime = executionTime();
+            if (executionTime.isMatch(at) && at.getSecond() == 0 && at.getNano() == 0) {
+                return Optional.of(instant);
+            }
+            return executionTime.nextExecution(at).map(ZonedDateTime::toInstant);
+        }
+
+        public Optional<Instant> nextTickAfter(Instant instant, ZoneId zone) {
+            return executionTime().nextExecution(instant.atZone(zone)).map(ZonedDateTime::toInstant);
+        }
+
+        @Override
+        public DataInterval intervalFor(Instant logicalDate, ZoneId zone) {
+            Instant end = nextTickAfter(logicalDate, zone)
+                    .orElseThrow(() -> new IllegalStateException("cron '" + cron + "' has no tick after " + logicalDate));
+            return new DataInterval(logicalDate, end);
+        }
+    }
+
+    /** One run, at the DAG's start date. */
+    enum Once implements Schedule {
+        INSTANCE;
+
+        @Override
+        public String expression() {
+            return "@once";
+        }
+
+        @Override
+        public Optional<Instant> firstTickAtOrAfter(Instant instant, ZoneId zone) {
+            return Optional.of(instant);
+        }
+
+        @Override
+        public DataInterval intervalFor(Instant logicalDate, ZoneId zone) {
+            return new DataInterval(logicalDate, logicalDate);
+        }
+    }
+
+    /** Never on its own: runs are triggered by hand or by backfill. */
+    enum None implements Schedule {
+        INSTANCE;
+
+        @Override
+        public String expression() {
+            return "none";
+        }
+
+        @Override
+        public Optional<Instant> firstTickAtOrAfter(Instant instant, ZoneId zone) {
+            return Optional.empty();
+        }
+
+        @Override
+        public DataInterval intervalFor(Instant logicalDate, ZoneId zone) {
+            return new DataInterval(logicalDate, logicalDate);
+        }
+    }
+}

@@ -1,0 +1,258 @@
+package dev.sluice.dag.local;
+
+import dev.sluice.dag.DataInterval;
+import dev.sluice.dag.RunType;
+import dev.sluice.dag.TaskContext;
+import dev.sluice.dag.TaskLogger;
+
+import java.time.Clock;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.UnaryOperator;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A task context for running one task body outside the engine: in a task type's own tests, and
+ * for trying a task from a terminal without recording anything. Log lines are kept in memory.
+ * Templates are rendered by the renderer given to the builder; there is none by default, because
+ * Jinja rendering belongs to the engine.
+ *
+ * <p>Thread-safe for logging and cancellation; built once per attempt.
+ */
+public final class LocalTaskContext implements TaskContext {
+    private final String dagId;
+    private final String runId;
+    private final String taskId;
+    private final int attempt;
+    private final RunType runType;
+    private final DataInterval dataInterval;
+    private final ZoneId timezone;
+    private final Map<String, Object> params;
+    private final Map<String, Object> upstreamOutputs;
+    private final UnaryOperator<String> renderer;
+    private final Clock clock;
+    private final List<String> lines = new CopyOnWriteArrayList<>();
+    private final List<Runnable> cancelActions = new ArrayList<>();
+    private final Logger logger = new Logger();
+    private volatile boolean cancelled;
+
+    private LocalTaskContext(Builder builder) {
+        this.dagId = builder.dagId;
+        this.runId = builder.runId != null ? builder.runId : "manual__" + builder.dataInterval.start();
+        this.taskId = builder.taskId;
+        this.attempt = builder.attempt;
+        this.runType = builder.runType;
+        this.dataInterval = builder.dataInterval;
+        this.timezone = builder.timezone;
+        this.params = Map.copyOf(builder.params);
+        this.upstreamOutputs = Map.copyOf(builder.upstreamOutputs);
+        this.renderer = builder.renderer;
+        this.clock = builder.clock;
+    }
+
+    public static Builder builder(String dagId, String taskId) {
+        return new Builder(dagId, taskId);
+    }
+
+    /** The log lines written so far, each as {@code LEVEL message}. */
+    public List<String> logLines() {
+        return List.copyOf(lines);
+    }
+
+    /** Cancels the attempt as the engine would on a timeout: marks it and runs the registered actions. */
+    public void cancel() {
+        List<Runnable> actions;
+        synchronized (cancelActions) {
+            cancelled = true;
+            actions = List.copyOf(cancelActions);
+        }
+        actions.forEach(Runnable::run);
+    }
+
+    @Override
+    public String dagId() {
+        return dagId;
+    }
+
+    @Override
+    public String runId() {
+        return runId;
+    }
+
+    @Override
+    public String taskId() {
+        return taskId;
+    }
+
+    @Override
+    public int attempt() {
+        return attempt;
+    }
+
+    @Override
+    public RunType runType() {
+        return runType;
+    }
+
+    @Override
+    public Instant logicalDate() {
+        return dataInterval.start();
+    }
+
+    @Override
+    public DataInterval dataInterval() {
+        return dataInterval;
+    }
+
+    @Override
+    public ZoneId timezone() {
+        return timezone;
+    }
+
+    @Override
+    public String ds() {
+        return DateTimeFormatter.ISO_LOCAL_DATE.format(logicalDate().atZone(timezone));
+    }
+
+    @Override
+    public Map<String, Object> params() {
+        return params;
+    }
+
+    @Override
+    public Optional<Object> upstreamOutput(String taskId) {
+        return Optional.ofNullable(upstreamOutputs.get(taskId));
+    }
+
+    @Override
+    public String render(String template) {
+        return renderer.apply(template);
+    }
+
+    @Override
+    public TaskLogger log() {
+        return logger;
+    }
+
+    @Override
+    public void onCancel(Runnable action) {
+        requireNonNull(action, "action is null");
+        synchronized (cancelActions) {
+            if (!cancelled) {
+                cancelActions.add(action);
+                return;
+            }
+        }
+        action.run();
+    }
+
+    @Override
+    public boolean isCancelled() {
+        return cancelled;
+    }
+
+    @Override
+    public Clock clock() {
+        return clock;
+    }
+
+    private final class Logger implements TaskLogger {
+        @Override
+        public void info(String message, Object... arguments) {
+            lines.add("INFO " + MessageFormatter.format(message, arguments));
+        }
+
+        @Override
+        public void warn(String message, Object... arguments) {
+            lines.add("WARN " + MessageFormatter.format(message, arguments));
+        }
+
+        @Override
+        public void error(String message, Object... arguments) {
+            lines.add("ERROR " + MessageFormatter.format(message, arguments));
+        }
+    }
+
+    public static final class Builder {
+        private final String dagId;
+        private final String taskId;
+        private String runId;
+        private int attempt = 1;
+        private RunType runType = RunType.MANUAL;
+        private DataInterval dataInterval;
+        private ZoneId timezone = ZoneOffset.UTC;
+        private final Map<String, Object> params = new LinkedHashMap<>();
+        private final Map<String, Object> upstreamOutputs = new LinkedHashMap<>();
+        private UnaryOperator<String> renderer = template -> {
+            throw new UnsupportedOperationException("no template renderer was given to this local task context");
+        };
+        private Clock clock = Clock.systemUTC();
+
+        private Builder(String dagId, String taskId) {
+            this.dagId = requireNonNull(dagId, "dagId is null");
+            this.taskId = requireNonNull(taskId, "taskId is null");
+        }
+
+        public Builder runId(String runId) {
+            this.runId = requireNonNull(runId, "runId is null");
+            return this;
+        }
+
+        public Builder attempt(int attempt) {
+            this.attempt = attempt;
+            return this;
+        }
+
+        public Builder runType(RunType runType) {
+            this.runType = requireNonNull(runType, "runType is null");
+            return this;
+        }
+
+        public Builder dataInterval(DataInterval dataInterval) {
+            this.dataInterval = requireNonNull(dataInterval, "dataInterval is null");
+            return this;
+        }
+
+        public Builder timezone(ZoneId timezone) {
+            this.timezone = requireNonNull(timezone, "timezone is null");
+            return this;
+        }
+
+        public Builder param(String name, Object value) {
+            params.put(name, value);
+            return this;
+        }
+
+        public Builder upstreamOutput(String taskId, Object output) {
+            upstreamOutputs.put(taskId, output);
+            return this;
+        }
+
+        public Builder renderer(UnaryOperator<String> renderer) {
+            this.renderer = requireNonNull(renderer, "renderer is null");
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = requireNonNull(clock, "clock is null");
+            return this;
+        }
+
+        public LocalTaskContext build() {
+            if (dataInterval == null) {
+                Instant now = clock.instant();
+                dataInterval = new DataInterval(now, now);
+            }
+            return new LocalTaskContext(this);
+        }
+    }
+}

