@@ -21,6 +21,12 @@ public interface TaskContext {
     /** The attempt being run, 1 for the first try. */
     int attempt();
 
+    /**
+     * When this attempt first started. A rescheduled task (a sensor between pokes) keeps its
+     * attempt, so this stays the time of its first poke: sensor timeouts count from it.
+     */
+    Instant attemptStartedAt();
+
     RunType runType();
 
     Instant logicalDate();

@@ -33,6 +33,7 @@ public final class LocalTaskContext implements TaskContext {
     private final String runId;
     private final String taskId;
     private final int attempt;
+    private final Instant attemptStartedAt;
     private final RunType runType;
     private final DataInterval dataInterval;
     private final ZoneId timezone;
@@ -50,6 +51,7 @@ public final class LocalTaskContext implements TaskContext {
         this.runId = builder.runId != null ? builder.runId : "manual__" + builder.dataInterval.start();
         this.taskId = builder.taskId;
         this.attempt = builder.attempt;
+        this.attemptStartedAt = builder.attemptStartedAt;
         this.runType = builder.runType;
         this.dataInterval = builder.dataInterval;
         this.timezone = builder.timezone;
@@ -96,6 +98,11 @@ public final class LocalTaskContext implements TaskContext {
     @Override
     public int attempt() {
         return attempt;
+    }
+
+    @Override
+    public Instant attemptStartedAt() {
+        return attemptStartedAt;
     }
 
     @Override
@@ -187,6 +194,7 @@ public final class LocalTaskContext implements TaskContext {
         private final String taskId;
         private String runId;
         private int attempt = 1;
+        private Instant attemptStartedAt;
         private RunType runType = RunType.MANUAL;
         private DataInterval dataInterval;
         private ZoneId timezone = ZoneOffset.UTC;
@@ -209,6 +217,11 @@ public final class LocalTaskContext implements TaskContext {
 
         public Builder attempt(int attempt) {
             this.attempt = attempt;
+            return this;
+        }
+
+        public Builder attemptStartedAt(Instant attemptStartedAt) {
+            this.attemptStartedAt = requireNonNull(attemptStartedAt, "attemptStartedAt is null");
             return this;
         }
 
@@ -248,9 +261,12 @@ public final class LocalTaskContext implements TaskContext {
         }
 
         public LocalTaskContext build() {
+            Instant now = clock.instant();
             if (dataInterval == null) {
-                Instant now = clock.instant();
                 dataInterval = new DataInterval(now, now);
+            }
+            if (attemptStartedAt == null) {
+                attemptStartedAt = now;
             }
             return new LocalTaskContext(this);
         }
