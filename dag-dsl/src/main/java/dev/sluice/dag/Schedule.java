@@ -103,6 +103,11 @@ public sealed interface Schedule {
             return executionTime().nextExecution(instant.atZone(zone)).map(ZonedDateTime::toInstant);
         }
 
+        /** The last tick strictly before {@code instant}. */
+        public Optional<Instant> lastTickBefore(Instant instant, ZoneId zone) {
+            return executionTime().lastExecution(instant.atZone(zone)).map(ZonedDateTime::toInstant);
+        }
+
         @Override
         public DataInterval intervalFor(Instant logicalDate, ZoneId zone) {
             Instant end = nextTickAfter(logicalDate, zone)

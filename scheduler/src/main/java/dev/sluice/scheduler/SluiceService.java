@@ -1,0 +1,110 @@
+package dev.sluice.scheduler;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.dag.DagProvider;
+import dev.sluice.scheduler.dags.DagOrigin;
+import dev.sluice.scheduler.dags.DagRegistry;
+import dev.sluice.scheduler.engine.Engine;
+import dev.sluice.scheduler.engine.EngineSettings;
+import dev.sluice.scheduler.quartz.ScheduleTicks;
+import dev.sluice.scheduler.store.Database;
+import dev.sluice.scheduler.store.DatabaseSettings;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Clock;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.ServiceLoader;
+import java.util.Set;
+
+import static java.util.Objects.requireNonNull;
+
+/** The scheduler service: database, DAG registry, engine and schedule ticks, started together. */
+public final class SluiceService implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(SluiceService.class);
+
+    private final Database database;
+    private final DagRegistry registry;
+    private final Engine engine;
+    private final ScheduleTicks ticks;
+
+    private SluiceService(Database database, DagRegistry registry, Engine engine, ScheduleTicks ticks) {
+        this.database = database;
+        this.registry = registry;
+        this.engine = engine;
+        this.ticks = ticks;
+    }
+
+    /**
+     * Connects to the database, loads the DAGs that {@link DagProvider}s on the classpath give (all of
+     * them, or only the named provider classes) and starts scheduling.
+     */
+    public static SluiceService start(DatabaseSettings settings, EngineSettings engineSettings, Clock clock, Set<String> providerClasses) {
+        requireNonNull(providerClasses, "providerClasses is null");
+        Database database = Database.open(settings);
+        DagRegistry registry = new DagRegistry(database.jdbi(), clock);
+        Engine engine = new Engine(database, registry, clock, engineSettings);
+        ScheduleTicks ticks = new ScheduleTicks(database, registry, engine);
+        SluiceService service = new SluiceService(database, registry, engine, ticks);
+        service.loadClasspathDags(providerClasses);
+        engine.start();
+        ticks.start();
+        return service;
+    }
+
+    private void loadClasspathDags(Set<String> providerClasses) {
+        for (ServiceLoader.Provider<DagProvider> provider : ServiceLoader.load(DagProvider.class).stream().toList()) {
+            String name = provider.type().getName();
+            if (!providerClasses.isEmpty() && !providerClasses.contains(name)) {
+                continue;
+            }
+            try {
+                List<Dag> dags = provider.get().dags();
+                DagOrigin origin = new DagOrigin("classpath", name, classDigest(provider.type()));
+                dags.forEach(dag -> registry.register(dag, origin));
+            } catch (RuntimeException e) {
+                log.error("DAG provider {} failed; its DAGs are not loaded: {}", name, e.getMessage(), e);
+            }
+        }
+    }
+
+    private static String classDigest(Class<?> type) {
+        String resource = type.getName().replace('.', '/') + ".class";
+        try (InputStream in = type.getClassLoader().getResourceAsStream(resource)) {
+            if (in == null) {
+                return "unknown";
+            }
+            return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(in.readAllBytes()));
+        } catch (IOException | NoSuchAlgorithmException e) {
+            return "unknown";
+        }
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public DagRegistry registry() {
+        return registry;
+    }
+
+    public Engine engine() {
+        return engine;
+    }
+
+    public ScheduleTicks ticks() {
+        return ticks;
+    }
+
+    @Override
+    public void close() {
+        ticks.close();
+        engine.close();
+        database.close();
+    }
+}

@@ -1,0 +1,156 @@
+package dev.sluice.scheduler.dags;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.scheduler.store.Json;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CopyOnWriteArrayList;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The DAGs this process knows: the current version of each, every version it has run in this
+ * process (so a run finishes on the version it started with), and their rows in Postgres.
+ * Thread-safe.
+ */
+public final class DagRegistry {
+    private static final Logger log = LoggerFactory.getLogger(DagRegistry.class);
+
+    private final Jdbi jdbi;
+    private final Clock clock;
+    private final Map<String, RegisteredDag> current = new ConcurrentHashMap<>();
+    private final Map<VersionKey, RegisteredDag> versions = new ConcurrentHashMap<>();
+    private final Map<VersionKey, DagGraph> storedGraphs = new ConcurrentHashMap<>();
+    private final List<Listener> listeners = new CopyOnWriteArrayList<>();
+
+    private record VersionKey(String dagId, String version) {}
+
+    /** Told of each change to the set of current DAGs, after it is recorded. */
+    public interface Listener {
+        void registered(RegisteredDag dag, Optional<RegisteredDag> previous);
+
+        void removed(String dagId);
+    }
+
+    public DagRegistry(Jdbi jdbi, Clock clock) {
+        this.jdbi = requireNonNull(jdbi, "jdbi is null");
+        this.clock = requireNonNull(clock, "clock is null");
+    }
+
+    public void addListener(Listener listener) {
+        listeners.add(requireNonNull(listener, "listener is null"));
+    }
+
+    /** Records a DAG definition; returns the registered version. Registering the same version again changes nothing. */
+    public RegisteredDag register(Dag dag, DagOrigin origin) {
+        RegisteredDag registered = RegisteredDag.of(dag, origin);
+        RegisteredDag previous = current.get(dag.id());
+        if (previous != null && previous.version().equals(registered.version())) {
+            return previous;
+        }
+        boolean scheduleChanged = previous == null
+                || !Objects.equals(previous.structure().get("schedule"), registered.structure().get("schedule"))
+                || !Objects.equals(previous.structure().get("timezone"), registered.structure().get("timezone"))
+                || !Objects.equals(previous.structure().get("start_date"), registered.structure().get("start_date"));
+        jdbi.useTransaction(handle -> {
+            handle.createUpdate("""
+                    INSERT INTO dag (dag_id, current_version, schedule, timezone, max_active_runs, max_active_tasks,
+                                     is_active, updated_at)
+                    VALUES (:dagId, :version, :schedule, :timezone, :maxActiveRuns, :maxActiveTasks, true, :now)
+                    ON CONFLICT (dag_id) DO UPDATE SET current_version = excluded.current_version,
+                        schedule = excluded.schedule, timezone = excluded.timezone,
+                        max_active_runs = excluded.max_active_runs, max_active_tasks = excluded.max_active_tasks,
+                        is_active = true, updated_at = excluded.updated_at
+                    """)
+                    .bind("dagId", dag.id())
+                    .bind("version", registered.version())
+                    .bind("schedule", dag.schedule().expression())
+                    .bind("timezone", dag.timezone().getId())
+                    .bind("maxActiveRuns", dag.maxActiveRuns())
+                    .bind("maxActiveTasks", dag.maxActiveTasks())
+                    .bind("now", clock.instant())
+                    .execute();
+            handle.createUpdate("""
+                    INSERT INTO dag_version (dag_id, version, origin_kind, origin_location, origin_digest, structure, created_at)
+                    VALUES (:dagId, :version, :kind, :location, :digest, CAST(:structure AS jsonb), :now)
+                    ON CONFLICT (dag_id, version) DO NOTHING
+                    """)
+                    .bind("dagId", dag.id())
+                    .bind("version", registered.version())
+                    .bind("kind", origin.kind())
+                    .bind("location", origin.location())
+                    .bind("digest", origin.digest())
+                    .bind("structure", Json.write(registered.structure()))
+                    .bind("now", clock.instant())
+                    .execute();
+            if (scheduleChanged) {
+                // The planner derives the next logical date again from the new schedule and the runs made so far.
+                handle.createUpdate("UPDATE dag SET next_logical_date = NULL WHERE dag_id = :dagId")
+                        .bind("dagId", dag.id())
+                        .execute();
+            }
+        });
+        current.put(dag.id(), registered);
+        versions.put(new VersionKey(dag.id(), registered.version()), registered);
+        log.info("DAG {} registered at version {} from {} {}", dag.id(), registered.version(), origin.kind(),
+                origin.location());
+        listeners.forEach(listener -> listener.registered(registered, Optional.ofNullable(previous)));
+        return registered;
+    }
+
+    /** Stops scheduling a DAG whose source is gone; its history stays. */
+    public void remove(String dagId) {
+        if (current.remove(dagId) == null) {
+            return;
+        }
+        jdbi.useHandle(handle -> handle.createUpdate("UPDATE dag SET is_active = false, updated_at = :now WHERE dag_id = :dagId")
+                .bind("dagId", dagId)
+                .bind("now", clock.instant())
+                .execute());
+        log.info("DAG {} removed: no longer scheduled", dagId);
+        listeners.forEach(listener -> listener.removed(dagId));
+    }
+
+    public Optional<RegisteredDag> find(String dagId) {
+        return Optional.ofNullable(current.get(dagId));
+    }
+
+    public RegisteredDag dag(String dagId) {
+        return find(dagId).orElseThrow(() -> new UnknownDagException(dagId));
+    }
+
+    public List<RegisteredDag> dags() {
+        return current.values().stream().sorted(java.util.Comparator.comparing(RegisteredDag::dagId)).toList();
+    }
+
+    /** The definition of one version, with its task bodies, if this process has loaded it. */
+    public Optional<RegisteredDag> find(String dagId, String version) {
+        return Optional.ofNullable(versions.get(new VersionKey(dagId, version)));
+    }
+
+    /** The graph of one version, from memory or from its stored structure. */
+    @SuppressWarnings("unchecked")
+    public DagGraph graph(String dagId, String version) {
+        RegisteredDag loaded = versions.get(new VersionKey(dagId, version));
+        if (loaded != null) {
+            return loaded.graph();
+        }
+        return storedGraphs.computeIfAbsent(new VersionKey(dagId, version), key -> jdbi.withHandle(handle -> {
+            String structure = handle.createQuery("SELECT structure::text FROM dag_version WHERE dag_id = :dagId AND version = :version")
+                    .bind("dagId", dagId)
+                    .bind("version", version)
+                    .mapTo(String.class)
+                    .findOne()
+                    .orElseThrow(() -> new IllegalStateException("DAG " + dagId + " has no stored version " + version));
+            return DagGraph.fromStructure(Json.read(structure, Map.class));
+        }));
+    }
+}

@@ -1,0 +1,28 @@
+package dev.sluice.scheduler.dags;
+
+import dev.sluice.dag.Dag;
+
+import java.util.Map;
+
+import static java.util.Objects.requireNonNull;
+
+/** A DAG as the registry holds it: the definition, its origin, version, structure and graph. */
+public record RegisteredDag(Dag dag, DagOrigin origin, String version, Map<String, Object> structure, DagGraph graph) {
+    public RegisteredDag {
+        requireNonNull(dag, "dag is null");
+        requireNonNull(origin, "origin is null");
+        requireNonNull(version, "version is null");
+        requireNonNull(structure, "structure is null");
+        requireNonNull(graph, "graph is null");
+    }
+
+    public static RegisteredDag of(Dag dag, DagOrigin origin) {
+        Map<String, Object> structure = DagStructure.of(dag);
+        return new RegisteredDag(dag, origin, DagStructure.version(structure, origin), structure,
+                DagGraph.fromStructure(structure));
+    }
+
+    public String dagId() {
+        return dag.id();
+    }
+}

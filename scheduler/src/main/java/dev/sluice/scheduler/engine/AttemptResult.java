@@ -1,0 +1,65 @@
+package dev.sluice.scheduler.engine;
+
+import dev.sluice.dag.ErrorCategory;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * How one attempt ended, as the executor hands it to the engine loop.
+ *
+ * @param outputJson the output as JSON text, for a success
+ * @param rescheduleAt when to run again, for a reschedule
+ */
+public record AttemptResult(
+        ClaimedTask task,
+        Outcome outcome,
+        Optional<String> outputJson,
+        Optional<String> error,
+        Optional<ErrorCategory> category,
+        boolean retryable,
+        Optional<Instant> rescheduleAt,
+        Instant endedAt,
+        List<LogLine> logLines) {
+    public enum Outcome {
+        SUCCESS,
+        FAILED,
+        SKIPPED,
+        RESCHEDULED
+    }
+
+    public AttemptResult {
+        requireNonNull(task, "task is null");
+        requireNonNull(outcome, "outcome is null");
+        requireNonNull(outputJson, "outputJson is null");
+        requireNonNull(error, "error is null");
+        requireNonNull(category, "category is null");
+        requireNonNull(rescheduleAt, "rescheduleAt is null");
+        requireNonNull(endedAt, "endedAt is null");
+        logLines = List.copyOf(logLines);
+    }
+
+    public static AttemptResult success(ClaimedTask task, Optional<String> outputJson, Instant endedAt, List<LogLine> lines) {
+        return new AttemptResult(task, Outcome.SUCCESS, outputJson, Optional.empty(), Optional.empty(), false,
+                Optional.empty(), endedAt, lines);
+    }
+
+    public static AttemptResult failure(
+            ClaimedTask task, ErrorCategory category, boolean retryable, String error, Instant endedAt, List<LogLine> lines) {
+        return new AttemptResult(task, Outcome.FAILED, Optional.empty(), Optional.of(error), Optional.of(category),
+                retryable, Optional.empty(), endedAt, lines);
+    }
+
+    public static AttemptResult skipped(ClaimedTask task, String reason, Instant endedAt, List<LogLine> lines) {
+        return new AttemptResult(task, Outcome.SKIPPED, Optional.empty(), Optional.of(reason), Optional.empty(), false,
+                Optional.empty(), endedAt, lines);
+    }
+
+    public static AttemptResult rescheduled(ClaimedTask task, Instant at, Instant endedAt, List<LogLine> lines) {
+        return new AttemptResult(task, Outcome.RESCHEDULED, Optional.empty(), Optional.empty(), Optional.empty(), false,
+                Optional.of(at), endedAt, lines);
+    }
+}

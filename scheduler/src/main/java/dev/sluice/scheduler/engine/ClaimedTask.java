@@ -1,0 +1,41 @@
+package dev.sluice.scheduler.engine;
+
+import dev.sluice.dag.DataInterval;
+import dev.sluice.dag.RunType;
+
+import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+import static java.util.Objects.requireNonNull;
+
+/** A task instance this worker has claimed, with what its context needs to know of its run. */
+public record ClaimedTask(
+        long taskInstanceId,
+        long attemptId,
+        long runPk,
+        String dagId,
+        String dagVersion,
+        String runId,
+        RunType runType,
+        String taskId,
+        int tryNumber,
+        Instant attemptStartedAt,
+        DataInterval dataInterval,
+        Map<String, Object> conf) {
+    public ClaimedTask {
+        requireNonNull(dagId, "dagId is null");
+        requireNonNull(dagVersion, "dagVersion is null");
+        requireNonNull(runId, "runId is null");
+        requireNonNull(runType, "runType is null");
+        requireNonNull(taskId, "taskId is null");
+        requireNonNull(attemptStartedAt, "attemptStartedAt is null");
+        requireNonNull(dataInterval, "dataInterval is null");
+        conf = Collections.unmodifiableMap(new LinkedHashMap<>(conf));
+    }
+
+    public Instant logicalDate() {
+        return dataInterval.start();
+    }
+}

@@ -1,0 +1,31 @@
+package dev.sluice.scheduler.engine;
+
+import java.time.Duration;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * How one engine process works.
+ *
+ * @param workerSlots how many task attempts this process runs at once ({@code scheduler.worker-slots})
+ * @param pollInterval the fallback poll when no notification arrives: a lost notification costs at most this much latency
+ * @param heartbeatInterval how often this worker records that it lives and looks for dead workers (engine clock)
+ */
+public record EngineSettings(int workerSlots, Duration pollInterval, Duration heartbeatInterval) {
+    public static final EngineSettings DEFAULT = new EngineSettings(32, Duration.ofSeconds(1), Duration.ofSeconds(5));
+
+    public EngineSettings {
+        requireNonNull(pollInterval, "pollInterval is null");
+        requireNonNull(heartbeatInterval, "heartbeatInterval is null");
+        if (workerSlots < 1) {
+            throw new IllegalArgumentException("worker slots must be at least 1: " + workerSlots);
+        }
+        if (pollInterval.isNegative() || pollInterval.isZero()) {
+            throw new IllegalArgumentException("poll interval must be positive: " + pollInterval);
+        }
+    }
+
+    public EngineSettings withWorkerSlots(int slots) {
+        return new EngineSettings(slots, pollInterval, heartbeatInterval);
+    }
+}

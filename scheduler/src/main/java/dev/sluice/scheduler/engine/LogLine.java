@@ -1,0 +1,14 @@
+package dev.sluice.scheduler.engine;
+
+import java.time.Instant;
+
+import static java.util.Objects.requireNonNull;
+
+/** One line of an attempt's log, numbered within the attempt. */
+public record LogLine(long attemptId, int sequence, Instant loggedAt, String level, String message) {
+    public LogLine {
+        requireNonNull(loggedAt, "loggedAt is null");
+        requireNonNull(level, "level is null");
+        requireNonNull(message, "message is null");
+    }
+}

@@ -1,0 +1,120 @@
+package dev.sluice.scheduler.engine;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.dag.DataInterval;
+import dev.sluice.dag.RunType;
+import dev.sluice.dag.Schedule;
+import dev.sluice.scheduler.dags.RegisteredDag;
+import org.jdbi.v3.core.Handle;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Decides which scheduled runs are due, from the DAG's schedule, its dates, catchup and the clock,
+ * and creates them. A run for logical date {@code t} is due once its data interval has ended.
+ * Runs are created lazily while the DAG has room under max active runs, so a long catchup does not
+ * flood the tables; finishing runs make room for the next.
+ */
+final class RunPlanner {
+    private final Transitions transitions;
+
+    RunPlanner(Transitions transitions) {
+        this.transitions = requireNonNull(transitions, "transitions is null");
+    }
+
+    static String runId(RunType type, Instant logicalDate) {
+        return type.airflowName() + "__" + logicalDate;
+    }
+
+    /** Creates the scheduled runs that are due at {@code now}; returns how many it created. */
+    int createDueRuns(Handle handle, RegisteredDag registered, Instant now) {
+        Dag dag = registered.dag();
+        Schedule schedule = dag.schedule();
+        if (schedule instanceof Schedule.None || dag.startDate().isEmpty()) {
+            return 0;
+        }
+        Optional<Map<String, Object>> row = handle.createQuery(
+                        "SELECT next_logical_date, is_paused, is_active FROM dag WHERE dag_id = :dagId FOR UPDATE")
+                .bind("dagId", dag.id())
+                .mapToMap()
+                .findOne();
+        if (row.isEmpty() || (Boolean) row.get().get("is_paused") || !(Boolean) row.get().get("is_active")) {
+            return 0;
+        }
+        Optional<Instant> next = Optional.ofNullable((Timestamp) row.get().get("next_logical_date")).map(Timestamp::toInstant);
+        if (next.isEmpty()) {
+            next = firstUnplanned(handle, dag);
+        }
+        if (next.isPresent() && !dag.catchup()) {
+            Optional<Instant> latest = latestDue(dag, now);
+            if (latest.isPresent() && latest.get().isAfter(next.get())) {
+                next = latest;
+            }
+        }
+        int active = handle.createQuery("""
+                SELECT count(*) FROM dag_run WHERE dag_id = :dagId AND run_type = 'scheduled' AND state IN ('queued', 'running')
+                """)
+                .bind("dagId", dag.id())
+                .mapTo(Integer.class)
+                .one();
+        int created = 0;
+        while (next.isPresent()) {
+            Instant logicalDate = next.get();
+            if (dag.endDate().isPresent() && logicalDate.isAfter(dag.endDate().get())) {
+                next = Optional.empty();
+                break;
+            }
+            DataInterval interval = schedule.intervalFor(logicalDate, dag.timezone());
+            if (interval.end().isAfter(now) || active >= dag.maxActiveRuns()) {
+                break;
+            }
+            if (transitions.createRun(handle, dag.id(), registered.version(), runId(RunType.SCHEDULED, logicalDate),
+                    RunType.SCHEDULED, interval, Map.of(), now)) {
+                active++;
+                created++;
+            }
+            next = tickAfter(schedule, logicalDate, dag);
+        }
+        handle.createUpdate("UPDATE dag SET next_logical_date = :next WHERE dag_id = :dagId")
+                .bind("next", next.orElse(null))
+                .bind("dagId", dag.id())
+                .execute();
+        return created;
+    }
+
+    /** The first logical date after the last scheduled run, or the first tick at the start date. */
+    private static Optional<Instant> firstUnplanned(Handle handle, Dag dag) {
+        Optional<Instant> last = handle.createQuery(
+                        "SELECT max(logical_date) FROM dag_run WHERE dag_id = :dagId AND run_type = 'scheduled'")
+                .bind("dagId", dag.id())
+                .mapTo(Instant.class)
+                .findOne();
+        if (last.isPresent()) {
+            return tickAfter(dag.schedule(), last.get(), dag);
+        }
+        return dag.schedule().firstTickAtOrAfter(dag.startDate().orElseThrow(), dag.timezone());
+    }
+
+    private static Optional<Instant> tickAfter(Schedule schedule, Instant logicalDate, Dag dag) {
+        if (schedule instanceof Schedule.Cron cron) {
+            return cron.nextTickAfter(logicalDate, dag.timezone());
+        }
+        return Optional.empty();
+    }
+
+    /** Without catchup only the latest interval that has ended runs, as in Airflow. */
+    private static Optional<Instant> latestDue(Dag dag, Instant now) {
+        if (!(dag.schedule() instanceof Schedule.Cron cron)) {
+            return Optional.empty();
+        }
+        Optional<Instant> lastEnd = cron.firstTickAtOrAfter(now, dag.timezone()).filter(now::equals)
+                .or(() -> cron.lastTickBefore(now, dag.timezone()));
+        return lastEnd.flatMap(end -> cron.lastTickBefore(end, dag.timezone()))
+                .filter(start -> !start.isBefore(dag.startDate().orElseThrow()));
+    }
+}

@@ -1,0 +1,202 @@
+package dev.sluice.scheduler.engine;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.dag.ErrorCategory;
+import dev.sluice.dag.Task;
+import dev.sluice.dag.TaskFailedException;
+import dev.sluice.dag.TaskRescheduledException;
+import dev.sluice.dag.TaskSkippedException;
+import dev.sluice.dag.local.MessageFormatter;
+import dev.sluice.scheduler.dags.DagRegistry;
+import dev.sluice.scheduler.dags.RegisteredDag;
+import dev.sluice.scheduler.store.Json;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Runs claimed task bodies on virtual threads and reports each attempt's end exactly once: the
+ * body's own outcome, or a timeout or cancellation that got there first. Thread-safe.
+ */
+final class TaskExecutor {
+    private static final Logger log = LoggerFactory.getLogger(TaskExecutor.class);
+
+    private final DagRegistry registry;
+    private final Jdbi jdbi;
+    private final TemplateRenderer renderer;
+    private final Clock clock;
+    private final Consumer<AttemptResult> results;
+    private final Map<Long, RunningAttempt> running = new ConcurrentHashMap<>();
+
+    private final class RunningAttempt {
+        private final EngineTaskContext context;
+        private final Optional<Instant> deadline;
+        private final Optional<Duration> timeout;
+        private final AtomicBoolean reported = new AtomicBoolean();
+        private volatile Thread thread;
+
+        RunningAttempt(EngineTaskContext context, Optional<Instant> deadline, Optional<Duration> timeout) {
+            this.context = context;
+            this.deadline = deadline;
+            this.timeout = timeout;
+        }
+
+        void report(AttemptResult result) {
+            if (reported.compareAndSet(false, true)) {
+                running.remove(context.task().attemptId());
+                results.accept(result);
+            }
+        }
+
+        /** Ends the attempt with {@code result} (which carries the reason in its log) and cancels the body. */
+        void stop(AttemptResult result) {
+            if (reported.get()) {
+                return;
+            }
+            context.cancel();
+            Thread runner = thread;
+            if (runner != null) {
+                runner.interrupt();
+            }
+            report(result);
+        }
+    }
+
+    TaskExecutor(DagRegistry registry, Jdbi jdbi, TemplateRenderer renderer, Clock clock, Consumer<AttemptResult> results) {
+        this.registry = requireNonNull(registry, "registry is null");
+        this.jdbi = requireNonNull(jdbi, "jdbi is null");
+        this.renderer = requireNonNull(renderer, "renderer is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.results = requireNonNull(results, "results is null");
+    }
+
+    int runningCount() {
+        return running.size();
+    }
+
+    void start(ClaimedTask task) {
+        Optional<RegisteredDag> registered = registry.find(task.dagId(), task.dagVersion());
+        if (registered.isEmpty()) {
+            results.accept(AttemptResult.failure(task, ErrorCategory.INTERNAL_ERROR, true,
+                    "version " + task.dagVersion() + " of DAG " + task.dagId() + " is not loaded in this process",
+                    clock.instant(), List.of()));
+            return;
+        }
+        Dag dag = registered.get().dag();
+        Task definition = dag.task(task.taskId()).orElseThrow();
+        Map<String, Object> params = new LinkedHashMap<>(dag.params());
+        params.putAll(task.conf());
+        EngineTaskContext context = new EngineTaskContext(task, dag.timezone(), params,
+                () -> upstreamOutputs(task.runPk(), definition.upstreams()), renderer, clock);
+        Instant startedAt = clock.instant();
+        Optional<Instant> deadline = definition.policy().executionTimeout().map(startedAt::plus);
+        RunningAttempt attempt = new RunningAttempt(context, deadline, definition.policy().executionTimeout());
+        running.put(task.attemptId(), attempt);
+        context.append("INFO", MessageFormatter.format("attempt {} of {}.{} for {} started on {}", task.tryNumber(),
+                task.dagId(), task.taskId(), task.runId(), Thread.currentThread().getName()));
+        attempt.thread = Thread.ofVirtual().name("task-" + task.dagId() + "." + task.taskId()).start(() -> run(attempt, definition));
+    }
+
+    private void run(RunningAttempt attempt, Task definition) {
+        EngineTaskContext context = attempt.context;
+        ClaimedTask task = context.task();
+        AttemptResult result;
+        try {
+            Object output = definition.body().run(context);
+            Optional<String> json = output == null ? Optional.empty() : Optional.of(Json.write(output));
+            context.append("INFO", "attempt succeeded");
+            result = AttemptResult.success(task, json, clock.instant(), context.drainLog());
+        } catch (TaskSkippedException e) {
+            context.append("INFO", "skipped: " + e.getMessage());
+            result = AttemptResult.skipped(task, e.getMessage(), clock.instant(), context.drainLog());
+        } catch (TaskRescheduledException e) {
+            context.append("INFO", MessageFormatter.format("rescheduled to {}: {}", e.at(), e.getMessage()));
+            result = AttemptResult.rescheduled(task, e.at(), clock.instant(), context.drainLog());
+        } catch (TaskFailedException e) {
+            context.append("ERROR", MessageFormatter.format("{} ({}{})", e.getMessage(), e.category(),
+                    e.retryable() ? "" : ", not retryable", e));
+            result = AttemptResult.failure(task, e.category(), e.retryable(), e.getMessage(), clock.instant(), context.drainLog());
+        } catch (Exception | LinkageError | AssertionError e) {
+            if (context.isCancelled()) {
+                return;
+            }
+            context.append("ERROR", MessageFormatter.format("task failed: {}", e.toString(), e));
+            result = AttemptResult.failure(task, ErrorCategory.INTERNAL_ERROR, true, e.toString(), clock.instant(),
+                    context.drainLog());
+        }
+        if (context.isCancelled()) {
+            return;
+        }
+        attempt.report(result);
+    }
+
+    private Map<String, Object> upstreamOutputs(long runPk, List<String> upstreams) {
+        if (upstreams.isEmpty()) {
+            return Map.of();
+        }
+        Map<String, Object> outputs = new LinkedHashMap<>();
+        jdbi.useHandle(handle -> handle.createQuery("""
+                        SELECT task_id, output::text FROM task_instance
+                        WHERE run_pk = :runPk AND task_id = ANY(:upstreams) AND output IS NOT NULL
+                        """)
+                .bind("runPk", runPk)
+                .bindArray("upstreams", String.class, upstreams)
+                .map((rs, ctx) -> Map.entry(rs.getString(1), Json.read(rs.getString(2), Object.class)))
+                .forEach(entry -> outputs.put(entry.getKey(), entry.getValue())));
+        return outputs;
+    }
+
+    /** Log lines written since the last call by attempts still running. */
+    List<LogLine> drainLogs() {
+        List<LogLine> lines = new ArrayList<>();
+        running.values().forEach(attempt -> lines.addAll(attempt.context.drainLog()));
+        return lines;
+    }
+
+    /** Cancels attempts past their execution timeout; they fail as retryable. */
+    void expire(Instant now) {
+        for (RunningAttempt attempt : List.copyOf(running.values())) {
+            if (attempt.deadline.isPresent() && !now.isBefore(attempt.deadline.get())) {
+                ClaimedTask task = attempt.context.task();
+                String reason = "timed out after " + attempt.timeout.orElseThrow() + ": cancelled";
+                attempt.stop(AttemptResult.failure(task, ErrorCategory.INTERNAL_ERROR, true, reason, now,
+                        drainAfter(attempt, "ERROR", reason)));
+            }
+        }
+    }
+
+    private static List<LogLine> drainAfter(RunningAttempt attempt, String level, String reason) {
+        attempt.context.append(level, reason);
+        return attempt.context.drainLog();
+    }
+
+    Optional<Instant> nextDeadline() {
+        return running.values().stream()
+                .flatMap(attempt -> attempt.deadline.stream())
+                .min(Instant::compareTo);
+    }
+
+    /** Cancels every running attempt, as on shutdown; each fails as retryable. */
+    void cancelAll(String reason) {
+        for (RunningAttempt attempt : List.copyOf(running.values())) {
+            ClaimedTask task = attempt.context.task();
+            attempt.stop(AttemptResult.failure(task, ErrorCategory.INTERNAL_ERROR, true, reason,
+                    clock.instant(), drainAfter(attempt, "WARN", reason)));
+            log.info("cancelled {}.{} of {}: {}", task.dagId(), task.taskId(), task.runId(), reason);
+        }
+    }
+}

@@ -1,0 +1,493 @@
+package dev.sluice.scheduler.engine;
+
+import dev.sluice.dag.DataInterval;
+import dev.sluice.dag.RunType;
+import dev.sluice.dag.TaskPolicy;
+import dev.sluice.dag.TriggerRule;
+import dev.sluice.dag.TriggerRule.Decision;
+import dev.sluice.scheduler.dags.DagGraph;
+import dev.sluice.scheduler.dags.DagRegistry;
+import dev.sluice.scheduler.store.Json;
+import dev.sluice.scheduler.store.RunState;
+import dev.sluice.scheduler.store.TaskState;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Every change of run and task-instance state, each inside the caller's transaction. When a task
+ * instance finishes, only its direct downstream tasks are examined, and the ready ones are made
+ * runnable in the same transaction: no scan of unfinished work.
+ */
+final class Transitions {
+    /** Serialises claims across processes, so that concurrency limits are counted exactly. */
+    private static final long CLAIM_LOCK = 0x51_75_1c_e0_01L;
+
+    private final DagRegistry registry;
+
+    Transitions(DagRegistry registry) {
+        this.registry = requireNonNull(registry, "registry is null");
+    }
+
+    /** Creates a queued run with its task instances; returns false if the DAG has a run for that logical date already. */
+    boolean createRun(
+            Handle handle,
+            String dagId,
+            String version,
+            String runId,
+            RunType runType,
+            DataInterval interval,
+            Map<String, Object> conf,
+            Instant now) {
+        DagGraph graph = registry.graph(dagId, version);
+        Long runPk = handle.createQuery("""
+                INSERT INTO dag_run (dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end,
+                                     state, dag_version, conf, unfinished_tasks, created_at)
+                VALUES (:dagId, :runId, :runType, :logicalDate, :start, :end, 'queued', :version, CAST(:conf AS jsonb),
+                        :tasks, :now)
+                ON CONFLICT DO NOTHING
+                RETURNING id
+                """)
+                .bind("dagId", dagId)
+                .bind("runId", runId)
+                .bind("runType", runType.airflowName())
+                .bind("logicalDate", interval.start())
+                .bind("start", interval.start())
+                .bind("end", interval.end())
+                .bind("version", version)
+                .bind("conf", Json.write(conf))
+                .bind("tasks", graph.nodes().size())
+                .bind("now", now)
+                .mapTo(Long.class)
+                .findOne()
+                .orElse(null);
+        if (runPk == null) {
+            return false;
+        }
+        PreparedBatch batch = handle.prepareBatch("""
+                INSERT INTO task_instance (run_pk, dag_id, task_id, state, max_tries, pool, priority_weight)
+                VALUES (:runPk, :dagId, :taskId, 'none', :maxTries, :pool, :priority)
+                """);
+        for (DagGraph.Node node : graph.nodes()) {
+            batch.bind("runPk", runPk)
+                    .bind("dagId", dagId)
+                    .bind("taskId", node.taskId())
+                    .bind("maxTries", node.policy().retries() + 1)
+                    .bind("pool", node.pool())
+                    .bind("priority", node.priorityWeight())
+                    .add();
+        }
+        if (!graph.nodes().isEmpty()) {
+            batch.execute();
+        }
+        notifyWork(handle);
+        return true;
+    }
+
+    /** Starts queued runs where their DAG has room under max active runs; returns how many started. */
+    int startQueuedRuns(Handle handle, Instant now) {
+        List<Map<String, Object>> dags = handle.createQuery("""
+                SELECT d.dag_id, d.max_active_runs,
+                       (SELECT count(*) FROM dag_run r WHERE r.dag_id = d.dag_id AND r.state = 'running') AS running
+                FROM dag d
+                WHERE NOT d.is_paused AND EXISTS (SELECT 1 FROM dag_run q WHERE q.dag_id = d.dag_id AND q.state = 'queued')
+                ORDER BY d.dag_id
+                FOR UPDATE OF d SKIP LOCKED
+                """)
+                .mapToMap()
+                .list();
+        int started = 0;
+        for (Map<String, Object> dag : dags) {
+            int room = ((Number) dag.get("max_active_runs")).intValue() - ((Number) dag.get("running")).intValue();
+            if (room <= 0) {
+                continue;
+            }
+            List<Map<String, Object>> runs = handle.createQuery("""
+                    SELECT id, dag_version, unfinished_tasks FROM dag_run
+                    WHERE dag_id = :dagId AND state = 'queued'
+                    ORDER BY logical_date
+                    LIMIT :room
+                    """)
+                    .bind("dagId", dag.get("dag_id"))
+                    .bind("room", room)
+                    .mapToMap()
+                    .list();
+            for (Map<String, Object> run : runs) {
+                startRun(handle, (String) dag.get("dag_id"), (String) run.get("dag_version"),
+                        ((Number) run.get("id")).longValue(), ((Number) run.get("unfinished_tasks")).intValue(), now);
+                started++;
+            }
+        }
+        return started;
+    }
+
+    private void startRun(Handle handle, String dagId, String version, long runPk, int unfinished, Instant now) {
+        handle.createUpdate("UPDATE dag_run SET state = 'running', started_at = :now WHERE id = :runPk")
+                .bind("runPk", runPk)
+                .bind("now", now)
+                .execute();
+        DagGraph graph = registry.graph(dagId, version);
+        List<String> roots = graph.nodes().stream()
+                .filter(node -> node.upstreams().isEmpty())
+                .map(DagGraph.Node::taskId)
+                .toList();
+        handle.createUpdate("""
+                UPDATE task_instance SET state = 'scheduled', eligible_at = :now
+                WHERE run_pk = :runPk AND task_id = ANY(:roots) AND state = 'none'
+                """)
+                .bind("runPk", runPk)
+                .bindArray("roots", String.class, roots)
+                .bind("now", now)
+                .execute();
+        if (unfinished == 0) {
+            finishRun(handle, runPk, graph, now);
+        }
+        notifyWork(handle);
+    }
+
+    /** Claims runnable task instances for {@code workerId}, within DAG and pool limits. */
+    List<ClaimedTask> claim(Handle handle, String workerId, int maxTasks, Instant now) {
+        if (maxTasks <= 0) {
+            return List.of();
+        }
+        handle.execute("SELECT pg_advisory_xact_lock(?)", CLAIM_LOCK);
+        List<Map<String, Object>> candidates = handle.createQuery("""
+                SELECT ti.id, ti.dag_id, ti.pool, d.max_active_tasks
+                FROM task_instance ti JOIN dag d ON d.dag_id = ti.dag_id
+                WHERE ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule') AND ti.eligible_at <= :now
+                  AND NOT d.is_paused
+                ORDER BY ti.priority_weight DESC, ti.eligible_at, ti.id
+                LIMIT :scan
+                """)
+                .bind("now", now)
+                .bind("scan", Math.max(maxTasks * 4, 64))
+                .mapToMap()
+                .list();
+        if (candidates.isEmpty()) {
+            return List.of();
+        }
+        Set<String> dagIds = new HashSet<>();
+        Set<String> pools = new HashSet<>();
+        candidates.forEach(candidate -> {
+            dagIds.add((String) candidate.get("dag_id"));
+            pools.add((String) candidate.get("pool"));
+        });
+        Map<String, Integer> runningByDag = counts(handle, "dag_id", dagIds);
+        Map<String, Integer> runningByPool = counts(handle, "pool", pools);
+        Map<String, Integer> slots = new HashMap<>();
+        handle.createQuery("SELECT name, slots FROM pool WHERE name = ANY(:pools)")
+                .bindArray("pools", String.class, pools)
+                .mapToMap()
+                .forEach(row -> slots.put((String) row.get("name"), ((Number) row.get("slots")).intValue()));
+        List<Long> picked = new ArrayList<>();
+        for (Map<String, Object> candidate : candidates) {
+            if (picked.size() == maxTasks) {
+                break;
+            }
+            String dagId = (String) candidate.get("dag_id");
+            String pool = (String) candidate.get("pool");
+            int dagRunning = runningByDag.getOrDefault(dagId, 0);
+            int poolRunning = runningByPool.getOrDefault(pool, 0);
+            if (dagRunning >= ((Number) candidate.get("max_active_tasks")).intValue()
+                    || poolRunning >= slots.getOrDefault(pool, 0)) {
+                continue;
+            }
+            runningByDag.put(dagId, dagRunning + 1);
+            runningByPool.put(pool, poolRunning + 1);
+            picked.add(((Number) candidate.get("id")).longValue());
+        }
+        if (picked.isEmpty()) {
+            return List.of();
+        }
+        handle.createUpdate("""
+                UPDATE task_instance SET
+                    try_number = CASE WHEN state = 'up_for_reschedule' THEN try_number ELSE try_number + 1 END,
+                    attempt_started_at = CASE WHEN state = 'up_for_reschedule' THEN attempt_started_at ELSE :now END,
+                    state = 'running', started_at = coalesce(started_at, :now), worker_id = :worker,
+                    eligible_at = NULL, ended_at = NULL
+                WHERE id = ANY(:ids)
+                """)
+                .bind("now", now)
+                .bind("worker", workerId)
+                .bindArray("ids", Long.class, picked)
+                .execute();
+        return handle.createQuery("""
+                WITH attempts AS (
+                    INSERT INTO task_attempt (task_instance, try_number, state, worker_id, started_at)
+                    SELECT id, try_number, 'running', :worker, :now FROM task_instance WHERE id = ANY(:ids)
+                    RETURNING id, task_instance
+                )
+                SELECT ti.id AS ti_id, a.id AS attempt_id, ti.run_pk, ti.dag_id, r.dag_version, r.run_id, r.run_type,
+                       ti.task_id, ti.try_number, ti.attempt_started_at, r.data_interval_start, r.data_interval_end,
+                       r.conf::text AS conf
+                FROM attempts a
+                JOIN task_instance ti ON ti.id = a.task_instance
+                JOIN dag_run r ON r.id = ti.run_pk
+                ORDER BY ti.priority_weight DESC, ti.id
+                """)
+                .bind("now", now)
+                .bind("worker", workerId)
+                .bindArray("ids", Long.class, picked)
+                .map((rs, ctx) -> new ClaimedTask(
+                        rs.getLong("ti_id"),
+                        rs.getLong("attempt_id"),
+                        rs.getLong("run_pk"),
+                        rs.getString("dag_id"),
+                        rs.getString("dag_version"),
+                        rs.getString("run_id"),
+                        RunType.valueOf(rs.getString("run_type").toUpperCase(Locale.ROOT)),
+                        rs.getString("task_id"),
+                        rs.getInt("try_number"),
+                        rs.getTimestamp("attempt_started_at").toInstant(),
+                        new DataInterval(rs.getTimestamp("data_interval_start").toInstant(),
+                                rs.getTimestamp("data_interval_end").toInstant()),
+                        readConf(rs.getString("conf"))))
+                .list();
+    }
+
+    @SuppressWarnings("unchecked")
+    private static Map<String, Object> readConf(String json) {
+        return Json.read(json, Map.class);
+    }
+
+    private static Map<String, Integer> counts(Handle handle, String column, Set<String> keys) {
+        Map<String, Integer> counts = new HashMap<>();
+        handle.createQuery("SELECT " + column + " AS key, count(*) AS n FROM task_instance WHERE state = 'running' AND "
+                        + column + " = ANY(:keys) GROUP BY " + column)
+                .bindArray("keys", String.class, keys)
+                .mapToMap()
+                .forEach(row -> counts.put((String) row.get("key"), ((Number) row.get("n")).intValue()));
+        return counts;
+    }
+
+    /**
+     * Records how attempts ended. A result for an attempt that no longer owns its task instance
+     * (reaped, cleared) is recorded on the attempt only. Returns the ids of runs that finished.
+     */
+    List<Long> complete(Handle handle, String workerId, List<AttemptResult> results, Instant now) {
+        Map<Long, Map<String, TaskState>> finishedByRun = new LinkedHashMap<>();
+        Map<Long, String[]> runDag = new HashMap<>();
+        for (AttemptResult result : results) {
+            ClaimedTask task = result.task();
+            TaskState next = nextState(result, task);
+            String attemptState = switch (result.outcome()) {
+                case SUCCESS -> "success";
+                case FAILED -> "failed";
+                case SKIPPED -> "skipped";
+                case RESCHEDULED -> "rescheduled";
+            };
+            handle.createUpdate("""
+                    UPDATE task_attempt SET state = :state, ended_at = :ended, error = :error, error_category = :category,
+                        output = CAST(:output AS jsonb)
+                    WHERE id = :attempt AND state = 'running'
+                    """)
+                    .bind("state", attemptState)
+                    .bind("ended", result.endedAt())
+                    .bind("error", result.error().orElse(null))
+                    .bind("category", result.category().map(Enum::name).orElse(null))
+                    .bind("output", result.outputJson().orElse(null))
+                    .bind("attempt", task.attemptId())
+                    .execute();
+            writeLog(handle, result.logLines());
+            int owned = handle.createUpdate("""
+                    UPDATE task_instance SET state = :state, ended_at = :ended, output = CAST(:output AS jsonb),
+                        eligible_at = :eligible, worker_id = :nextWorker
+                    WHERE id = :id AND state = 'running' AND try_number = :try AND worker_id = :worker
+                    """)
+                    .bind("state", next.sqlName())
+                    .bind("ended", next.finished() ? result.endedAt() : null)
+                    .bind("output", result.outputJson().orElse(null))
+                    .bind("eligible", eligibleAt(result, task, next, now))
+                    .bind("nextWorker", next.finished() ? workerId : null)
+                    .bind("id", task.taskInstanceId())
+                    .bind("try", task.tryNumber())
+                    .bind("worker", workerId)
+                    .execute();
+            if (owned == 1 && next.finished()) {
+                finishedByRun.computeIfAbsent(task.runPk(), ignored -> new LinkedHashMap<>()).put(task.taskId(), next);
+                runDag.put(task.runPk(), new String[] {task.dagId(), task.dagVersion()});
+            }
+            if (owned == 1 && !next.finished()) {
+                notifyWork(handle);
+            }
+        }
+        List<Long> finishedRuns = new ArrayList<>();
+        for (Map.Entry<Long, Map<String, TaskState>> entry : finishedByRun.entrySet()) {
+            String[] dag = runDag.get(entry.getKey());
+            if (taskInstancesFinished(handle, entry.getKey(), registry.graph(dag[0], dag[1]), entry.getValue(), now)) {
+                finishedRuns.add(entry.getKey());
+            }
+        }
+        return finishedRuns;
+    }
+
+    private TaskState nextState(AttemptResult result, ClaimedTask task) {
+        return switch (result.outcome()) {
+            case SUCCESS -> TaskState.SUCCESS;
+            case SKIPPED -> TaskState.SKIPPED;
+            case RESCHEDULED -> TaskState.UP_FOR_RESCHEDULE;
+            case FAILED -> result.retryable() && policy(task).allowsRetryAfter(task.tryNumber())
+                    ? TaskState.UP_FOR_RETRY
+                    : TaskState.FAILED;
+        };
+    }
+
+    private Instant eligibleAt(AttemptResult result, ClaimedTask task, TaskState next, Instant now) {
+        return switch (next) {
+            case UP_FOR_RETRY -> now.plus(policy(task).delayBefore(task.tryNumber() + 1));
+            case UP_FOR_RESCHEDULE -> result.rescheduleAt().orElse(now);
+            default -> null;
+        };
+    }
+
+    private TaskPolicy policy(ClaimedTask task) {
+        return registry.graph(task.dagId(), task.dagVersion()).node(task.taskId()).policy();
+    }
+
+    void writeLog(Handle handle, List<LogLine> lines) {
+        if (lines.isEmpty()) {
+            return;
+        }
+        PreparedBatch batch = handle.prepareBatch("""
+                INSERT INTO task_log (attempt, seq, logged_at, level, message) VALUES (:attempt, :seq, :at, :level, :message)
+                ON CONFLICT DO NOTHING
+                """);
+        for (LogLine line : lines) {
+            batch.bind("attempt", line.attemptId())
+                    .bind("seq", line.sequence())
+                    .bind("at", line.loggedAt())
+                    .bind("level", line.level())
+                    .bind("message", line.message())
+                    .add();
+        }
+        batch.execute();
+    }
+
+    /**
+     * Follows finished task instances to their direct downstream tasks, decides those by trigger
+     * rule, and cascades skips and upstream failures. Returns true if the run finished.
+     */
+    boolean taskInstancesFinished(Handle handle, long runPk, DagGraph graph, Map<String, TaskState> finished, Instant now) {
+        int finishedCount = finished.size();
+        Set<String> frontier = new LinkedHashSet<>(finished.keySet());
+        while (!frontier.isEmpty()) {
+            Set<String> candidates = new LinkedHashSet<>();
+            frontier.forEach(taskId -> candidates.addAll(graph.downstreamOf(taskId)));
+            if (candidates.isEmpty()) {
+                break;
+            }
+            Set<String> needed = new HashSet<>(candidates);
+            candidates.forEach(taskId -> needed.addAll(graph.node(taskId).upstreams()));
+            Map<String, TaskState> states = new HashMap<>();
+            handle.createQuery("SELECT task_id, state FROM task_instance WHERE run_pk = :runPk AND task_id = ANY(:ids)")
+                    .bind("runPk", runPk)
+                    .bindArray("ids", String.class, needed)
+                    .map((rs, ctx) -> Map.entry(rs.getString(1), TaskState.fromSqlName(rs.getString(2))))
+                    .forEach(entry -> states.put(entry.getKey(), entry.getValue()));
+            List<String> toSchedule = new ArrayList<>();
+            List<String> toSkip = new ArrayList<>();
+            List<String> toFail = new ArrayList<>();
+            for (String candidate : candidates) {
+                if (states.get(candidate) != TaskState.NONE) {
+                    continue;
+                }
+                DagGraph.Node node = graph.node(candidate);
+                Decision decision = node.triggerRule().decide(count(node, states));
+                switch (decision) {
+                    case RUN -> toSchedule.add(candidate);
+                    case SKIP -> toSkip.add(candidate);
+                    case UPSTREAM_FAILED -> toFail.add(candidate);
+                    case WAIT -> { }
+                }
+            }
+            setState(handle, runPk, toSchedule, TaskState.SCHEDULED, now);
+            setState(handle, runPk, toSkip, TaskState.SKIPPED, now);
+            setState(handle, runPk, toFail, TaskState.UPSTREAM_FAILED, now);
+            if (!toSchedule.isEmpty()) {
+                notifyWork(handle);
+            }
+            finishedCount += toSkip.size() + toFail.size();
+            frontier = new LinkedHashSet<>(toSkip);
+            frontier.addAll(toFail);
+        }
+        int unfinished = handle.createQuery("""
+                UPDATE dag_run SET unfinished_tasks = unfinished_tasks - :finished WHERE id = :runPk RETURNING unfinished_tasks
+                """)
+                .bind("finished", finishedCount)
+                .bind("runPk", runPk)
+                .mapTo(Integer.class)
+                .one();
+        if (unfinished > 0) {
+            return false;
+        }
+        finishRun(handle, runPk, graph, now);
+        return true;
+    }
+
+    private static TriggerRule.UpstreamCounts count(DagGraph.Node node, Map<String, TaskState> states) {
+        int success = 0;
+        int failed = 0;
+        int skipped = 0;
+        for (String upstream : node.upstreams()) {
+            switch (states.getOrDefault(upstream, TaskState.NONE)) {
+                case SUCCESS -> success++;
+                case FAILED, UPSTREAM_FAILED -> failed++;
+                case SKIPPED -> skipped++;
+                default -> { }
+            }
+        }
+        return new TriggerRule.UpstreamCounts(node.upstreams().size(), success, failed, skipped);
+    }
+
+    private static void setState(Handle handle, long runPk, List<String> taskIds, TaskState state, Instant now) {
+        if (taskIds.isEmpty()) {
+            return;
+        }
+        handle.createUpdate("""
+                UPDATE task_instance SET state = :state, eligible_at = :eligible, ended_at = :ended
+                WHERE run_pk = :runPk AND task_id = ANY(:ids) AND state = 'none'
+                """)
+                .bind("state", state.sqlName())
+                .bind("eligible", state.finished() ? null : now)
+                .bind("ended", state.finished() ? now : null)
+                .bind("runPk", runPk)
+                .bindArray("ids", String.class, taskIds)
+                .execute();
+    }
+
+    /** A run whose task instances are all finished fails if a last task failed, as in Airflow; else it succeeds. */
+    private static void finishRun(Handle handle, long runPk, DagGraph graph, Instant now) {
+        List<String> leaves = graph.nodes().stream().map(DagGraph.Node::taskId).filter(graph::isLeaf).toList();
+        boolean failed = handle.createQuery("""
+                SELECT EXISTS (SELECT 1 FROM task_instance WHERE run_pk = :runPk AND task_id = ANY(:leaves)
+                               AND state IN ('failed', 'upstream_failed'))
+                """)
+                .bind("runPk", runPk)
+                .bindArray("leaves", String.class, leaves)
+                .mapTo(Boolean.class)
+                .one();
+        handle.createUpdate("UPDATE dag_run SET state = :state, ended_at = :now WHERE id = :runPk AND state = 'running'")
+                .bind("state", (failed ? RunState.FAILED : RunState.SUCCESS).sqlName())
+                .bind("now", now)
+                .bind("runPk", runPk)
+                .execute();
+        notifyWork(handle);
+    }
+
+    /** Wakes every engine listening on the work channel once this transaction commits. */
+    static void notifyWork(Handle handle) {
+        handle.execute("SELECT pg_notify('sluice_work', '')");
+    }
+}
