@@ -43,7 +43,8 @@ public final class LocalPostgres implements AutoCloseable {
             if (shared == null) {
                 try {
                     Path data = Files.createTempDirectory("sluice-postgres-");
-                    shared = builder().dataDirectory(data).cleanDataDirectory(true).start();
+                    // Tests trade durability for speed: a lost commit matters only if the machine itself crashes.
+                    shared = builder().dataDirectory(data).cleanDataDirectory(true).durable(false).start();
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -121,8 +122,18 @@ public final class LocalPostgres implements AutoCloseable {
         private Path dataDirectory;
         private boolean cleanDataDirectory;
         private int port;
+        private boolean durable = true;
 
         private Builder() {}
+
+        /**
+         * Whether each commit waits for its WAL to reach disk ({@code synchronous_commit}); on by
+         * default, unlike the embedded library's own default.
+         */
+        public Builder durable(boolean durable) {
+            this.durable = durable;
+            return this;
+        }
 
         public Builder dataDirectory(Path dataDirectory) {
             this.dataDirectory = requireNonNull(dataDirectory, "dataDirectory is null");
@@ -149,7 +160,8 @@ public final class LocalPostgres implements AutoCloseable {
                         .setOverrideWorkingDirectory(binaries.toFile())
                         .setCleanDataDirectory(cleanDataDirectory)
                         .setServerConfig("listen_addresses", "127.0.0.1")
-                        .setServerConfig("max_connections", "300");
+                        .setServerConfig("max_connections", "300")
+                        .setServerConfig("synchronous_commit", durable ? "on" : "off");
                 Optional.ofNullable(dataDirectory).ifPresent(directory -> {
                     try {
                         Files.createDirectories(directory);

@@ -1,0 +1,108 @@
+package dev.sluice.servers;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+
+/**
+ * Writes one Trino instance's {@code etc/} folder: a single loopback node with the catalogs
+ * {@code memory}, {@code tpch}, {@code postgresql} and {@code iceberg} (JDBC catalog in Postgres,
+ * warehouse on the local file system).
+ */
+final class TrinoConfiguration {
+    /** The Postgres database behind the {@code postgresql} catalog. */
+    static final String POSTGRESQL_CATALOG_DATABASE = "trino_postgresql";
+    /** The Postgres database that holds the Iceberg JDBC catalog's tables. */
+    static final String ICEBERG_CATALOG_DATABASE = "trino_iceberg";
+
+    private TrinoConfiguration() {}
+
+    /** The JVM options, kept small: the machines that run tests are shared. */
+    static List<String> jvmOptions() {
+        return List.of(
+                "-Xmx2G",
+                "-XX:+UseG1GC",
+                "-XX:+ExplicitGCInvokesConcurrent",
+                "-XX:+ExitOnOutOfMemoryError",
+                "-XX:-OmitStackTraceInFastThrow",
+                "-XX:ReservedCodeCacheSize=256M",
+                "-XX:+EnableDynamicAgentLoading",
+                "--enable-native-access=ALL-UNNAMED",
+                "-Djdk.attach.allowAttachSelf=true",
+                "-Dfile.encoding=UTF-8");
+    }
+
+    static void write(Path instance, Path installation, int port, PostgresEndpoint postgres) throws IOException {
+        Path etc = Files.createDirectories(instance.resolve("etc"));
+        Path catalogs = Files.createDirectories(etc.resolve("catalog"));
+        Path warehouse = Files.createDirectories(instance.resolve("warehouse"));
+        Files.writeString(etc.resolve("config.properties"), lines(
+                "coordinator=true",
+                "node-scheduler.include-coordinator=true",
+                "http-server.http.port=" + port,
+                "discovery.uri=http://127.0.0.1:" + port,
+                "query.max-memory=1GB",
+                "query.max-memory-per-node=512MB",
+                "node.environment=sluice",
+                "node.id=sluice-local",
+                "node.data-dir=" + instance.resolve("var"),
+                "node.bind-ip=127.0.0.1",
+                "node.internal-address=127.0.0.1",
+                "catalog.config-dir=" + catalogs,
+                "plugin.dir=" + installation.resolve("plugin")));
+        Files.writeString(etc.resolve("log.properties"), lines("io.trino=INFO"));
+        Files.writeString(catalogs.resolve("memory.properties"), lines(
+                "connector.name=memory",
+                "memory.max-data-per-node=256MB"));
+        Files.writeString(catalogs.resolve("tpch.properties"), lines("connector.name=tpch"));
+        Files.writeString(catalogs.resolve("postgresql.properties"), lines(
+                "connector.name=postgresql",
+                "connection-url=" + postgres.jdbcUrl(POSTGRESQL_CATALOG_DATABASE),
+                "connection-user=" + postgres.user(),
+                "connection-password=" + postgres.password()));
+        Files.writeString(catalogs.resolve("iceberg.properties"), lines(
+                "connector.name=iceberg",
+                "iceberg.catalog.type=jdbc",
+                "iceberg.jdbc-catalog.catalog-name=sluice",
+                "iceberg.jdbc-catalog.driver-class=org.postgresql.Driver",
+                "iceberg.jdbc-catalog.connection-url=" + postgres.jdbcUrl(ICEBERG_CATALOG_DATABASE),
+                "iceberg.jdbc-catalog.connection-user=" + postgres.user(),
+                "iceberg.jdbc-catalog.connection-password=" + postgres.password(),
+                "iceberg.jdbc-catalog.default-warehouse-dir=local:///iceberg",
+                "fs.native-local.enabled=true",
+                "local.location=" + warehouse));
+    }
+
+    /** Trino's Iceberg JDBC catalog expects its tables to exist already. */
+    static void createIcebergCatalogTables(PostgresEndpoint postgres) throws SQLException {
+        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(ICEBERG_CATALOG_DATABASE),
+                postgres.user(), postgres.password());
+                Statement statement = connection.createStatement()) {
+            statement.execute("""
+                    CREATE TABLE IF NOT EXISTS iceberg_tables (
+                        catalog_name varchar(255) NOT NULL,
+                        table_namespace varchar(255) NOT NULL,
+                        table_name varchar(255) NOT NULL,
+                        metadata_location varchar(1000),
+                        previous_metadata_location varchar(1000),
+                        iceberg_type varchar(5),
+                        PRIMARY KEY (catalog_name, table_namespace, table_name))""");
+            statement.execute("""
+                    CREATE TABLE IF NOT EXISTS iceberg_namespace_properties (
+                        catalog_name varchar(255) NOT NULL,
+                        namespace varchar(255) NOT NULL,
+                        property_key varchar(255) NOT NULL,
+                        property_value varchar(1000),
+                        PRIMARY KEY (catalog_name, namespace, property_key))""");
+        }
+    }
+
+    private static String lines(String... lines) {
+        return String.join("\n", lines) + "\n";
+    }
+}
