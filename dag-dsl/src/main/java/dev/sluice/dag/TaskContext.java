@@ -41,13 +41,16 @@ public interface TaskContext {
     /** The DAG's params with the run's overrides applied. */
     Map<String, Object> params();
 
-    /** The output of an upstream task of this run, if it produced one. */
+    /**
+     * The output of another task of this run (usually an upstream one), if it has finished with one.
+     * As with Airflow's XCom, read outputs only of tasks that run before this one.
+     */
     Optional<Object> upstreamOutput(String taskId);
 
     /**
      * Renders a Jinja template with the run context: {@code ds}, {@code ds_nodash}, {@code ts},
      * {@code logical_date}, {@code data_interval_start}, {@code data_interval_end}, {@code params},
-     * {@code outputs} (upstream outputs by task id), {@code dag_id}, {@code run_id}, {@code task_id}.
+     * {@code outputs} (outputs of the run's tasks by task id), {@code dag_id}, {@code run_id}, {@code task_id}.
      *
      * @throws TaskFailedException a user error, when the template does not render
      */

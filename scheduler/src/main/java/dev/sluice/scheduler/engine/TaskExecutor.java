@@ -101,7 +101,7 @@ final class TaskExecutor {
         Map<String, Object> params = new LinkedHashMap<>(dag.params());
         params.putAll(task.conf());
         EngineTaskContext context = new EngineTaskContext(task, dag.timezone(), params,
-                () -> upstreamOutputs(task.runPk(), definition.upstreams()), renderer, clock);
+                () -> runOutputs(task.runPk()), renderer, clock);
         Instant startedAt = clock.instant();
         Optional<Instant> deadline = definition.policy().executionTimeout().map(startedAt::plus);
         RunningAttempt attempt = new RunningAttempt(context, deadline, definition.policy().executionTimeout());
@@ -144,17 +144,13 @@ final class TaskExecutor {
         attempt.report(result);
     }
 
-    private Map<String, Object> upstreamOutputs(long runPk, List<String> upstreams) {
-        if (upstreams.isEmpty()) {
-            return Map.of();
-        }
+    /** The outputs of the run's tasks, read once when the body first asks: as in Airflow, any task's output may be pulled. */
+    private Map<String, Object> runOutputs(long runPk) {
         Map<String, Object> outputs = new LinkedHashMap<>();
         jdbi.useHandle(handle -> handle.createQuery("""
-                        SELECT task_id, output::text FROM task_instance
-                        WHERE run_pk = :runPk AND task_id = ANY(:upstreams) AND output IS NOT NULL
+                        SELECT task_id, output::text FROM task_instance WHERE run_pk = :runPk AND output IS NOT NULL
                         """)
                 .bind("runPk", runPk)
-                .bindArray("upstreams", String.class, upstreams)
                 .map((rs, ctx) -> Map.entry(rs.getString(1), Json.read(rs.getString(2), Object.class)))
                 .forEach(entry -> outputs.put(entry.getKey(), entry.getValue())));
         return outputs;

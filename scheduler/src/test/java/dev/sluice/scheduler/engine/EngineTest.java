@@ -44,15 +44,17 @@ class EngineTest {
     void passesOutputsDownstreamAndRendersTemplates() {
         DagBuilder dag = Dag.builder("outputs").param("who", "sluice");
         TaskBuilder extract = dag.task("extract", context -> Map.of("rows", 42));
+        TaskBuilder load = dag.task("load", context -> context.upstreamOutput("extract").orElseThrow());
         TaskBuilder report = dag.task("report", context -> context.render(
                 "{{ params.who }} loaded {{ outputs.extract.rows }} rows on {{ ds }}"));
-        extract.then(report);
+        extract.then(load).then(report);
         EngineHarness engine = engine(dag.build());
 
         String run = engine.trigger("outputs");
 
         engine.awaitRunState(run, "success");
         assertThat(engine.taskInstance(run, "extract").get("output")).isEqualTo("{\"rows\": 42}");
+        assertThat(engine.taskInstance(run, "load").get("output")).isEqualTo("{\"rows\": 42}");
         assertThat(engine.taskInstance(run, "report").get("output")).isEqualTo("\"sluice loaded 42 rows on 2024-03-01\"");
         assertThat(engine.log(run, "report")).anyMatch(line -> line.contains("attempt succeeded"));
     }
