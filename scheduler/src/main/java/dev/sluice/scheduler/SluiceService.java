@@ -2,6 +2,8 @@ package dev.sluice.scheduler;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagProvider;
+import dev.sluice.scheduler.api.Operations;
+import dev.sluice.scheduler.api.StoreOperations;
 import dev.sluice.scheduler.dags.DagOrigin;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.engine.Engine;
@@ -32,12 +34,14 @@ public final class SluiceService implements AutoCloseable {
     private final DagRegistry registry;
     private final Engine engine;
     private final ScheduleTicks ticks;
+    private final Operations operations;
 
-    private SluiceService(Database database, DagRegistry registry, Engine engine, ScheduleTicks ticks) {
+    private SluiceService(Database database, DagRegistry registry, Engine engine, ScheduleTicks ticks, Clock clock) {
         this.database = database;
         this.registry = registry;
         this.engine = engine;
         this.ticks = ticks;
+        this.operations = new StoreOperations(database.jdbi(), registry, engine, clock);
     }
 
     /**
@@ -50,7 +54,7 @@ public final class SluiceService implements AutoCloseable {
         DagRegistry registry = new DagRegistry(database.jdbi(), clock);
         Engine engine = new Engine(database, registry, clock, engineSettings);
         ScheduleTicks ticks = new ScheduleTicks(database, registry, engine);
-        SluiceService service = new SluiceService(database, registry, engine, ticks);
+        SluiceService service = new SluiceService(database, registry, engine, ticks, clock);
         service.loadClasspathDags(providerClasses);
         engine.start();
         ticks.start();
@@ -95,6 +99,11 @@ public final class SluiceService implements AutoCloseable {
 
     public Engine engine() {
         return engine;
+    }
+
+    /** What the REST API and the CLI call. */
+    public Operations operations() {
+        return operations;
     }
 
     public ScheduleTicks ticks() {

@@ -3,7 +3,6 @@ package dev.sluice.scheduler.cli;
 import dev.sluice.scheduler.engine.EngineSettings;
 import picocli.CommandLine.Option;
 
-import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
@@ -18,7 +17,7 @@ final class EngineOptions {
     List<String> providers = List.of();
 
     EngineSettings settings() {
-        return new EngineSettings(workerSlots, Duration.ofSeconds(1), Duration.ofSeconds(5));
+        return EngineSettings.DEFAULT.withWorkerSlots(workerSlots);
     }
 
     Set<String> providerClasses() {

@@ -4,9 +4,13 @@ import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.RunType;
 import dev.sluice.dag.Schedule;
+import dev.sluice.scheduler.api.BackfillRequest;
+import dev.sluice.scheduler.api.OperationException;
+import dev.sluice.scheduler.api.Views;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.store.Database;
+import dev.sluice.scheduler.store.TaskState;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,6 +48,7 @@ public final class Engine implements AutoCloseable {
     private final EngineSettings settings;
     private final Transitions transitions;
     private final RunPlanner planner;
+    private final Backfills backfills;
     private final TaskExecutor executor;
     private final String workerId;
     private final long lockKey;
@@ -64,6 +69,7 @@ public final class Engine implements AutoCloseable {
         this.settings = requireNonNull(settings, "settings is null");
         this.transitions = new Transitions(registry);
         this.planner = new RunPlanner(transitions);
+        this.backfills = new Backfills(registry, transitions);
         this.executor = new TaskExecutor(registry, jdbi, new TemplateRenderer(), clock, result -> {
             results.add(result);
             wakeup.signal();
@@ -136,7 +142,8 @@ public final class Engine implements AutoCloseable {
      * DAG must not have a run for that logical date yet.
      */
     public String triggerRun(String dagId, Optional<Instant> logicalDate, Map<String, Object> conf) {
-        RegisteredDag registered = registry.dag(dagId);
+        RegisteredDag registered = registry.find(dagId)
+                .orElseThrow(() -> new OperationException.NotFound("unknown DAG '" + dagId + "'"));
         Instant date = logicalDate.orElseGet(clock::instant);
         Schedule schedule = registered.dag().schedule();
         DataInterval interval = schedule instanceof Schedule.Cron cron
@@ -147,10 +154,74 @@ public final class Engine implements AutoCloseable {
         boolean created = jdbi.inTransaction(handle -> transitions.createRun(handle, dagId, registered.version(), runId,
                 RunType.MANUAL, interval, conf, clock.instant()));
         if (!created) {
-            throw new IllegalArgumentException("DAG " + dagId + " already has a run for logical date " + date);
+            throw new OperationException.Conflict("DAG " + dagId + " already has a run for logical date " + date);
         }
         wake();
         return runId;
+    }
+
+    /** What a backfill would do, without creating anything. */
+    public Views.BackfillPlan planBackfill(BackfillRequest request) {
+        return jdbi.inTransaction(handle -> backfills.plan(handle, request, clock.instant()));
+    }
+
+    /** Stores a backfill; this loop (or another engine's) makes its runs. Returns its id. */
+    public long createBackfill(BackfillRequest request) {
+        long id = jdbi.inTransaction(handle -> backfills.create(handle, request, clock.instant()));
+        wake();
+        return id;
+    }
+
+    /**
+     * Clears task instances of a run so that they run again: the failed and upstream-failed ones when
+     * {@code onlyFailed}, else {@code taskIds} (all when empty). Returns the task ids cleared.
+     */
+    public List<String> clear(String dagId, String runId, boolean onlyFailed, Set<String> taskIds) {
+        List<String> cleared = jdbi.inTransaction(handle -> {
+            Map<String, Object> run = lockRun(handle, dagId, runId);
+            if ("queued".equals(run.get("state"))) {
+                throw new OperationException.Conflict("run " + runId + " of DAG " + dagId + " has not started; nothing to clear");
+            }
+            long runPk = ((Number) run.get("id")).longValue();
+            List<String> known = handle.createQuery("SELECT task_id FROM task_instance WHERE run_pk = :runPk AND "
+                            + "(NOT :onlyFailed OR state IN ('failed', 'upstream_failed'))")
+                    .bind("runPk", runPk)
+                    .bind("onlyFailed", onlyFailed)
+                    .mapTo(String.class)
+                    .list();
+            for (String taskId : taskIds) {
+                if (!onlyFailed && !known.contains(taskId)) {
+                    throw new OperationException.NotFound("run " + runId + " of DAG " + dagId + " has no task '" + taskId + "'");
+                }
+            }
+            List<String> selected = taskIds.isEmpty() ? known : known.stream().filter(taskIds::contains).toList();
+            return transitions.clear(handle, runPk, registry.graph(dagId, (String) run.get("dag_version")), selected,
+                    clock.instant());
+        });
+        wake();
+        return cleared;
+    }
+
+    /** Ends a run as success or failed; unfinished task instances end in the same state. */
+    public void markRun(String dagId, String runId, TaskState state) {
+        if (state != TaskState.SUCCESS && state != TaskState.FAILED) {
+            throw new OperationException.Invalid("a run can be marked success or failed, not " + state.sqlName());
+        }
+        jdbi.useTransaction(handle -> {
+            Map<String, Object> run = lockRun(handle, dagId, runId);
+            transitions.markRun(handle, ((Number) run.get("id")).longValue(), state, clock.instant());
+        });
+        dagsToPlan.add(dagId);
+        wake();
+    }
+
+    private static Map<String, Object> lockRun(org.jdbi.v3.core.Handle handle, String dagId, String runId) {
+        return handle.createQuery("SELECT id, state, dag_version FROM dag_run WHERE dag_id = :dagId AND run_id = :runId FOR UPDATE")
+                .bind("dagId", dagId)
+                .bind("runId", runId)
+                .mapToMap()
+                .findOne()
+                .orElseThrow(() -> new OperationException.NotFound("DAG " + dagId + " has no run '" + runId + "'"));
     }
 
     private void loop() {
@@ -197,6 +268,7 @@ public final class Engine implements AutoCloseable {
             planDueRuns(now);
         }
         if (runsChanged.getAndSet(false)) {
+            jdbi.useTransaction(handle -> backfills.advance(handle, now));
             int started = jdbi.inTransaction(handle -> transitions.startQueuedRuns(handle, now));
             busy |= started > 0;
         }
@@ -336,6 +408,10 @@ public final class Engine implements AutoCloseable {
         runsChanged.set(true);
     }
 
+    /**
+     * Stops claiming work, lets running attempts finish for up to the shutdown grace period and
+     * records them, then cancels what still runs (those attempts are retried by their policy).
+     */
     @Override
     public synchronized void close() {
         if (loop == null) {
@@ -345,11 +421,17 @@ public final class Engine implements AutoCloseable {
         wakeup.signal();
         try {
             loop.join(10_000);
+            long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
+            while (executor.runningCount() > 0 && System.nanoTime() < deadline) {
+                wakeup.await(Duration.ofMillis(100));
+                completeFinishedAttempts(clock.instant());
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
         executor.cancelAll("the worker is shutting down");
         completeFinishedAttempts(clock.instant());
+        flushLogs();
         jdbi.useHandle(handle -> handle.createUpdate("DELETE FROM worker WHERE id = :id").bind("id", workerId).execute());
         session.close();
         loop = null;

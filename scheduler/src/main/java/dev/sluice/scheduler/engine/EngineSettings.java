@@ -10,13 +10,16 @@ import static java.util.Objects.requireNonNull;
  * @param workerSlots how many task attempts this process runs at once ({@code scheduler.worker-slots})
  * @param pollInterval the fallback poll when no notification arrives: a lost notification costs at most this much latency
  * @param heartbeatInterval how often this worker records that it lives and looks for dead workers (engine clock)
+ * @param shutdownGrace how long a stopping worker lets running attempts finish before it cancels them
  */
-public record EngineSettings(int workerSlots, Duration pollInterval, Duration heartbeatInterval) {
-    public static final EngineSettings DEFAULT = new EngineSettings(32, Duration.ofSeconds(1), Duration.ofSeconds(5));
+public record EngineSettings(int workerSlots, Duration pollInterval, Duration heartbeatInterval, Duration shutdownGrace) {
+    public static final EngineSettings DEFAULT =
+            new EngineSettings(32, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
 
     public EngineSettings {
         requireNonNull(pollInterval, "pollInterval is null");
         requireNonNull(heartbeatInterval, "heartbeatInterval is null");
+        requireNonNull(shutdownGrace, "shutdownGrace is null");
         if (workerSlots < 1) {
             throw new IllegalArgumentException("worker slots must be at least 1: " + workerSlots);
         }
@@ -26,6 +29,6 @@ public record EngineSettings(int workerSlots, Duration pollInterval, Duration he
     }
 
     public EngineSettings withWorkerSlots(int slots) {
-        return new EngineSettings(slots, pollInterval, heartbeatInterval);
+        return new EngineSettings(slots, pollInterval, heartbeatInterval, shutdownGrace);
     }
 }

@@ -4,7 +4,6 @@ import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.RunType;
 import dev.sluice.dag.TaskPolicy;
 import dev.sluice.dag.TriggerRule;
-import dev.sluice.dag.TriggerRule.Decision;
 import dev.sluice.scheduler.dags.DagGraph;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.store.Json;
@@ -51,12 +50,26 @@ final class Transitions {
             DataInterval interval,
             Map<String, Object> conf,
             Instant now) {
+        return createRun(handle, dagId, version, runId, runType, interval, conf, null, now).isPresent();
+    }
+
+    /** As above, for a backfill when {@code backfillId} is not null; returns the new run's key. */
+    java.util.Optional<Long> createRun(
+            Handle handle,
+            String dagId,
+            String version,
+            String runId,
+            RunType runType,
+            DataInterval interval,
+            Map<String, Object> conf,
+            Long backfillId,
+            Instant now) {
         DagGraph graph = registry.graph(dagId, version);
         Long runPk = handle.createQuery("""
                 INSERT INTO dag_run (dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end,
-                                     state, dag_version, conf, unfinished_tasks, created_at)
+                                     state, dag_version, conf, unfinished_tasks, created_at, backfill_id)
                 VALUES (:dagId, :runId, :runType, :logicalDate, :start, :end, 'queued', :version, CAST(:conf AS jsonb),
-                        :tasks, :now)
+                        :tasks, :now, :backfillId)
                 ON CONFLICT DO NOTHING
                 RETURNING id
                 """)
@@ -70,15 +83,16 @@ final class Transitions {
                 .bind("conf", Json.write(conf))
                 .bind("tasks", graph.nodes().size())
                 .bind("now", now)
+                .bind("backfillId", backfillId)
                 .mapTo(Long.class)
                 .findOne()
                 .orElse(null);
         if (runPk == null) {
-            return false;
+            return java.util.Optional.empty();
         }
         PreparedBatch batch = handle.prepareBatch("""
-                INSERT INTO task_instance (run_pk, dag_id, task_id, state, max_tries, pool, priority_weight)
-                VALUES (:runPk, :dagId, :taskId, 'none', :maxTries, :pool, :priority)
+                INSERT INTO task_instance (run_pk, dag_id, task_id, state, max_tries, pool, priority_weight, backfill)
+                VALUES (:runPk, :dagId, :taskId, 'none', :maxTries, :pool, :priority, :backfill)
                 """);
         for (DagGraph.Node node : graph.nodes()) {
             batch.bind("runPk", runPk)
@@ -87,22 +101,25 @@ final class Transitions {
                     .bind("maxTries", node.policy().retries() + 1)
                     .bind("pool", node.pool())
                     .bind("priority", node.priorityWeight())
+                    .bind("backfill", backfillId != null)
                     .add();
         }
         if (!graph.nodes().isEmpty()) {
             batch.execute();
         }
         notifyWork(handle);
-        return true;
+        return java.util.Optional.of(runPk);
     }
 
     /** Starts queued runs where their DAG has room under max active runs; returns how many started. */
     int startQueuedRuns(Handle handle, Instant now) {
         List<Map<String, Object>> dags = handle.createQuery("""
                 SELECT d.dag_id, d.max_active_runs,
-                       (SELECT count(*) FROM dag_run r WHERE r.dag_id = d.dag_id AND r.state = 'running') AS running
+                       (SELECT count(*) FROM dag_run r WHERE r.dag_id = d.dag_id AND r.state = 'running'
+                        AND r.backfill_id IS NULL) AS running
                 FROM dag d
-                WHERE NOT d.is_paused AND EXISTS (SELECT 1 FROM dag_run q WHERE q.dag_id = d.dag_id AND q.state = 'queued')
+                WHERE NOT d.is_paused AND EXISTS (SELECT 1 FROM dag_run q WHERE q.dag_id = d.dag_id AND q.state = 'queued'
+                                                  AND q.backfill_id IS NULL)
                 ORDER BY d.dag_id
                 FOR UPDATE OF d SKIP LOCKED
                 """)
@@ -116,7 +133,7 @@ final class Transitions {
             }
             List<Map<String, Object>> runs = handle.createQuery("""
                     SELECT id, dag_version, unfinished_tasks FROM dag_run
-                    WHERE dag_id = :dagId AND state = 'queued'
+                    WHERE dag_id = :dagId AND state = 'queued' AND backfill_id IS NULL
                     ORDER BY logical_date
                     LIMIT :room
                     """)
@@ -129,6 +146,20 @@ final class Transitions {
                         ((Number) run.get("id")).longValue(), ((Number) run.get("unfinished_tasks")).intValue(), now);
                 started++;
             }
+        }
+        // A backfill creates no more runs than its own max active runs allows, so its queued runs start at once.
+        List<Map<String, Object>> backfillRuns = handle.createQuery("""
+                SELECT r.id, r.dag_id, r.dag_version, r.unfinished_tasks FROM dag_run r JOIN dag d ON d.dag_id = r.dag_id
+                WHERE r.state = 'queued' AND r.backfill_id IS NOT NULL AND NOT d.is_paused
+                ORDER BY r.id
+                FOR UPDATE OF r SKIP LOCKED
+                """)
+                .mapToMap()
+                .list();
+        for (Map<String, Object> run : backfillRuns) {
+            startRun(handle, (String) run.get("dag_id"), (String) run.get("dag_version"),
+                    ((Number) run.get("id")).longValue(), ((Number) run.get("unfinished_tasks")).intValue(), now);
+            started++;
         }
         return started;
     }
@@ -168,7 +199,7 @@ final class Transitions {
                 FROM task_instance ti JOIN dag d ON d.dag_id = ti.dag_id
                 WHERE ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule') AND ti.eligible_at <= :now
                   AND NOT d.is_paused
-                ORDER BY ti.priority_weight DESC, ti.eligible_at, ti.id
+                ORDER BY ti.priority_weight DESC, ti.backfill, ti.eligible_at, ti.id
                 LIMIT :scan
                 """)
                 .bind("now", now)
@@ -380,14 +411,20 @@ final class Transitions {
      * rule, and cascades skips and upstream failures. Returns true if the run finished.
      */
     boolean taskInstancesFinished(Handle handle, long runPk, DagGraph graph, Map<String, TaskState> finished, Instant now) {
-        int finishedCount = finished.size();
-        Set<String> frontier = new LinkedHashSet<>(finished.keySet());
-        while (!frontier.isEmpty()) {
-            Set<String> candidates = new LinkedHashSet<>();
-            frontier.forEach(taskId -> candidates.addAll(graph.downstreamOf(taskId)));
-            if (candidates.isEmpty()) {
-                break;
-            }
+        Set<String> candidates = new LinkedHashSet<>();
+        finished.keySet().forEach(taskId -> candidates.addAll(graph.downstreamOf(taskId)));
+        int finishedCount = finished.size() + decide(handle, runPk, graph, candidates, now);
+        return countFinished(handle, runPk, graph, finishedCount, now);
+    }
+
+    /**
+     * Decides waiting ({@code none}) candidates by their trigger rules, and follows skips and
+     * upstream failures downstream. Returns how many task instances this finished.
+     */
+    private int decide(Handle handle, long runPk, DagGraph graph, Set<String> initialCandidates, Instant now) {
+        int finishedCount = 0;
+        Set<String> candidates = initialCandidates;
+        while (!candidates.isEmpty()) {
             Set<String> needed = new HashSet<>(candidates);
             candidates.forEach(taskId -> needed.addAll(graph.node(taskId).upstreams()));
             Map<String, TaskState> states = new HashMap<>();
@@ -404,8 +441,7 @@ final class Transitions {
                     continue;
                 }
                 DagGraph.Node node = graph.node(candidate);
-                Decision decision = node.triggerRule().decide(count(node, states));
-                switch (decision) {
+                switch (node.triggerRule().decide(count(node, states))) {
                     case RUN -> toSchedule.add(candidate);
                     case SKIP -> toSkip.add(candidate);
                     case UPSTREAM_FAILED -> toFail.add(candidate);
@@ -419,9 +455,15 @@ final class Transitions {
                 notifyWork(handle);
             }
             finishedCount += toSkip.size() + toFail.size();
-            frontier = new LinkedHashSet<>(toSkip);
-            frontier.addAll(toFail);
+            Set<String> next = new LinkedHashSet<>();
+            toSkip.forEach(taskId -> next.addAll(graph.downstreamOf(taskId)));
+            toFail.forEach(taskId -> next.addAll(graph.downstreamOf(taskId)));
+            candidates = next;
         }
+        return finishedCount;
+    }
+
+    private boolean countFinished(Handle handle, long runPk, DagGraph graph, int finishedCount, Instant now) {
         int unfinished = handle.createQuery("""
                 UPDATE dag_run SET unfinished_tasks = unfinished_tasks - :finished WHERE id = :runPk RETURNING unfinished_tasks
                 """)
@@ -434,6 +476,64 @@ final class Transitions {
         }
         finishRun(handle, runPk, graph, now);
         return true;
+    }
+
+    /**
+     * Makes finished task instances of a run wait again, with fresh retries, and decides the ones
+     * whose upstreams are done at once. Running and waiting instances are left as they are. Returns
+     * the task ids cleared.
+     */
+    List<String> clear(Handle handle, long runPk, DagGraph graph, java.util.Collection<String> taskIds, Instant now) {
+        List<String> cleared = handle.createQuery("""
+                SELECT task_id FROM task_instance
+                WHERE run_pk = :runPk AND task_id = ANY(:ids) AND state IN ('success', 'failed', 'upstream_failed', 'skipped')
+                ORDER BY id
+                FOR UPDATE
+                """)
+                .bind("runPk", runPk)
+                .bindArray("ids", String.class, taskIds)
+                .mapTo(String.class)
+                .list();
+        if (cleared.isEmpty()) {
+            return cleared;
+        }
+        PreparedBatch reset = handle.prepareBatch("""
+                UPDATE task_instance SET state = 'none', max_tries = try_number + :tries, output = NULL, ended_at = NULL,
+                    eligible_at = NULL, worker_id = NULL
+                WHERE run_pk = :runPk AND task_id = :taskId
+                """);
+        for (String taskId : cleared) {
+            reset.bind("tries", graph.node(taskId).policy().retries() + 1).bind("runPk", runPk).bind("taskId", taskId).add();
+        }
+        reset.execute();
+        handle.createUpdate("""
+                UPDATE dag_run SET unfinished_tasks = unfinished_tasks + :cleared, state = 'running', ended_at = NULL
+                WHERE id = :runPk
+                """)
+                .bind("cleared", cleared.size())
+                .bind("runPk", runPk)
+                .execute();
+        int finishedCount = decide(handle, runPk, graph, new LinkedHashSet<>(cleared), now);
+        countFinished(handle, runPk, graph, finishedCount, now);
+        return cleared;
+    }
+
+    /** Ends a run in {@code state}; its unfinished task instances end in the same state. */
+    void markRun(Handle handle, long runPk, TaskState state, Instant now) {
+        handle.createUpdate("""
+                UPDATE task_instance SET state = :state, ended_at = :now, eligible_at = NULL
+                WHERE run_pk = :runPk AND state NOT IN ('success', 'failed', 'upstream_failed', 'skipped')
+                """)
+                .bind("state", state.sqlName())
+                .bind("now", now)
+                .bind("runPk", runPk)
+                .execute();
+        handle.createUpdate("UPDATE dag_run SET state = :state, ended_at = :now, unfinished_tasks = 0 WHERE id = :runPk")
+                .bind("state", state.sqlName())
+                .bind("now", now)
+                .bind("runPk", runPk)
+                .execute();
+        notifyWork(handle);
     }
 
     private static TriggerRule.UpstreamCounts count(DagGraph.Node node, Map<String, TaskState> states) {

@@ -1,0 +1,37 @@
+package dev.sluice.scheduler.api;
+
+import java.time.LocalDate;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * One run per schedule tick whose logical date falls on a day from {@code from} to {@code to}
+ * (inclusive, in the DAG's time zone).
+ *
+ * @param reprocess what to do with logical dates that have a run already
+ * @param maxActiveRuns how many of the backfill's runs may be active at once
+ */
+public record BackfillRequest(
+        String dagId, LocalDate from, LocalDate to, Reprocess reprocess, int maxActiveRuns, boolean runBackwards) {
+    public enum Reprocess {
+        /** Leave existing runs alone. */
+        NONE,
+        /** Run again the existing runs that failed. */
+        FAILED,
+        /** Run again every existing run that has finished. */
+        COMPLETED
+    }
+
+    public BackfillRequest {
+        requireNonNull(dagId, "dagId is null");
+        requireNonNull(from, "from is null");
+        requireNonNull(to, "to is null");
+        requireNonNull(reprocess, "reprocess is null");
+        if (to.isBefore(from)) {
+            throw new OperationException.Invalid("backfill ends (" + to + ") before it starts (" + from + ")");
+        }
+        if (maxActiveRuns < 1) {
+            throw new OperationException.Invalid("max active runs must be at least 1: " + maxActiveRuns);
+        }
+    }
+}

@@ -1,0 +1,69 @@
+package dev.sluice.scheduler.api;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+/** What {@link Operations} returns: plain immutable records, written as JSON by the API. */
+public final class Views {
+    private Views() {}
+
+    public record Page<T>(List<T> items, int offset, int limit, long total) {
+        public Page {
+            items = List.copyOf(items);
+        }
+    }
+
+    public record DagSummary(String dagId, String description, String schedule, String timezone, boolean paused,
+            boolean active, String currentVersion, List<String> tags, Optional<Instant> nextLogicalDate) {}
+
+    public record TaskSummary(String taskId, List<String> upstreams, List<String> downstreams, String triggerRule,
+            String pool, int retries, Optional<Duration> executionTimeout) {}
+
+    public record DagDetails(DagSummary dag, Optional<Instant> startDate, Optional<Instant> endDate, boolean catchup,
+            int maxActiveRuns, int maxActiveTasks, Map<String, Object> params, List<TaskSummary> tasks) {}
+
+    public record DagVersion(String version, String originKind, String originLocation, String originDigest,
+            Instant createdAt, boolean current) {}
+
+    public record VersionDifference(String dagId, String fromVersion, String toVersion, List<String> tasksAdded,
+            List<String> tasksRemoved, List<String> tasksChanged, List<String> settingsChanged) {}
+
+    public record LoadError(String location, OptionalInt line, String message, Instant at) {}
+
+    public record RunSummary(String dagId, String runId, String runType, String state, Instant logicalDate,
+            Instant dataIntervalStart, Instant dataIntervalEnd, String dagVersion, Map<String, Object> params,
+            Optional<Long> backfillId, Instant createdAt, Optional<Instant> startedAt, Optional<Instant> endedAt) {}
+
+    public record TaskInstance(String taskId, String state, int tryNumber, int maxTries, String pool,
+            Optional<Instant> startedAt, Optional<Instant> endedAt, Optional<Object> output) {}
+
+    public record RunDetails(RunSummary run, List<TaskInstance> taskInstances) {}
+
+    public record Attempt(int tryNumber, String state, String workerId, Instant startedAt, Optional<Instant> endedAt,
+            Optional<String> errorCategory, Optional<String> error, Optional<Object> output) {}
+
+    public record LogLine(int sequence, Instant loggedAt, String level, String message) {}
+
+    /** One logical date of a backfill plan: {@code action} is {@code create}, {@code skip} or {@code rerun}. */
+    public record PlannedRun(Instant logicalDate, Optional<String> existingRunId, Optional<String> existingState,
+            String action) {}
+
+    public record BackfillPlan(String dagId, LocalDate from, LocalDate to, String reprocess, List<PlannedRun> runs) {
+        public BackfillPlan {
+            runs = List.copyOf(runs);
+        }
+    }
+
+    /**
+     * A backfill and its progress. {@code runsByState} counts its runs by state, plus {@code pending}
+     * for planned dates without a run yet; the estimate is from the pace so far.
+     */
+    public record Backfill(long id, String dagId, LocalDate from, LocalDate to, String reprocess, int maxActiveRuns,
+            boolean runBackwards, String state, Instant createdAt, int plannedRuns, Map<String, Integer> runsByState,
+            Optional<Duration> estimatedRemaining) {}
+}

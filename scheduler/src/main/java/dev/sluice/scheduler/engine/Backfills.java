@@ -1,0 +1,255 @@
+package dev.sluice.scheduler.engine;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.dag.RunType;
+import dev.sluice.dag.Schedule;
+import dev.sluice.scheduler.api.BackfillRequest;
+import dev.sluice.scheduler.api.OperationException;
+import dev.sluice.scheduler.api.Views;
+import dev.sluice.scheduler.dags.DagRegistry;
+import dev.sluice.scheduler.dags.RegisteredDag;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Backfills inside the scheduler: a plan of logical dates is stored when the backfill is created,
+ * and the engine loop makes its runs while the backfill has room under its own max active runs, so
+ * it survives the CLI exiting and the scheduler restarting.
+ */
+final class Backfills {
+    private static final Logger log = LoggerFactory.getLogger(Backfills.class);
+
+    private final DagRegistry registry;
+    private final Transitions transitions;
+
+    Backfills(DagRegistry registry, Transitions transitions) {
+        this.registry = requireNonNull(registry, "registry is null");
+        this.transitions = requireNonNull(transitions, "transitions is null");
+    }
+
+    /** The logical dates of the request, what exists for each, and what the backfill would do. */
+    Views.BackfillPlan plan(Handle handle, BackfillRequest request, Instant now) {
+        RegisteredDag registered = registry.find(request.dagId())
+                .orElseThrow(() -> new OperationException.NotFound("unknown DAG '" + request.dagId() + "'"));
+        Dag dag = registered.dag();
+        if (!(dag.schedule() instanceof Schedule.Cron cron)) {
+            throw new OperationException.Invalid("DAG " + dag.id() + " has no cron schedule ('" + dag.schedule().expression()
+                    + "'), so there are no schedule ticks to backfill");
+        }
+        Instant from = request.from().atStartOfDay(dag.timezone()).toInstant();
+        Instant until = request.to().plusDays(1).atStartOfDay(dag.timezone()).toInstant();
+        dag.startDate().ifPresent(start -> {
+            if (from.isBefore(start.atZone(dag.timezone()).toLocalDate().atStartOfDay(dag.timezone()).toInstant())) {
+                throw new OperationException.Invalid("backfill starts on " + request.from() + ", before DAG " + dag.id()
+                        + "'s start date " + start.atZone(dag.timezone()).toLocalDate());
+            }
+        });
+        dag.endDate().ifPresent(end -> {
+            if (request.to().isAfter(end.atZone(dag.timezone()).toLocalDate())) {
+                throw new OperationException.Invalid("backfill ends on " + request.to() + ", after DAG " + dag.id()
+                        + "'s end date " + end.atZone(dag.timezone()).toLocalDate());
+            }
+        });
+        List<Instant> dates = new ArrayList<>();
+        Optional<Instant> tick = cron.firstTickAtOrAfter(from, dag.timezone());
+        while (tick.isPresent() && tick.get().isBefore(until)) {
+            Instant intervalEnd = cron.intervalFor(tick.get(), dag.timezone()).end();
+            if (intervalEnd.isAfter(now)) {
+                throw new OperationException.Invalid("backfill reaches into the future: the data interval of "
+                        + tick.get() + " ends at " + intervalEnd + "; end the backfill earlier");
+            }
+            dates.add(tick.get());
+            tick = cron.nextTickAfter(tick.get(), dag.timezone());
+        }
+        if (dates.isEmpty()) {
+            throw new OperationException.Invalid("DAG " + dag.id() + " has no schedule ticks from " + request.from()
+                    + " to " + request.to() + " ('" + dag.schedule().expression() + "' in " + dag.timezone() + ")");
+        }
+        if (request.runBackwards()) {
+            Collections.reverse(dates);
+        }
+        Map<Instant, String[]> existing = new HashMap<>();
+        handle.createQuery("""
+                        SELECT logical_date, run_id, state FROM dag_run
+                        WHERE dag_id = :dagId AND logical_date >= :from AND logical_date < :until
+                        """)
+                .bind("dagId", dag.id())
+                .bind("from", from)
+                .bind("until", until)
+                .map((rs, ctx) -> Map.entry(rs.getTimestamp(1).toInstant(), new String[] {rs.getString(2), rs.getString(3)}))
+                .forEach(entry -> existing.put(entry.getKey(), entry.getValue()));
+        List<Views.PlannedRun> runs = new ArrayList<>();
+        for (Instant date : dates) {
+            String[] run = existing.get(date);
+            if (run == null) {
+                runs.add(new Views.PlannedRun(date, Optional.empty(), Optional.empty(), "create"));
+                continue;
+            }
+            boolean rerun = switch (request.reprocess()) {
+                case NONE -> false;
+                case FAILED -> run[1].equals("failed");
+                case COMPLETED -> run[1].equals("failed") || run[1].equals("success");
+            };
+            runs.add(new Views.PlannedRun(date, Optional.of(run[0]), Optional.of(run[1]), rerun ? "rerun" : "skip"));
+        }
+        return new Views.BackfillPlan(dag.id(), request.from(), request.to(), request.reprocess().name().toLowerCase(), runs);
+    }
+
+    /** Stores the backfill and its plan; the engine loop makes the runs. */
+    long create(Handle handle, BackfillRequest request, Instant now) {
+        handle.createQuery("SELECT dag_id FROM dag WHERE dag_id = :dagId FOR UPDATE")
+                .bind("dagId", request.dagId())
+                .mapTo(String.class)
+                .findOne()
+                .orElseThrow(() -> new OperationException.NotFound("unknown DAG '" + request.dagId() + "'"));
+        handle.createQuery("""
+                        SELECT id, from_date, to_date FROM backfill
+                        WHERE dag_id = :dagId AND state IN ('running', 'paused') AND from_date <= :to AND to_date >= :from
+                        """)
+                .bind("dagId", request.dagId())
+                .bind("from", request.from())
+                .bind("to", request.to())
+                .mapToMap()
+                .findFirst()
+                .ifPresent(active -> {
+                    throw new OperationException.Conflict("backfill " + active.get("id") + " of DAG " + request.dagId()
+                            + " (" + active.get("from_date") + " to " + active.get("to_date")
+                            + ") is active and overlaps " + request.from() + " to " + request.to()
+                            + "; cancel it or wait for it to finish");
+                });
+        Views.BackfillPlan plan = plan(handle, request, now);
+        long id = handle.createQuery("""
+                        INSERT INTO backfill (dag_id, from_date, to_date, reprocess, max_active_runs, run_backwards, state,
+                                              created_at, updated_at)
+                        VALUES (:dagId, :from, :to, :reprocess, :maxActiveRuns, :backwards, 'running', :now, :now)
+                        RETURNING id
+                        """)
+                .bind("dagId", request.dagId())
+                .bind("from", request.from())
+                .bind("to", request.to())
+                .bind("reprocess", plan.reprocess())
+                .bind("maxActiveRuns", request.maxActiveRuns())
+                .bind("backwards", request.runBackwards())
+                .bind("now", now)
+                .mapTo(Long.class)
+                .one();
+        PreparedBatch rows = handle.prepareBatch("""
+                INSERT INTO backfill_run (backfill_id, position, logical_date, action) VALUES (:id, :position, :date, :action)
+                """);
+        int position = 0;
+        for (Views.PlannedRun run : plan.runs()) {
+            rows.bind("id", id).bind("position", position++).bind("date", run.logicalDate()).bind("action", run.action()).add();
+        }
+        rows.execute();
+        Transitions.notifyWork(handle);
+        log.info("backfill {} of DAG {} created: {} logical dates from {} to {}", id, request.dagId(), plan.runs().size(),
+                request.from(), request.to());
+        return id;
+    }
+
+    /** Makes the next runs of every running backfill while it has room; ends backfills with nothing left. */
+    int advance(Handle handle, Instant now) {
+        List<Map<String, Object>> backfills = handle.createQuery("""
+                        SELECT b.id, b.dag_id, b.max_active_runs, b.reprocess,
+                               (SELECT count(*) FROM dag_run r WHERE r.backfill_id = b.id AND r.state IN ('queued', 'running')) AS active
+                        FROM backfill b WHERE b.state = 'running'
+                        ORDER BY b.id
+                        FOR UPDATE OF b SKIP LOCKED
+                        """)
+                .mapToMap()
+                .list();
+        int created = 0;
+        for (Map<String, Object> backfill : backfills) {
+            long id = ((Number) backfill.get("id")).longValue();
+            String dagId = (String) backfill.get("dag_id");
+            Optional<RegisteredDag> registered = registry.find(dagId);
+            if (registered.isEmpty()) {
+                continue;
+            }
+            int active = ((Number) backfill.get("active")).intValue();
+            int room = ((Number) backfill.get("max_active_runs")).intValue() - active;
+            List<Map<String, Object>> next = room <= 0 ? List.of() : handle.createQuery("""
+                            SELECT position, logical_date, action FROM backfill_run
+                            WHERE backfill_id = :id AND run_pk IS NULL AND action <> 'skip'
+                            ORDER BY position LIMIT :room
+                            """)
+                    .bind("id", id)
+                    .bind("room", room)
+                    .mapToMap()
+                    .list();
+            for (Map<String, Object> row : next) {
+                Instant date = ((Timestamp) row.get("logical_date")).toInstant();
+                Long runPk = switch ((String) row.get("action")) {
+                    case "create" -> transitions.createRun(handle, dagId, registered.get().version(),
+                                    RunPlanner.runId(RunType.BACKFILL, date), RunType.BACKFILL,
+                                    registered.get().dag().schedule().intervalFor(date, registered.get().dag().timezone()),
+                                    Map.of(), id, now)
+                            .orElse(null);
+                    default -> rerun(handle, dagId, date, id, "completed".equals(backfill.get("reprocess")), now);
+                };
+                handle.createUpdate("""
+                                UPDATE backfill_run SET run_pk = :runPk, action = CASE WHEN :made THEN action ELSE 'skip' END
+                                WHERE backfill_id = :id AND position = :position
+                                """)
+                        .bind("runPk", runPk)
+                        .bind("made", runPk != null)
+                        .bind("id", id)
+                        .bind("position", row.get("position"))
+                        .execute();
+                if (runPk != null) {
+                    created++;
+                }
+            }
+            if (next.isEmpty() && active == 0) {
+                handle.createUpdate("UPDATE backfill SET state = 'completed', updated_at = :now WHERE id = :id")
+                        .bind("now", now)
+                        .bind("id", id)
+                        .execute();
+                log.info("backfill {} of DAG {} completed", id, dagId);
+            }
+        }
+        return created;
+    }
+
+    /** Runs an existing run again for a backfill: all its tasks, or only the failed ones. */
+    private Long rerun(Handle handle, String dagId, Instant date, long backfillId, boolean allTasks, Instant now) {
+        Optional<Map<String, Object>> run = handle.createQuery("""
+                        SELECT id, dag_version, state FROM dag_run WHERE dag_id = :dagId AND logical_date = :date FOR UPDATE
+                        """)
+                .bind("dagId", dagId)
+                .bind("date", date)
+                .mapToMap()
+                .findOne();
+        if (run.isEmpty() || !List.of("success", "failed").contains((String) run.get().get("state"))) {
+            return null;
+        }
+        long runPk = ((Number) run.get().get("id")).longValue();
+        handle.createUpdate("UPDATE dag_run SET backfill_id = :backfillId WHERE id = :runPk")
+                .bind("backfillId", backfillId)
+                .bind("runPk", runPk)
+                .execute();
+        handle.createUpdate("UPDATE task_instance SET backfill = true WHERE run_pk = :runPk").bind("runPk", runPk).execute();
+        List<String> taskIds = handle.createQuery("""
+                        SELECT task_id FROM task_instance WHERE run_pk = :runPk AND (:all OR state IN ('failed', 'upstream_failed'))
+                        """)
+                .bind("runPk", runPk)
+                .bind("all", allTasks)
+                .mapTo(String.class)
+                .list();
+        transitions.clear(handle, runPk, registry.graph(dagId, (String) run.get().get("dag_version")), taskIds, now);
+        return runPk;
+    }
+}
