@@ -6,6 +6,11 @@ import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.api.StoreOperations;
 import dev.sluice.scheduler.dags.DagOrigin;
 import dev.sluice.scheduler.dags.DagRegistry;
+import dev.sluice.scheduler.dags.DagSourceBinding;
+import dev.sluice.scheduler.loading.DagFolderSource;
+import dev.sluice.scheduler.loading.DagSource;
+import dev.sluice.scheduler.loading.DagSourcePoller;
+import dev.sluice.scheduler.loading.GitDagSource;
 import dev.sluice.scheduler.engine.Engine;
 import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.quartz.ScheduleTicks;
@@ -19,10 +24,12 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.ServiceLoader;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
 
 import static java.util.Objects.requireNonNull;
 
@@ -35,6 +42,7 @@ public final class SluiceService implements AutoCloseable {
     private final Engine engine;
     private final ScheduleTicks ticks;
     private final Operations operations;
+    private final List<DagSourcePoller> pollers = new ArrayList<>();
 
     private SluiceService(Database database, DagRegistry registry, Engine engine, ScheduleTicks ticks, Clock clock) {
         this.database = database;
@@ -49,7 +57,34 @@ public final class SluiceService implements AutoCloseable {
      * them, or only the named provider classes) and starts scheduling.
      */
     public static SluiceService start(DatabaseSettings settings, EngineSettings engineSettings, Clock clock, Set<String> providerClasses) {
+        return start(settings, engineSettings, clock, providerClasses, DagSourceSettings.NONE);
+    }
+
+    /** As above, also loading DAG files from a dags folder and a git repository, on a background thread each. */
+    public static SluiceService start(DatabaseSettings settings, EngineSettings engineSettings, Clock clock,
+            Set<String> providerClasses, DagSourceSettings sources) {
+        return start(settings, engineSettings, clock, providerClasses, sources, true);
+    }
+
+    /**
+     * A worker ({@code sluice worker}): as {@link #start}, but it fires no schedule ticks, so it
+     * adds capacity to claim and run tasks; the scheduler processes fire the ticks. It loads the same
+     * DAG sources, since it runs their code.
+     */
+    public static SluiceService startWorker(
+            DatabaseSettings settings, EngineSettings engineSettings, Clock clock, Set<String> providerClasses) {
+        return startWorker(settings, engineSettings, clock, providerClasses, DagSourceSettings.NONE);
+    }
+
+    public static SluiceService startWorker(DatabaseSettings settings, EngineSettings engineSettings, Clock clock,
+            Set<String> providerClasses, DagSourceSettings sources) {
+        return start(settings, engineSettings, clock, providerClasses, sources, false);
+    }
+
+    private static SluiceService start(DatabaseSettings settings, EngineSettings engineSettings, Clock clock,
+            Set<String> providerClasses, DagSourceSettings sources, boolean fireTicks) {
         requireNonNull(providerClasses, "providerClasses is null");
+        requireNonNull(sources, "sources is null");
         Database database = Database.open(settings);
         DagRegistry registry = new DagRegistry(database.jdbi(), clock);
         Engine engine = new Engine(database, registry, clock, engineSettings);
@@ -57,8 +92,23 @@ public final class SluiceService implements AutoCloseable {
         SluiceService service = new SluiceService(database, registry, engine, ticks, clock);
         service.loadClasspathDags(providerClasses);
         engine.start();
-        ticks.start();
+        if (fireTicks) {
+            ticks.start();
+        }
+        sources.dagsFolder().ifPresent(folder -> service.watch(new DagFolderSource(folder), "folder", sources, clock));
+        sources.git().ifPresent(git -> service.watch(new GitDagSource(git), "git", sources, clock));
         return service;
+    }
+
+    private void watch(DagSource source, String kind, DagSourceSettings sources, Clock clock) {
+        DagSourceBinding binding = new DagSourceBinding(kind + " " + source.name(), registry, database.jdbi(), clock);
+        pollers.add(new DagSourcePoller(source, sources.refreshInterval(), binding).start());
+        log.info("loading DAG files from {} every {}", source.name(), sources.refreshInterval());
+    }
+
+    /** Reads every DAG source again now; completes when all have been applied. */
+    public CompletableFuture<Void> refreshDags() {
+        return CompletableFuture.allOf(pollers.stream().map(DagSourcePoller::refreshNow).toArray(CompletableFuture[]::new));
     }
 
     private void loadClasspathDags(Set<String> providerClasses) {
@@ -112,6 +162,7 @@ public final class SluiceService implements AutoCloseable {
 
     @Override
     public void close() {
+        pollers.forEach(DagSourcePoller::close);
         ticks.close();
         engine.close();
         database.close();

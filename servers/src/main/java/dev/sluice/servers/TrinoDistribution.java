@@ -10,7 +10,6 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
-import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,7 +17,10 @@ import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.EnumSet;
+import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
 
 /**
@@ -28,7 +30,8 @@ import java.util.zip.GZIPInputStream;
 final class TrinoDistribution {
     static final String VERSION = "476";
     private static final Logger log = LoggerFactory.getLogger(TrinoDistribution.class);
-    private static final Set<String> PLUGINS = Set.of("memory", "tpch", "postgresql", "iceberg");
+    // The PostgreSQL connector needs the Geometry type of the geospatial plugin.
+    private static final Set<String> PLUGINS = Set.of("memory", "tpch", "postgresql", "iceberg", "geospatial");
     private static final String COMPLETE_MARKER = ".sluice-complete";
 
     private TrinoDistribution() {}
@@ -37,16 +40,17 @@ final class TrinoDistribution {
     static Path install() {
         Path root = SluiceCache.directory().resolve("trino");
         Path installation = root.resolve("trino-server-" + VERSION);
-        if (Files.exists(installation.resolve(COMPLETE_MARKER))) {
+        if (isComplete(installation)) {
             return installation;
         }
         try {
             Files.createDirectories(root);
             // Several test JVMs may ask at once: one unpacks, the others wait and reuse its work.
             try (FileChannel lockFile = FileChannel.open(root.resolve("install.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE);
-                    FileLock ignored = lockFile.lock()) {
-                if (Files.exists(installation.resolve(COMPLETE_MARKER))) {
+                    StandardOpenOption.WRITE)) {
+                // Released when the channel closes.
+                lockFile.lock();
+                if (isComplete(installation)) {
                     return installation;
                 }
                 Path tarball = MavenRepository.fromEnvironment()
@@ -56,7 +60,7 @@ final class TrinoDistribution {
                 FileTrees.deleteContents(partial);
                 long started = System.nanoTime();
                 unpack(tarball, partial);
-                Files.createFile(partial.resolve(COMPLETE_MARKER));
+                Files.writeString(partial.resolve(COMPLETE_MARKER), markerText());
                 FileTrees.delete(installation);
                 Files.move(partial, installation, StandardCopyOption.ATOMIC_MOVE);
                 log.info("unpacked Trino {} into {} in {} s", VERSION, installation,
@@ -69,48 +73,70 @@ final class TrinoDistribution {
         }
     }
 
+    // The marker lists the plugins kept, so that an installation pruned differently is unpacked again.
+    private static boolean isComplete(Path installation) {
+        try {
+            return Files.readString(installation.resolve(COMPLETE_MARKER)).equals(markerText());
+        } catch (IOException e) {
+            return false;
+        }
+    }
+
+    private static String markerText() {
+        return "plugins=" + String.join(",", new TreeSet<>(PLUGINS)) + "\n";
+    }
+
     private static void unpack(Path tarball, Path target) throws IOException {
-        log.info("unpacking {} (plugins kept: {})", tarball.getFileName(), PLUGINS);
+        log.info("unpacking {}", tarball.getFileName());
         try (InputStream file = new BufferedInputStream(Files.newInputStream(tarball), 1 << 16);
                 TarArchiveInputStream tar = new TarArchiveInputStream(new GZIPInputStream(file, 1 << 16))) {
             TarArchiveEntry entry;
             while ((entry = tar.getNextEntry()) != null) {
-                // Entries start with "trino-server-476/": drop that folder.
-                String name = entry.getName();
-                int slash = name.indexOf('/');
-                if (slash < 0 || slash == name.length() - 1) {
+                Optional<Path> destination = destination(target, entry.getName());
+                if (destination.isEmpty()) {
                     continue;
-                }
-                String relative = name.substring(slash + 1);
-                if (!wanted(relative)) {
-                    continue;
-                }
-                Path destination = target.resolve(relative).normalize();
-                if (!destination.startsWith(target)) {
-                    throw new IOException("archive entry escapes the target folder: " + name);
                 }
                 if (entry.isDirectory()) {
-                    Files.createDirectories(destination);
+                    Files.createDirectories(destination.get());
                     continue;
                 }
-                Files.createDirectories(destination.getParent());
-                Files.copy(tar, destination, StandardCopyOption.REPLACE_EXISTING);
+                Files.createDirectories(destination.get().getParent());
+                if (entry.isLink()) {
+                    // The tarball stores each jar once and hard-links the copies in other plugins.
+                    String linkName = entry.getLinkName();
+                    Path linked = destination(target, linkName)
+                            .orElseThrow(() -> new IOException("hard link to outside the archive: " + linkName));
+                    Files.createLink(destination.get(), linked);
+                    continue;
+                }
+                Files.copy(tar, destination.get(), StandardCopyOption.REPLACE_EXISTING);
                 if ((entry.getMode() & 0100) != 0) {
-                    Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(destination));
+                    Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(destination.get()));
                     permissions.add(PosixFilePermission.OWNER_EXECUTE);
-                    Files.setPosixFilePermissions(destination, permissions);
+                    Files.setPosixFilePermissions(destination.get(), permissions);
+                }
+            }
+        }
+        // Pruned after unpacking, not while: kept plugins hard-link jars first stored in the others.
+        try (Stream<Path> plugins = Files.list(target.resolve("plugin"))) {
+            for (Path plugin : plugins.toList()) {
+                if (!PLUGINS.contains(plugin.getFileName().toString())) {
+                    FileTrees.delete(plugin);
                 }
             }
         }
     }
 
-    private static boolean wanted(String relative) {
-        if (relative.startsWith("plugin/")) {
-            String rest = relative.substring("plugin/".length());
-            int slash = rest.indexOf('/');
-            String plugin = slash < 0 ? rest : rest.substring(0, slash);
-            return plugin.isEmpty() || PLUGINS.contains(plugin);
+    // Entries start with "trino-server-476/": that folder is dropped.
+    private static Optional<Path> destination(Path target, String name) throws IOException {
+        int slash = name.indexOf('/');
+        if (slash < 0 || slash == name.length() - 1) {
+            return Optional.empty();
         }
-        return relative.startsWith("lib/") || relative.startsWith("bin/") || !relative.contains("/");
+        Path destination = target.resolve(name.substring(slash + 1)).normalize();
+        if (!destination.startsWith(target)) {
+            throw new IOException("archive entry escapes the target folder: " + name);
+        }
+        return Optional.of(destination);
     }
 }

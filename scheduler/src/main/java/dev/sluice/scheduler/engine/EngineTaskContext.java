@@ -11,8 +11,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -161,29 +159,7 @@ final class EngineTaskContext implements TaskContext {
 
     @Override
     public String render(String template) {
-        return renderer.render(template, variables());
-    }
-
-    Map<String, Object> variables() {
-        Map<String, Object> variables = new HashMap<>();
-        String ds = ds();
-        variables.put("ds", ds);
-        variables.put("ds_nodash", ds.replace("-", ""));
-        variables.put("ts", logicalDate().toString());
-        variables.put("logical_date", logicalDate().toString());
-        variables.put("data_interval_start", dataInterval().start().toString());
-        variables.put("data_interval_end", dataInterval().end().toString());
-        variables.put("data_interval_start_ds",
-                DateTimeFormatter.ISO_LOCAL_DATE.format(dataInterval().start().atZone(timezone)));
-        variables.put("data_interval_end_ds",
-                DateTimeFormatter.ISO_LOCAL_DATE.format(dataInterval().end().atZone(timezone)));
-        variables.put("params", params);
-        variables.put("outputs", new LinkedHashMap<>(outputs()));
-        variables.put("dag_id", dagId());
-        variables.put("run_id", runId());
-        variables.put("task_id", taskId());
-        variables.put("attempt", attempt());
-        return variables;
+        return renderer.render(template, TemplateVariables.of(this, outputs()));
     }
 
     @Override

@@ -115,6 +115,8 @@ final class TaskExecutor {
         EngineTaskContext context = attempt.context;
         ClaimedTask task = context.task();
         AttemptResult result;
+        // DAG code loaded from a dags folder or git has its own class loader: let what it looks up by name find its classes.
+        Thread.currentThread().setContextClassLoader(definition.body().getClass().getClassLoader());
         try {
             Object output = definition.body().run(context);
             Optional<String> json = output == null ? Optional.empty() : Optional.of(Json.write(output));

@@ -1,0 +1,85 @@
+package dev.sluice.scheduler.dags;
+
+import dev.sluice.scheduler.loading.DagLoadError;
+import dev.sluice.scheduler.loading.LoadResult;
+import dev.sluice.scheduler.loading.LoadedDag;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.util.HashSet;
+import java.util.Set;
+import java.util.function.Consumer;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Applies the snapshots of one DAG source to the registry: registers its DAGs (a broken file's last
+ * good version stays, as the source keeps it in the snapshot), removes the DAGs it no longer has,
+ * and records its load errors where the API reads them. Called from the source's poller thread, so
+ * loading never runs on the scheduling path.
+ */
+public final class DagSourceBinding implements Consumer<LoadResult> {
+    private static final Logger log = LoggerFactory.getLogger(DagSourceBinding.class);
+
+    private final String sourceName;
+    private final DagRegistry registry;
+    private final Jdbi jdbi;
+    private final Clock clock;
+    private final Set<String> held = new HashSet<>();
+
+    public DagSourceBinding(String sourceName, DagRegistry registry, Jdbi jdbi, Clock clock) {
+        this.sourceName = requireNonNull(sourceName, "sourceName is null");
+        this.registry = requireNonNull(registry, "registry is null");
+        this.jdbi = requireNonNull(jdbi, "jdbi is null");
+        this.clock = requireNonNull(clock, "clock is null");
+    }
+
+    @Override
+    public synchronized void accept(LoadResult snapshot) {
+        Set<String> now = new HashSet<>();
+        for (LoadedDag loaded : snapshot.dags()) {
+            if (!held.contains(loaded.dagId()) && registry.find(loaded.dagId()).isPresent()) {
+                log.error("DAG {} from {} is ignored: another source already defines it", loaded.dagId(), sourceName);
+                continue;
+            }
+            try {
+                registry.register(loaded.dag(), loaded.origin());
+                now.add(loaded.dagId());
+            } catch (RuntimeException e) {
+                log.error("registering DAG {} from {} failed", loaded.dagId(), sourceName, e);
+            }
+        }
+        held.stream().filter(dagId -> !now.contains(dagId)).forEach(registry::remove);
+        held.clear();
+        held.addAll(now);
+        recordErrors(snapshot);
+    }
+
+    private void recordErrors(LoadResult snapshot) {
+        String prefix = sourceName + ":";
+        jdbi.useTransaction(handle -> {
+            handle.createUpdate("DELETE FROM dag_load_error WHERE location LIKE :prefix")
+                    .bind("prefix", prefix.replace("%", "\\%").replace("_", "\\_") + "%")
+                    .execute();
+            if (snapshot.errors().isEmpty()) {
+                return;
+            }
+            PreparedBatch insert = handle.prepareBatch("""
+                    INSERT INTO dag_load_error (location, line, message, at) VALUES (:location, :line, :message, :at)
+                    ON CONFLICT (location) DO UPDATE SET line = excluded.line, message = excluded.message, at = excluded.at
+                    """);
+            for (DagLoadError error : snapshot.errors()) {
+                insert.bind("location", prefix + error.location())
+                        .bind("line", error.line().isPresent() ? error.line().getAsInt() : null)
+                        .bind("message", error.message())
+                        .bind("at", clock.instant())
+                        .add();
+            }
+            insert.execute();
+        });
+        snapshot.errors().forEach(error -> log.warn("{}: {}", sourceName, error));
+    }
+}

@@ -1,0 +1,158 @@
+package dev.sluice.scheduler.loading;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.dag.DagDefinitionException;
+import dev.sluice.dag.DagProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.lang.reflect.Constructor;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Modifier;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.OptionalInt;
+import java.util.Set;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * Runs the code of one loaded DAG file to get its DAGs: instantiates its {@link DagProvider} classes
+ * and calls {@link DagProvider#dags()}, on a thread of its own with the file's class loader as
+ * context class loader, and gives up after a timeout so that a DAG file that hangs cannot stall
+ * loading. Every failure becomes a {@link DagLoadError} of the file.
+ */
+final class DagDefinitions {
+    private static final Logger log = LoggerFactory.getLogger(DagDefinitions.class);
+
+    private DagDefinitions() {}
+
+    sealed interface Outcome {
+        record Defined(List<Dag> dags) implements Outcome {
+            public Defined {
+                dags = List.copyOf(dags);
+            }
+        }
+
+        record Failed(DagLoadError error) implements Outcome {}
+    }
+
+    /** A broken contract, as opposed to an exception thrown by the DAG code. */
+    private static final class ContractException extends Exception {
+        ContractException(String message) {
+            super(message);
+        }
+    }
+
+    static Outcome define(DagFile file, MemoryClassLoader loader, List<String> providerClasses, Duration timeout) {
+        FutureTask<List<Dag>> task = new FutureTask<>(() -> instantiate(file, loader, providerClasses));
+        Thread thread = Thread.ofVirtual().name("dag-definition " + file.location()).unstarted(task);
+        thread.setContextClassLoader(loader);
+        thread.start();
+        try {
+            return new Outcome.Defined(task.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
+        } catch (TimeoutException e) {
+            task.cancel(true);
+            log.warn("DAG file {} did not declare its DAGs within {}; its thread was interrupted", file.location(),
+                    describe(timeout));
+            return failed(file, OptionalInt.empty(), "the DAG code did not return within " + describe(timeout)
+                    + ": a DAG file must only declare DAGs; do slow work in tasks");
+        } catch (InterruptedException e) {
+            task.cancel(true);
+            Thread.currentThread().interrupt();
+            return failed(file, OptionalInt.empty(), "loading was interrupted");
+        } catch (ExecutionException e) {
+            return failure(file, loader, e.getCause());
+        }
+    }
+
+    private static List<Dag> instantiate(DagFile file, ClassLoader loader, List<String> providerClasses)
+            throws Exception {
+        List<Dag> dags = new ArrayList<>();
+        for (String className : providerClasses) {
+            Class<?> type;
+            try {
+                type = Class.forName(className, true, loader);
+            } catch (ClassNotFoundException e) {
+                throw new ContractException("class " + className + " is named as a DAG provider but not found in "
+                        + file.path());
+            }
+            if (!DagProvider.class.isAssignableFrom(type)) {
+                throw new ContractException("class " + className + " does not implement " + DagProvider.class.getName());
+            }
+            if (!Modifier.isPublic(type.getModifiers()) || Modifier.isAbstract(type.getModifiers())) {
+                throw new ContractException("class " + className + " must be public and not abstract");
+            }
+            Constructor<?> constructor;
+            try {
+                constructor = type.getConstructor();
+            } catch (NoSuchMethodException e) {
+                throw new ContractException("class " + className + " needs a public constructor without parameters");
+            }
+            List<Dag> declared = ((DagProvider) constructor.newInstance()).dags();
+            if (declared == null) {
+                throw new ContractException(className + ".dags() returned null: return a list of DAGs, empty for none");
+            }
+            for (Dag dag : declared) {
+                if (dag == null) {
+                    throw new ContractException(className + ".dags() returned a list holding null");
+                }
+                dags.add(dag);
+            }
+        }
+        Set<String> ids = new HashSet<>();
+        for (Dag dag : dags) {
+            if (!ids.add(dag.id())) {
+                throw new ContractException("DAG id '" + dag.id() + "' is declared twice in " + file.path());
+            }
+        }
+        return dags;
+    }
+
+    private static Outcome failure(DagFile file, MemoryClassLoader loader, Throwable thrown) {
+        Throwable cause = unwrap(thrown);
+        if (cause instanceof ContractException) {
+            return failed(file, OptionalInt.empty(), cause.getMessage());
+        }
+        Set<String> ownClasses = loader.classNames();
+        StackTraceElement frame = null;
+        for (StackTraceElement element : cause.getStackTrace()) {
+            if (ownClasses.contains(element.getClassName())) {
+                frame = element;
+                break;
+            }
+        }
+        String message = cause instanceof DagDefinitionException ? cause.getMessage() : "the DAG code threw " + cause;
+        if (frame == null || frame.getLineNumber() <= 0) {
+            return failed(file, OptionalInt.empty(), message);
+        }
+        if (file.isJar()) {
+            return failed(file, OptionalInt.empty(), message + " (at " + frame + ")");
+        }
+        return failed(file, OptionalInt.of(frame.getLineNumber()), message);
+    }
+
+    private static Throwable unwrap(Throwable thrown) {
+        Throwable cause = thrown;
+        while ((cause instanceof InvocationTargetException || cause instanceof ExceptionInInitializerError)
+                && cause.getCause() != null) {
+            cause = cause.getCause();
+        }
+        return cause;
+    }
+
+    private static Outcome failed(DagFile file, OptionalInt line, String message) {
+        return new Outcome.Failed(new DagLoadError(file.location(), line, message));
+    }
+
+    static String describe(Duration duration) {
+        if (duration.toMillis() % 1000 == 0) {
+            return duration.toSeconds() + " s";
+        }
+        return duration.toMillis() + " ms";
+    }
+}

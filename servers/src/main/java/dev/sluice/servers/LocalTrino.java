@@ -1,0 +1,207 @@
+package dev.sluice.servers;
+
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.SQLException;
+import java.util.Optional;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A real Trino 476 server run as a plain process from the distribution on Maven Central, on
+ * 127.0.0.1 only, with the catalogs {@code memory}, {@code tpch}, {@code postgresql} (a database in
+ * a Postgres server) and {@code iceberg} (a JDBC catalog in the same Postgres server, warehouse on the
+ * local file system).
+ *
+ * <p>Tests use {@link #shared()}: one server for the whole test run, reused by every test JVM (see
+ * {@link SharedTrino}). Tests that share it give themselves their own schemas, named after the test.
+ * {@link #builder()} starts a server owned by the caller instead, stopped by {@link #close()}.
+ *
+ * <p>Run {@code LocalTrino stop} (this class's {@code main}) at the end of a test run to stop the
+ * shared server at once rather than after it has been idle for {@code $SLUICE_TRINO_IDLE_TIMEOUT}.
+ */
+public final class LocalTrino implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(LocalTrino.class);
+
+    private final int port;
+    private final long pid;
+    private final PostgresEndpoint postgres;
+    private final Path directory;
+    private final Optional<Process> ownedProcess;
+
+    private LocalTrino(int port, long pid, PostgresEndpoint postgres, Path directory, Optional<Process> ownedProcess) {
+        this.port = port;
+        this.pid = pid;
+        this.postgres = postgres;
+        this.directory = directory;
+        this.ownedProcess = ownedProcess;
+    }
+
+    /** The server shared by every test JVM of a test run, started by the first one that asks. */
+    public static LocalTrino shared() {
+        return SharedTrino.connect();
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    static LocalTrino attached(SharedTrinoState state) {
+        if (!state.isReady()) {
+            throw new IllegalArgumentException("the shared Trino is not ready yet: " + state);
+        }
+        return new LocalTrino(state.trinoPort().getAsInt(), state.trinoPid().getAsLong(),
+                new PostgresEndpoint("127.0.0.1", state.postgresPort().getAsInt(), "postgres", ""),
+                state.instance().resolve("trino"), Optional.empty());
+    }
+
+    public String host() {
+        return "127.0.0.1";
+    }
+
+    public int port() {
+        return port;
+    }
+
+    /** The server's JVM. */
+    public long pid() {
+        return pid;
+    }
+
+    /** {@code jdbc:trino://127.0.0.1:<port>}, for any user name and no password. */
+    public String jdbcUrl() {
+        return "jdbc:trino://" + host() + ":" + port;
+    }
+
+    public URI uri() {
+        return URI.create("http://" + host() + ":" + port);
+    }
+
+    /** The Postgres server behind the {@code postgresql} and {@code iceberg} catalogs. */
+    public PostgresEndpoint postgres() {
+        return postgres;
+    }
+
+    /** The database of {@link #postgres()} that the {@code postgresql} catalog shows. */
+    public String postgresqlCatalogDatabase() {
+        return TrinoConfiguration.POSTGRESQL_CATALOG_DATABASE;
+    }
+
+    /** The instance's folder: {@code etc/}, {@code var/}, {@code warehouse/} and {@code trino.log}. */
+    public Path directory() {
+        return directory;
+    }
+
+    /** Whether the server answers queries that need splits. */
+    public boolean isHealthy() {
+        try {
+            return TrinoProcess.isHealthy(port);
+        } catch (SQLException e) {
+            return false;
+        }
+    }
+
+    boolean isAlive() {
+        return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+    }
+
+    /** Stops the server if this object started it; the shared server keeps running for other JVMs. */
+    @Override
+    public void close() {
+        ownedProcess.ifPresent(process -> {
+            if (process.isAlive()) {
+                log.info("stopping Trino on port {}", port);
+                TrinoProcess.stop(process.toHandle());
+            }
+        });
+    }
+
+    /** {@code stop} stops the shared server and its Postgres; {@code status} tells whether one runs. */
+    public static void main(String[] arguments) {
+        String command = arguments.length == 0 ? "status" : arguments[0];
+        switch (command) {
+            case "stop" -> System.out.println(SharedTrino.stop()
+                    ? "stopped the shared Trino"
+                    : "no shared Trino was running");
+            case "status" -> System.out.println(SharedTrinoState.read(SharedTrino.directory())
+                    .filter(state -> ProcessHandle.of(state.hostPid()).map(ProcessHandle::isAlive).orElse(false))
+                    .map(state -> state.isReady()
+                            ? "shared Trino running on port " + state.trinoPort().getAsInt() + " (host process "
+                                    + state.hostPid() + ")"
+                            : "shared Trino starting (host process " + state.hostPid() + ")")
+                    .orElse("no shared Trino is running"));
+            default -> {
+                System.err.println("usage: LocalTrino stop|status");
+                System.exit(2);
+            }
+        }
+    }
+
+    public static final class Builder {
+        private LocalPostgres postgres;
+        private Path directory;
+
+        private Builder() {}
+
+        /** The Postgres server for the {@code postgresql} and {@code iceberg} catalogs; required. */
+        public Builder postgres(LocalPostgres postgres) {
+            this.postgres = requireNonNull(postgres, "postgres is null");
+            return this;
+        }
+
+        /** The instance's folder for configuration, data and the Iceberg warehouse; required. */
+        public Builder directory(Path directory) {
+            this.directory = requireNonNull(directory, "directory is null");
+            return this;
+        }
+
+        public LocalTrino start() {
+            if (postgres == null || directory == null) {
+                throw new IllegalStateException("LocalTrino needs a postgres server and a directory");
+            }
+            Path installation = TrinoDistribution.install();
+            PostgresEndpoint endpoint = PostgresEndpoint.of(postgres);
+            Process process;
+            int port;
+            try {
+                postgres.createDatabase(TrinoConfiguration.POSTGRESQL_CATALOG_DATABASE);
+                postgres.createDatabase(TrinoConfiguration.ICEBERG_CATALOG_DATABASE);
+                TrinoConfiguration.createIcebergCatalogTables(endpoint);
+                Path instance = Files.createDirectories(directory).toAbsolutePath();
+                port = freePort();
+                TrinoConfiguration.write(instance, installation, port, endpoint);
+                log.info("starting Trino {} on 127.0.0.1:{} in {}", TrinoDistribution.VERSION, port, instance);
+                process = TrinoProcess.start(installation, instance);
+                directory = instance;
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot start Trino in " + directory + ": " + e.getMessage(), e);
+            } catch (SQLException e) {
+                throw new IllegalStateException("cannot prepare the Iceberg catalog database: " + e.getMessage(), e);
+            }
+            Process started = process;
+            Thread stopOnExit = new Thread(() -> TrinoProcess.stop(started.toHandle()), "local-trino-stop");
+            Runtime.getRuntime().addShutdownHook(stopOnExit);
+            try {
+                TrinoProcess.awaitReady(process, port, directory);
+            } catch (RuntimeException e) {
+                TrinoProcess.stop(process.toHandle());
+                throw e;
+            }
+            return new LocalTrino(port, process.pid(), endpoint, directory, Optional.of(process));
+        }
+
+        private static int freePort() throws IOException {
+            try (ServerSocket socket = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                return socket.getLocalPort();
+            }
+        }
+    }
+}

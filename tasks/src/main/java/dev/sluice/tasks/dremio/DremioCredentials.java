@@ -1,0 +1,51 @@
+package dev.sluice.tasks.dremio;
+
+import dev.sluice.tasks.connection.Secret;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * How Sluice logs in to Dremio: a user name and password (exchanged for a session token at
+ * connect), or a personal access token. Secrets print as {@code ****}.
+ */
+public sealed interface DremioCredentials {
+    /** The secret, to register with a masker and to hand to the driver. */
+    Secret secret();
+
+    static DremioCredentials password(String user, String password) {
+        return new UserPassword(user, Secret.of(password));
+    }
+
+    static DremioCredentials token(String token) {
+        return new AccessToken(Secret.of(token));
+    }
+
+    record UserPassword(String user, Secret password) implements DremioCredentials {
+        public UserPassword {
+            requireNonNull(user, "user is null");
+            requireNonNull(password, "password is null");
+            if (user.isBlank()) {
+                throw new IllegalArgumentException("the Dremio user name is blank");
+            }
+        }
+
+        @Override
+        public Secret secret() {
+            return password;
+        }
+    }
+
+    record AccessToken(Secret token) implements DremioCredentials {
+        public AccessToken {
+            requireNonNull(token, "token is null");
+            if (token.isEmpty()) {
+                throw new IllegalArgumentException("the Dremio access token is empty");
+            }
+        }
+
+        @Override
+        public Secret secret() {
+            return token;
+        }
+    }
+}

@@ -1,0 +1,36 @@
+package dev.sluice.tasks.ingest;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/** Counts rows that could not be loaded and keeps the first few, with their line and reason. Not thread-safe. */
+final class BadRows {
+    static final int SAMPLES = 20;
+
+    private final List<Map<String, Object>> samples = new ArrayList<>();
+    private int count;
+
+    void add(long line, String reason) {
+        count++;
+        if (samples.size() < SAMPLES) {
+            Map<String, Object> sample = new LinkedHashMap<>();
+            sample.put("line", line);
+            sample.put("reason", reason);
+            samples.add(sample);
+        }
+    }
+
+    int count() {
+        return count;
+    }
+
+    List<Map<String, Object>> samples() {
+        return List.copyOf(samples);
+    }
+
+    String first() {
+        return samples.isEmpty() ? "" : "line " + samples.getFirst().get("line") + ": " + samples.getFirst().get("reason");
+    }
+}

@@ -1,0 +1,124 @@
+package dev.sluice.tasks.ingest;
+
+import dev.sluice.dag.TaskContext;
+import dev.sluice.tasks.connection.NamedConnection;
+import dev.sluice.tasks.sql.JdbcErrors;
+
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.LocalDate;
+import java.util.List;
+import java.util.Optional;
+import java.util.StringJoiner;
+import java.util.concurrent.atomic.AtomicReference;
+
+/**
+ * Replaces rows of a table with freshly read ones: those of one date range when an interval column
+ * is given, else all of them. On Postgres (any JDBC database) the delete and the inserts are one
+ * transaction; on Trino, where Iceberg has no multi-statement transactions, the delete is followed
+ * by multi-row inserts, and a failed load is repaired by running it again.
+ */
+final class TableWriter {
+    private static final int TRINO_ROWS_PER_INSERT = 1000;
+    private static final int JDBC_BATCH = 1000;
+
+    private TableWriter() {}
+
+    record Range(String column, LocalDate from, LocalDate until) {}
+
+    static void replace(NamedConnection connection, String table, List<Column> columns, Optional<Range> range,
+            List<Object[]> rows, Optional<String> tableProperties, TaskContext context) {
+        boolean trino = connection.scheme().equals("trino");
+        AtomicReference<Statement> running = new AtomicReference<>();
+        context.onCancel(() -> {
+            Statement statement = running.get();
+            if (statement != null) {
+                try {
+                    statement.cancel();
+                } catch (SQLException e) {
+                    context.log().warn("cancelling the load of {} failed: {}", table, e.getMessage());
+                }
+            }
+        });
+        try (Connection jdbc = DriverManager.getConnection(connection.jdbcUrl(), connection.jdbcProperties())) {
+            execute(jdbc, running, createTable(table, columns, trino, tableProperties));
+            if (!trino) {
+                jdbc.setAutoCommit(false);
+            }
+            String delete = "DELETE FROM " + table + range.map(r -> " WHERE " + r.column() + " >= DATE '" + r.from()
+                    + "' AND " + r.column() + " < DATE '" + r.until() + "'").orElse("");
+            execute(jdbc, running, delete);
+            if (trino) {
+                insertLiterals(jdbc, running, table, columns, rows);
+            } else {
+                insertBatches(jdbc, running, table, columns, rows);
+                jdbc.commit();
+            }
+        } catch (SQLException e) {
+            throw JdbcErrors.classify("loading " + table + " through connection " + connection.name(), e);
+        }
+    }
+
+    private static String createTable(String table, List<Column> columns, boolean trino, Optional<String> properties) {
+        StringJoiner definitions = new StringJoiner(", ", "CREATE TABLE IF NOT EXISTS " + table + " (", ")");
+        columns.forEach(column -> definitions.add(column.name() + " " + column.type().sqlType(trino)));
+        return definitions + properties.map(value -> " " + value).orElse("");
+    }
+
+    private static void execute(Connection jdbc, AtomicReference<Statement> running, String sql) throws SQLException {
+        try (Statement statement = jdbc.createStatement()) {
+            running.set(statement);
+            statement.execute(sql);
+        } finally {
+            running.set(null);
+        }
+    }
+
+    private static void insertLiterals(Connection jdbc, AtomicReference<Statement> running, String table,
+            List<Column> columns, List<Object[]> rows) throws SQLException {
+        String head = "INSERT INTO " + table + " (" + String.join(", ", columns.stream().map(Column::name).toList()) + ") VALUES ";
+        for (int start = 0; start < rows.size(); start += TRINO_ROWS_PER_INSERT) {
+            StringBuilder sql = new StringBuilder(head);
+            List<Object[]> chunk = rows.subList(start, Math.min(rows.size(), start + TRINO_ROWS_PER_INSERT));
+            for (int row = 0; row < chunk.size(); row++) {
+                sql.append(row == 0 ? "(" : ", (");
+                for (int column = 0; column < columns.size(); column++) {
+                    if (column > 0) {
+                        sql.append(", ");
+                    }
+                    sql.append(columns.get(column).type().trinoLiteral(chunk.get(row)[column]));
+                }
+                sql.append(')');
+            }
+            execute(jdbc, running, sql.toString());
+        }
+    }
+
+    private static void insertBatches(Connection jdbc, AtomicReference<Statement> running, String table,
+            List<Column> columns, List<Object[]> rows) throws SQLException {
+        String sql = "INSERT INTO " + table + " (" + String.join(", ", columns.stream().map(Column::name).toList())
+                + ") VALUES (" + String.join(", ", columns.stream().map(column -> "?").toList()) + ")";
+        try (PreparedStatement insert = jdbc.prepareStatement(sql)) {
+            running.set(insert);
+            int pending = 0;
+            for (Object[] row : rows) {
+                for (int column = 0; column < columns.size(); column++) {
+                    insert.setObject(column + 1, row[column]);
+                }
+                insert.addBatch();
+                if (++pending == JDBC_BATCH) {
+                    insert.executeBatch();
+                    pending = 0;
+                }
+            }
+            if (pending > 0) {
+                insert.executeBatch();
+            }
+        } finally {
+            running.set(null);
+        }
+    }
+}
