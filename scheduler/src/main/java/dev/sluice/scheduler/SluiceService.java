@@ -27,6 +27,7 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -86,7 +87,7 @@ public final class SluiceService implements AutoCloseable {
         requireNonNull(providerClasses, "providerClasses is null");
         requireNonNull(sources, "sources is null");
         Database database = Database.open(settings);
-        DagRegistry registry = new DagRegistry(database.jdbi(), clock);
+        DagRegistry registry = new DagRegistry(database.jdbi(), clock, sources.pausedAtCreation());
         Engine engine = new Engine(database, registry, clock, engineSettings);
         ScheduleTicks ticks = new ScheduleTicks(database, registry, engine);
         SluiceService service = new SluiceService(database, registry, engine, ticks, clock);
@@ -112,7 +113,14 @@ public final class SluiceService implements AutoCloseable {
     }
 
     private void loadClasspathDags(Set<String> providerClasses) {
-        for (ServiceLoader.Provider<DagProvider> provider : ServiceLoader.load(DagProvider.class).stream().toList()) {
+        List<ServiceLoader.Provider<DagProvider>> providers;
+        try {
+            providers = ServiceLoader.load(DagProvider.class).stream().toList();
+        } catch (ServiceConfigurationError e) {
+            log.error("the classpath's DAG providers cannot be listed; none are loaded: {}", e.getMessage(), e);
+            return;
+        }
+        for (ServiceLoader.Provider<DagProvider> provider : providers) {
             String name = provider.type().getName();
             if (!providerClasses.isEmpty() && !providerClasses.contains(name)) {
                 continue;
@@ -121,7 +129,7 @@ public final class SluiceService implements AutoCloseable {
                 List<Dag> dags = provider.get().dags();
                 DagOrigin origin = new DagOrigin("classpath", name, classDigest(provider.type()));
                 dags.forEach(dag -> registry.register(dag, origin));
-            } catch (RuntimeException e) {
+            } catch (RuntimeException | ServiceConfigurationError e) {
                 log.error("DAG provider {} failed; its DAGs are not loaded: {}", name, e.getMessage(), e);
             }
         }

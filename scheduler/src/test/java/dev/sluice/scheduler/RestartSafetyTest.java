@@ -70,7 +70,7 @@ class RestartSafetyTest {
         String java = ProcessHandle.current().info().command().orElse("java");
         ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
                 "dev.sluice.scheduler.cli.SluiceCli", "server",
-                "--db-url", settings.jdbcUrl(), "--db-user", settings.user(),
+                "--db-url", settings.jdbcUrl(), "--db-user", settings.user(), "--api-port", "0",
                 "--dag-provider", RestartTestDags.class.getName())
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve(name + ".log").toFile());

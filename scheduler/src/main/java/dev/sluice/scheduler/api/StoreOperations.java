@@ -193,12 +193,12 @@ public final class StoreOperations implements Operations {
 
     @SuppressWarnings("unchecked")
     private static Views.RunSummary runSummary(ResultSet rs) throws SQLException {
-        long backfill = rs.getLong("backfill_id");
+        Long backfill = rs.getObject("backfill_id", Long.class);
         return new Views.RunSummary(rs.getString("dag_id"), rs.getString("run_id"), rs.getString("run_type"),
                 rs.getString("state"), rs.getTimestamp("logical_date").toInstant(),
                 rs.getTimestamp("data_interval_start").toInstant(), rs.getTimestamp("data_interval_end").toInstant(),
                 rs.getString("dag_version"), Json.read(rs.getString("conf"), Map.class),
-                rs.wasNull() ? Optional.empty() : Optional.of(backfill),
+                Optional.ofNullable(backfill),
                 rs.getTimestamp("created_at").toInstant(), instant(rs, "started_at"), instant(rs, "ended_at"));
     }
 

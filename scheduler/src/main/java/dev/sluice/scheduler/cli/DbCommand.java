@@ -3,6 +3,8 @@ package dev.sluice.scheduler.cli;
 import dev.sluice.scheduler.store.Database;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
 
 import java.util.concurrent.Callable;
 
@@ -13,15 +15,19 @@ final class DbCommand {
     @Command(name = "migrate", mixinStandardHelpOptions = true,
             description = "Create or upgrade Sluice's tables; safe to run again.")
     static final class Migrate implements Callable<Integer> {
+        @Spec
+        CommandSpec spec;
+
         @Mixin
         DatabaseOptions database = new DatabaseOptions();
 
         @Override
         public Integer call() {
-            try (Database opened = Database.open(database.settings())) {
-                System.out.println("database schema is up to date");
-            }
-            return 0;
+            // Opening the database migrates it.
+            Database.open(database.settings()).close();
+            spec.commandLine().getOut().println("database schema is up to date");
+            spec.commandLine().getOut().flush();
+            return ExitCodes.OK;
         }
     }
 }

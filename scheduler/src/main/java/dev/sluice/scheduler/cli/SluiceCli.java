@@ -1,26 +1,100 @@
 package dev.sluice.scheduler.cli;
 
+import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+
+import java.io.Console;
+import java.io.PrintWriter;
 
 /** The {@code sluice} command. */
 @Command(name = "sluice",
         mixinStandardHelpOptions = true,
         versionProvider = SluiceCli.Version.class,
-        description = "Sluice: a workflow orchestrator for the open lakehouse.",
+        description = {
+            "Sluice: a workflow orchestrator for the open lakehouse.",
+            "The dags, runs, tasks and backfill commands talk to a Sluice server's REST API."
+        },
         subcommands = {
-            StandaloneCommand.class,
+            DagsCommand.class,
+            RunsCommand.class,
+            TasksCommand.class,
+            BackfillCommand.class,
             ServerCommand.class,
+            StandaloneCommand.class,
+            WorkerCommand.class,
             DbCommand.class,
+            AutoComplete.GenerateCompletion.class,
             CommandLine.HelpCommand.class
         })
 public final class SluiceCli {
-    public static void main(String[] args) {
-        System.exit(commandLine().execute(args));
+    private final boolean terminal;
+
+    private SluiceCli(boolean terminal) {
+        this.terminal = terminal;
     }
 
+    public static void main(String[] args) {
+        System.exit(commandLine(terminalAttached()).execute(args));
+    }
+
+    /** The command line as tests run it: output is not a terminal, so progress is printed line by line. */
     public static CommandLine commandLine() {
-        return new CommandLine(new SluiceCli());
+        return commandLine(false);
+    }
+
+    static CommandLine commandLine(boolean terminal) {
+        CommandLine commandLine = new CommandLine(new SluiceCli(terminal));
+        commandLine.setCaseInsensitiveEnumValuesAllowed(true);
+        commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> report(exception, failed.getErr()));
+        CommandLine completion = commandLine.getSubcommands().get("generate-completion");
+        completion.getCommandSpec().usageMessage().hidden(false)
+                .description("Print a bash/zsh completion script for sluice; load it with: source <(sluice generate-completion)");
+        describeExitCodes(commandLine);
+        return commandLine;
+    }
+
+    /** Whether standard output is a terminal, where progress can be redrawn in place. */
+    boolean terminal() {
+        return terminal;
+    }
+
+    private static int report(Exception exception, PrintWriter err) {
+        int exitCode;
+        if (exception instanceof CommandFailedException failed) {
+            err.println("error: " + failed.getMessage());
+            exitCode = failed.exitCode();
+        } else if (exception instanceof IllegalArgumentException) {
+            err.println("error: " + exception.getMessage());
+            exitCode = ExitCodes.INVALID;
+        } else {
+            err.println("error: " + exception);
+            exception.printStackTrace(err);
+            exitCode = ExitCodes.FAILED;
+        }
+        err.flush();
+        return exitCode;
+    }
+
+    private static void describeExitCodes(CommandLine commandLine) {
+        commandLine.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCodes.descriptions());
+        commandLine.getSubcommands().values().forEach(SluiceCli::describeExitCodes);
+    }
+
+    /**
+     * Since Java 22 {@link System#console()} exists even when output is redirected, and
+     * {@code Console.isTerminal()} tells; it is looked up by name because the build targets Java 21.
+     */
+    private static boolean terminalAttached() {
+        Console console = System.console();
+        if (console == null) {
+            return false;
+        }
+        try {
+            return (Boolean) Console.class.getMethod("isTerminal").invoke(console);
+        } catch (ReflectiveOperationException e) {
+            return true;
+        }
     }
 
     static final class Version implements CommandLine.IVersionProvider {

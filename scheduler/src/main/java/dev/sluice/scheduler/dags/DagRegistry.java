@@ -26,6 +26,7 @@ public final class DagRegistry {
 
     private final Jdbi jdbi;
     private final Clock clock;
+    private final boolean pausedAtCreation;
     private final Map<String, RegisteredDag> current = new ConcurrentHashMap<>();
     private final Map<VersionKey, RegisteredDag> versions = new ConcurrentHashMap<>();
     private final Map<VersionKey, DagGraph> storedGraphs = new ConcurrentHashMap<>();
@@ -41,8 +42,14 @@ public final class DagRegistry {
     }
 
     public DagRegistry(Jdbi jdbi, Clock clock) {
+        this(jdbi, clock, false);
+    }
+
+    /** @param pausedAtCreation whether a DAG seen for the first time starts paused (Airflow's {@code dags_are_paused_at_creation}) */
+    public DagRegistry(Jdbi jdbi, Clock clock, boolean pausedAtCreation) {
         this.jdbi = requireNonNull(jdbi, "jdbi is null");
         this.clock = requireNonNull(clock, "clock is null");
+        this.pausedAtCreation = pausedAtCreation;
     }
 
     public void addListener(Listener listener) {
@@ -63,8 +70,8 @@ public final class DagRegistry {
         jdbi.useTransaction(handle -> {
             handle.createUpdate("""
                     INSERT INTO dag (dag_id, current_version, schedule, timezone, max_active_runs, max_active_tasks,
-                                     is_active, updated_at)
-                    VALUES (:dagId, :version, :schedule, :timezone, :maxActiveRuns, :maxActiveTasks, true, :now)
+                                     is_active, is_paused, updated_at)
+                    VALUES (:dagId, :version, :schedule, :timezone, :maxActiveRuns, :maxActiveTasks, true, :paused, :now)
                     ON CONFLICT (dag_id) DO UPDATE SET current_version = excluded.current_version,
                         schedule = excluded.schedule, timezone = excluded.timezone,
                         max_active_runs = excluded.max_active_runs, max_active_tasks = excluded.max_active_tasks,
@@ -76,6 +83,7 @@ public final class DagRegistry {
                     .bind("timezone", dag.timezone().getId())
                     .bind("maxActiveRuns", dag.maxActiveRuns())
                     .bind("maxActiveTasks", dag.maxActiveTasks())
+                    .bind("paused", pausedAtCreation)
                     .bind("now", clock.instant())
                     .execute();
             handle.createUpdate("""

@@ -148,9 +148,10 @@ final class Transitions {
             }
         }
         // A backfill creates no more runs than its own max active runs allows, so its queued runs start at once.
+        // Pausing a DAG stops its scheduling, not its backfills: those have their own pause.
         List<Map<String, Object>> backfillRuns = handle.createQuery("""
-                SELECT r.id, r.dag_id, r.dag_version, r.unfinished_tasks FROM dag_run r JOIN dag d ON d.dag_id = r.dag_id
-                WHERE r.state = 'queued' AND r.backfill_id IS NOT NULL AND NOT d.is_paused
+                SELECT r.id, r.dag_id, r.dag_version, r.unfinished_tasks FROM dag_run r
+                WHERE r.state = 'queued' AND r.backfill_id IS NOT NULL
                 ORDER BY r.id
                 FOR UPDATE OF r SKIP LOCKED
                 """)
@@ -198,7 +199,7 @@ final class Transitions {
                 SELECT ti.id, ti.dag_id, ti.pool, d.max_active_tasks
                 FROM task_instance ti JOIN dag d ON d.dag_id = ti.dag_id
                 WHERE ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule') AND ti.eligible_at <= :now
-                  AND NOT d.is_paused
+                  AND (NOT d.is_paused OR ti.backfill)
                 ORDER BY ti.priority_weight DESC, ti.backfill, ti.eligible_at, ti.id
                 LIMIT :scan
                 """)

@@ -8,6 +8,7 @@ import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskFailedException;
+import dev.sluice.dag.TaskSkippedException;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.sql.SqlTasks;
@@ -42,6 +43,7 @@ public final class CsvIngest implements TaskBody {
     private final Optional<String> intervalColumn;
     private final BadRowLimit badRowLimit;
     private final Optional<String> tableProperties;
+    private final boolean skipWhenEmpty;
     private final Connections connections;
 
     private CsvIngest(Builder builder) {
@@ -52,6 +54,7 @@ public final class CsvIngest implements TaskBody {
         this.intervalColumn = Optional.ofNullable(builder.intervalColumn);
         this.badRowLimit = builder.badRowLimit;
         this.tableProperties = Optional.ofNullable(builder.tableProperties);
+        this.skipWhenEmpty = builder.skipWhenEmpty;
         this.connections = builder.connections;
     }
 
@@ -82,6 +85,10 @@ public final class CsvIngest implements TaskBody {
             throw new TaskFailedException(ErrorCategory.USER_ERROR, bad.count() + " bad rows of " + read + " in " + path
                     + range.map(r -> " for " + r.from() + " to " + r.until()).orElse("") + " exceed the limit of " + badRowLimit
                     + "; nothing was loaded. First: " + bad.first());
+        }
+        if (rows.isEmpty() && skipWhenEmpty) {
+            throw new TaskSkippedException("no rows in " + path.getFileName()
+                    + range.map(r -> " from " + r.from() + " until " + r.until()).orElse("") + ": nothing to load");
         }
         TableWriter.replace(target, table, columns, range, rows, tableProperties, context);
         double seconds = (System.nanoTime() - started) / 1e9;
@@ -215,6 +222,7 @@ public final class CsvIngest implements TaskBody {
                 + (column.required() ? " required" : "")).toList());
         description.put("interval_column", intervalColumn.orElse(""));
         description.put("bad_row_limit", badRowLimit.toString());
+        description.put("skip_when_empty", skipWhenEmpty);
         return description;
     }
 
@@ -226,6 +234,7 @@ public final class CsvIngest implements TaskBody {
         private String intervalColumn;
         private BadRowLimit badRowLimit = BadRowLimit.NONE;
         private String tableProperties;
+        private boolean skipWhenEmpty;
         private Connections connections;
 
         private Builder(String file) {
@@ -266,6 +275,15 @@ public final class CsvIngest implements TaskBody {
         /** Appended to {@code CREATE TABLE}, for example {@code WITH (partitioning = ARRAY['month(trade_date)'])}. */
         public Builder tableProperties(String properties) {
             this.tableProperties = requireNonNull(properties, "properties is null");
+            return this;
+        }
+
+        /**
+         * Ends the task as skipped, writing nothing, when the interval has no rows (a market holiday):
+         * downstream tasks that need this data are skipped with it.
+         */
+        public Builder skipWhenEmpty(boolean skipWhenEmpty) {
+            this.skipWhenEmpty = skipWhenEmpty;
             return this;
         }
 

@@ -44,6 +44,10 @@ final class TableWriter {
             }
         });
         try (Connection jdbc = DriverManager.getConnection(connection.jdbcUrl(), connection.jdbcProperties())) {
+            int lastDot = table.lastIndexOf('.');
+            if (lastDot > 0) {
+                execute(jdbc, running, "CREATE SCHEMA IF NOT EXISTS " + table.substring(0, lastDot));
+            }
             execute(jdbc, running, createTable(table, columns, trino, tableProperties));
             if (!trino) {
                 jdbc.setAutoCommit(false);

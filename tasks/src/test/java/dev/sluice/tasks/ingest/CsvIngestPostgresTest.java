@@ -93,19 +93,19 @@ class CsvIngestPostgresTest {
     @Test
     void loadsTheIntervalsRowsAndARerunReplacesThem() throws Exception {
         Path file = prices();
-        CsvIngest ingest = load(file, "prices_interval").build();
+        CsvIngest ingest = load(file, "raw.prices_interval").build();
 
         Object output = ingest.run(friday());
         ingest.run(friday());
 
-        assertThat(rows("prices_interval")).containsExactly(
+        assertThat(rows("raw.prices_interval")).containsExactly(
                 "2013-02-08 AAL 15.07 14.75 8407500", "2013-02-08 AAPL null 67.85 1000");
         assertThat((Map<String, Object>) output).containsEntry("rows_loaded", 2).containsEntry("bad_rows", 0)
                 .containsEntry("from", "2013-02-08").containsEntry("until", "2013-02-11");
 
         Files.writeString(file, Files.readString(file).replace("67.85", "68.00"));
         ingest.run(friday());
-        assertThat(rows("prices_interval")).containsExactly(
+        assertThat(rows("raw.prices_interval")).containsExactly(
                 "2013-02-08 AAL 15.07 14.75 8407500", "2013-02-08 AAPL null 68.0 1000");
     }
 
@@ -128,6 +128,22 @@ class CsvIngestPostgresTest {
         Object output = load(file, "prices_lenient").badRowLimit(BadRowLimit.rows(3)).build().run(friday());
         assertThat(rows("prices_lenient")).hasSize(2);
         assertThat((Map<String, Object>) output).containsEntry("bad_rows", 3);
+    }
+
+    @Test
+    void anEmptyIntervalSkipsWhenAskedAndLoadsNothingOtherwise() throws Exception {
+        Path file = prices();
+        LocalTaskContext holiday = LocalTaskContext.builder("sp500", "ingest_prices")
+                .dataInterval(new DataInterval(Instant.parse("2013-02-18T22:30:00Z"), Instant.parse("2013-02-19T22:30:00Z")))
+                .timezone(NEW_YORK)
+                .renderer(template -> template)
+                .build();
+
+        assertThatThrownBy(() -> load(file, "prices_holiday").skipWhenEmpty(true).build().run(holiday))
+                .isInstanceOf(dev.sluice.dag.TaskSkippedException.class)
+                .hasMessage("no rows in prices.csv from 2013-02-18 until 2013-02-19: nothing to load");
+        Object output = load(file, "prices_holiday").build().run(holiday);
+        assertThat((Map<String, Object>) output).containsEntry("rows_loaded", 0);
     }
 
     @Test

@@ -1,0 +1,151 @@
+package dev.sluice.scheduler.cli;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.scheduler.store.Json;
+
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.net.http.HttpTimeoutException;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.Map;
+import java.util.Optional;
+import java.util.stream.Collectors;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Calls the REST API. A 4xx answer ends the command with {@link ExitCodes#INVALID} and the
+ * server's message; a 5xx answer or an unreachable server with {@link ExitCodes#UNAVAILABLE}.
+ */
+final class ApiClient {
+    /** Newer servers may add fields; this client reads the ones it knows. */
+    static final ObjectMapper MAPPER = Json.MAPPER.copy().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    private static final Duration TIMEOUT = Duration.ofSeconds(30);
+
+    private final ServerAddress server;
+    private final HttpClient http;
+
+    ApiClient(ServerAddress server) {
+        this.server = requireNonNull(server, "server is null");
+        // HTTP/1.1 at once: the API serves no HTTP/2, so the default upgrade attempt would be wasted.
+        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** A path under {@code /api/v1} from segments, each encoded: run ids hold characters such as {@code :} and {@code +}. */
+    static String path(Object... segments) {
+        return Arrays.stream(segments)
+                .map(segment -> URLEncoder.encode(segment.toString(), StandardCharsets.UTF_8).replace("+", "%20"))
+                .collect(Collectors.joining("/", "/", ""));
+    }
+
+    Response get(String path, Map<String, ?> query) {
+        return send(HttpRequest.newBuilder(uri(path, query)).GET(), path);
+    }
+
+    Response get(String path) {
+        return get(path, Map.of());
+    }
+
+    Response post(String path, Object body) {
+        return send(HttpRequest.newBuilder(uri(path, Map.of())).POST(json(body)), path);
+    }
+
+    Response patch(String path, Object body) {
+        return send(HttpRequest.newBuilder(uri(path, Map.of())).method("PATCH", json(body)), path);
+    }
+
+    private URI uri(String path, Map<String, ?> query) {
+        String parameters = query.entrySet().stream()
+                .filter(entry -> entry.getValue() != null && !(entry.getValue() instanceof Optional<?> optional && optional.isEmpty()))
+                .map(entry -> entry.getKey() + "=" + URLEncoder.encode(String.valueOf(
+                        entry.getValue() instanceof Optional<?> optional ? optional.get() : entry.getValue()), StandardCharsets.UTF_8))
+                .collect(Collectors.joining("&"));
+        return URI.create(server.uri() + "/api/v1" + path + (parameters.isEmpty() ? "" : "?" + parameters));
+    }
+
+    private static HttpRequest.BodyPublisher json(Object body) {
+        try {
+            return HttpRequest.BodyPublishers.ofString(MAPPER.writeValueAsString(body));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException("request body cannot be written as JSON: " + e.getOriginalMessage(), e);
+        }
+    }
+
+    private Response send(HttpRequest.Builder request, String path) {
+        HttpResponse<String> response;
+        try {
+            response = http.send(request.timeout(TIMEOUT).header("Accept", "application/json")
+                    .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+        } catch (ConnectException e) {
+            throw unreachable("connection refused", e);
+        } catch (HttpTimeoutException e) {
+            throw unreachable("no answer within " + TIMEOUT.toSeconds() + "s", e);
+        } catch (IOException e) {
+            throw unreachable(String.valueOf(e.getMessage() == null ? e : e.getMessage()), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new CommandFailedException(ExitCodes.UNAVAILABLE, "interrupted while calling " + server.uri(), e);
+        }
+        int status = response.statusCode();
+        if (status >= 200 && status < 300) {
+            return new Response(response.body());
+        }
+        String message = errorMessage(response.body()).orElse("HTTP " + status + " from " + path);
+        if (status >= 400 && status < 500) {
+            throw new CommandFailedException(ExitCodes.INVALID, message);
+        }
+        throw new CommandFailedException(ExitCodes.UNAVAILABLE, "the server failed (HTTP " + status + "): " + message);
+    }
+
+    private CommandFailedException unreachable(String reason, Exception cause) {
+        return new CommandFailedException(ExitCodes.UNAVAILABLE, "cannot reach the Sluice API at " + server.uri() + " (from "
+                + server.source() + "): " + reason + ". Is the server running? Set its address with --server, "
+                + ServerAddress.ENVIRONMENT_VARIABLE + " or server= in the config file.", cause);
+    }
+
+    private static Optional<String> errorMessage(String body) {
+        try {
+            JsonNode node = MAPPER.readTree(body);
+            return Optional.ofNullable(node.get("error")).map(JsonNode::asText);
+        } catch (JsonProcessingException e) {
+            return Optional.of(body.strip()).filter(text -> !text.isEmpty());
+        }
+    }
+
+    /** A successful answer: its JSON, as text for {@code --output json} or read into the API's views. */
+    record Response(String body) {
+        <T> T as(TypeReference<T> type) {
+            return read(MAPPER.getTypeFactory().constructType(type));
+        }
+
+        private <T> T read(JavaType type) {
+            try {
+                return MAPPER.readValue(body, type);
+            } catch (JsonProcessingException e) {
+                throw new CommandFailedException(ExitCodes.UNAVAILABLE, "the server's answer cannot be read as "
+                        + type.getTypeName() + ": " + e.getOriginalMessage(), e);
+            }
+        }
+
+        /** The JSON, indented for people and scripts alike. */
+        String prettyJson() {
+            try {
+                return MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(MAPPER.readTree(body));
+            } catch (JsonProcessingException e) {
+                return body;
+            }
+        }
+    }
+}

@@ -1,0 +1,182 @@
+package dev.sluice.scheduler.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.sluice.scheduler.api.Views;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+import java.io.PrintWriter;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+/** {@code sluice runs ...}: DAG runs. */
+@Command(name = "runs", mixinStandardHelpOptions = true, description = "List, show, clear and mark DAG runs.",
+        subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Clear.class, RunsCommand.Mark.class})
+final class RunsCommand {
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List runs, newest logical date first.")
+    static final class ListRuns implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Option(names = {"-d", "--dag"}, paramLabel = "DAG", description = "only this DAG's runs")
+        Optional<String> dagId = Optional.empty();
+
+        @Option(names = "--state", description = "only runs in this state: queued, running, success or failed")
+        Optional<String> state = Optional.empty();
+
+        @Option(names = "--type", description = "only runs of this type: scheduled, manual or backfill")
+        Optional<String> runType = Optional.empty();
+
+        @Option(names = "--from", paramLabel = "WHEN", converter = Converters.Timestamp.class,
+                description = "only runs whose logical date is at or after this (2024-06-03 or 2024-06-03T17:30:00Z)")
+        Optional<Instant> from = Optional.empty();
+
+        @Option(names = "--to", paramLabel = "WHEN", converter = Converters.Timestamp.class,
+                description = "only runs whose logical date is at or before this")
+        Optional<Instant> to = Optional.empty();
+
+        @Option(names = "--backfill", paramLabel = "ID", description = "only runs made by this backfill")
+        Optional<Long> backfillId = Optional.empty();
+
+        @Option(names = "--offset", description = "skip this many runs (default ${DEFAULT-VALUE})", defaultValue = "0")
+        int offset;
+
+        @Option(names = "--limit", description = "show at most this many runs (default ${DEFAULT-VALUE}, at most 1000)",
+                defaultValue = "25")
+        int limit;
+
+        @Override
+        public Integer call() {
+            Map<String, Object> query = new LinkedHashMap<>();
+            query.put("dagId", dagId);
+            query.put("state", state);
+            query.put("runType", runType);
+            query.put("logicalDateFrom", from);
+            query.put("logicalDateTo", to);
+            query.put("backfillId", backfillId);
+            query.put("offset", offset);
+            query.put("limit", limit);
+            api.print(api.client().get("/runs", query), new TypeReference<Views.Page<Views.RunSummary>>() {}, (page, out) -> {
+                if (page.items().isEmpty()) {
+                    out.println(page.total() == 0 ? "no runs" : "no runs at offset " + page.offset() + " of " + page.total());
+                    return;
+                }
+                Instant now = Instant.now();
+                Table table = Table.of("DAG ID", "RUN ID", "TYPE", "STATE", "LOGICAL DATE", "STARTED", "DURATION");
+                page.items().forEach(run -> table.row(run.dagId(), run.runId(), run.runType(), run.state(), run.logicalDate(),
+                        run.startedAt(), Formats.elapsed(run.startedAt(), run.endedAt(), now)));
+                table.print(out);
+                long last = page.offset() + page.items().size();
+                if (last < page.total() || page.offset() > 0) {
+                    out.println("runs " + (page.offset() + 1) + " to " + last + " of " + page.total()
+                            + (last < page.total() ? "; more with --offset " + last : ""));
+                }
+            });
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show a run and its task instances.")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Parameters(index = "0", paramLabel = "DAG", description = "the DAG's id")
+        String dagId;
+
+        @Parameters(index = "1", paramLabel = "RUN_ID", description = "the run's id, such as manual__2024-06-03T10:00:00Z")
+        String runId;
+
+        @Override
+        public Integer call() {
+            api.print(api.client().get(ApiClient.path("dags", dagId, "runs", runId)), new TypeReference<Views.RunDetails>() {},
+                    Show::print);
+            return ExitCodes.OK;
+        }
+
+        static void print(Views.RunDetails details, PrintWriter out) {
+            Views.RunSummary run = details.run();
+            Map<String, Object> fields = new LinkedHashMap<>();
+            fields.put("DAG", run.dagId());
+            fields.put("Run", run.runId());
+            fields.put("Type", run.runType());
+            fields.put("State", run.state());
+            fields.put("Logical date", run.logicalDate());
+            fields.put("Data interval", Formats.instant(run.dataIntervalStart()) + " to " + Formats.instant(run.dataIntervalEnd()));
+            fields.put("DAG version", run.dagVersion());
+            fields.put("Params", run.params());
+            fields.put("Backfill", run.backfillId());
+            fields.put("Started", run.startedAt());
+            fields.put("Ended", run.endedAt());
+            Fields.print(out, fields);
+            out.println();
+            TasksCommand.printInstances(details.taskInstances(), out);
+        }
+    }
+
+    @Command(name = "clear", mixinStandardHelpOptions = true,
+            description = "Clear task instances of a run so that they run again: all of them, the named ones, or only the failed ones.")
+    static final class Clear implements Callable<Integer> {
+        @Mixin
+        ApiOptions api;
+
+        @Parameters(index = "0", paramLabel = "DAG", description = "the DAG's id")
+        String dagId;
+
+        @Parameters(index = "1", paramLabel = "RUN_ID", description = "the run's id")
+        String runId;
+
+        @Option(names = "--only-failed", description = "clear only the failed and upstream-failed task instances")
+        boolean onlyFailed;
+
+        @Option(names = {"-t", "--task"}, paramLabel = "TASK", description = "clear this task (repeatable; default: every task)")
+        List<String> taskIds = List.of();
+
+        @Override
+        public Integer call() {
+            Map<String, Object> body = Map.of("onlyFailed", onlyFailed, "taskIds", taskIds);
+            api.print(api.client().post(ApiClient.path("dags", dagId, "runs", runId, "clear"), body),
+                    new TypeReference<Views.RunSummary>() {},
+                    (run, out) -> out.println("cleared " + (onlyFailed ? "the failed tasks" : taskIds.isEmpty() ? "every task"
+                            : String.join(", ", taskIds)) + " of run " + run.runId() + "; the run is " + run.state()));
+            return ExitCodes.OK;
+        }
+    }
+
+    @Command(name = "mark", mixinStandardHelpOptions = true,
+            description = "Mark a run success or failed; its unfinished task instances end in the same state.")
+    static final class Mark implements Callable<Integer> {
+        enum State {
+            SUCCESS,
+            FAILED
+        }
+
+        @Mixin
+        ApiOptions api;
+
+        @Parameters(index = "0", paramLabel = "DAG", description = "the DAG's id")
+        String dagId;
+
+        @Parameters(index = "1", paramLabel = "RUN_ID", description = "the run's id")
+        String runId;
+
+        @Parameters(index = "2", paramLabel = "STATE", description = "success or failed")
+        State state;
+
+        @Override
+        public Integer call() {
+            api.print(api.client().patch(ApiClient.path("dags", dagId, "runs", runId),
+                            Map.of("state", state.name().toLowerCase(Locale.ROOT))),
+                    new TypeReference<Views.RunSummary>() {},
+                    (run, out) -> out.println("run " + run.runId() + " of DAG " + run.dagId() + " is " + run.state()));
+            return ExitCodes.OK;
+        }
+    }
+}

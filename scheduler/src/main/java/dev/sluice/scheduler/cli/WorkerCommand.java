@@ -1,0 +1,38 @@
+package dev.sluice.scheduler.cli;
+
+import dev.sluice.scheduler.SluiceService;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+import java.time.Clock;
+import java.util.concurrent.Callable;
+
+/** Adds capacity: claims and runs task attempts from the shared database; schedule ticks stay with the servers. */
+@Command(name = "worker", mixinStandardHelpOptions = true,
+        description = "Run a worker: it claims and runs tasks from Sluice's Postgres; it serves no API and fires no schedule ticks.")
+final class WorkerCommand implements Callable<Integer> {
+    @Spec
+    CommandSpec spec;
+
+    @Mixin
+    DatabaseOptions database = new DatabaseOptions();
+
+    @Mixin
+    EngineOptions engine = new EngineOptions();
+
+    @Mixin
+    DagSourceOptions sources = new DagSourceOptions();
+
+    @Override
+    public Integer call() throws InterruptedException {
+        SluiceService service = SluiceService.startWorker(database.settings(), engine.settings(), Clock.systemUTC(),
+                engine.providerClasses(), sources.settings());
+        spec.commandLine().getOut().printf("Sluice worker %s is running with %d slot(s); stop with Ctrl-C%n",
+                service.engine().workerId(), engine.settings().workerSlots());
+        spec.commandLine().getOut().flush();
+        ServerCommand.runUntilStopped(service);
+        return ExitCodes.OK;
+    }
+}

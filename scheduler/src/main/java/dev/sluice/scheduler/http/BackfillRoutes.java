@@ -1,0 +1,57 @@
+package dev.sluice.scheduler.http;
+
+import dev.sluice.scheduler.api.BackfillRequest;
+import dev.sluice.scheduler.api.OperationException;
+import dev.sluice.scheduler.api.Operations;
+import io.javalin.http.HttpStatus;
+
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+
+/** Backfills: plan (dry run), create, list, progress, pause, resume, cancel. */
+final class BackfillRoutes {
+    private static final Set<String> REQUEST_FIELDS = Set.of("dagId", "from", "to", "reprocess", "maxActiveRuns", "runBackwards");
+    private BackfillRoutes() {}
+
+    static List<ApiRoute> routes(Operations operations) {
+        return List.of(
+                ApiRoute.post("/backfills/plan", Access.VIEWER,
+                        context -> context.json(operations.planBackfill(request(operations, context.body())))),
+                ApiRoute.post("/backfills", Access.OPERATOR,
+                        context -> context.status(HttpStatus.CREATED)
+                                .json(operations.createBackfill(request(operations, context.body())))),
+                ApiRoute.get("/backfills", Access.VIEWER,
+                        context -> context.json(operations.listBackfills(Parameters.query(context, "dagId")))),
+                ApiRoute.get("/backfills/{backfillId}", Access.VIEWER,
+                        context -> context.json(operations.backfill(Parameters.pathLong(context, "backfillId")))),
+                ApiRoute.post("/backfills/{backfillId}/pause", Access.OPERATOR,
+                        context -> context.json(operations.pauseBackfill(Parameters.pathLong(context, "backfillId")))),
+                ApiRoute.post("/backfills/{backfillId}/resume", Access.OPERATOR,
+                        context -> context.json(operations.resumeBackfill(Parameters.pathLong(context, "backfillId")))),
+                ApiRoute.post("/backfills/{backfillId}/cancel", Access.OPERATOR,
+                        context -> context.json(operations.cancelBackfill(Parameters.pathLong(context, "backfillId")))));
+    }
+
+    /** Without {@code maxActiveRuns}, the backfill may have as many active runs as the DAG allows, as in Airflow. */
+    private static BackfillRequest request(Operations operations, String text) {
+        JsonBody body = JsonBody.parse(text, REQUEST_FIELDS);
+        String dagId = body.requiredText("dagId");
+        return new BackfillRequest(
+                dagId,
+                body.date("from"),
+                body.date("to"),
+                body.text("reprocess").map(BackfillRoutes::reprocess).orElse(BackfillRequest.Reprocess.NONE),
+                body.integer("maxActiveRuns").orElseGet(() -> operations.dag(dagId).maxActiveRuns()),
+                body.bool("runBackwards").orElse(false));
+    }
+
+    private static BackfillRequest.Reprocess reprocess(String value) {
+        return Arrays.stream(BackfillRequest.Reprocess.values())
+                .filter(reprocess -> reprocess.name().toLowerCase(Locale.ROOT).equals(value))
+                .findFirst()
+                .orElseThrow(() -> new OperationException.Invalid(
+                        "field 'reprocess' must be none, failed or completed, not '" + value + "'"));
+    }
+}

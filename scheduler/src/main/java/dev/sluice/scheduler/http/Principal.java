@@ -1,0 +1,21 @@
+package dev.sluice.scheduler.http;
+
+import java.util.EnumSet;
+import java.util.Set;
+
+import static java.util.Objects.requireNonNull;
+
+/** Who made a request, and the roles they hold. */
+public record Principal(String user, Set<Role> roles) {
+    /** Everyone, when authentication is turned off. */
+    public static final Principal ANONYMOUS = new Principal("anonymous", EnumSet.allOf(Role.class));
+
+    public Principal {
+        requireNonNull(user, "user is null");
+        roles = Set.copyOf(roles);
+    }
+
+    public boolean has(Role required) {
+        return roles.stream().anyMatch(role -> role.includes(required));
+    }
+}
