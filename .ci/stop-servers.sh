@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# Stops servers that a test run shared between its modules (see servers/README.md). Safe to run when none runs.
+# Stops the Trino (and its Postgres) that a test run shared between its modules. Safe to run when none runs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-if [ -f servers/target/stop-servers.sh ]; then
-  bash servers/target/stop-servers.sh
+if [ -f servers/target/classes/dev/sluice/servers/LocalTrino.class ]; then
+  ./mvnw -q -o -pl servers exec:java -Dexec.mainClass=dev.sluice.servers.LocalTrino -Dexec.args=stop || true
 fi
