@@ -22,6 +22,7 @@ import java.io.PrintWriter;
             BackfillCommand.class,
             ServerCommand.class,
             StandaloneCommand.class,
+            TrinoCommand.class,
             WorkerCommand.class,
             DbCommand.class,
             AutoComplete.GenerateCompletion.class,

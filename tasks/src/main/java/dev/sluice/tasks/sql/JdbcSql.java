@@ -2,10 +2,7 @@ package dev.sluice.tasks.sql;
 
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
-import dev.sluice.dag.TaskFailedException;
-import dev.sluice.dag.TaskLogger;
 import dev.sluice.tasks.connection.Connections;
-import dev.sluice.tasks.connection.NamedConnection;
 
 import java.util.ArrayList;
 import java.util.Collections;
@@ -48,17 +45,8 @@ public final class JdbcSql implements TaskBody {
 
     @Override
     public Object run(TaskContext context) {
-        Connections resolver = connections.orElseGet(Connections::defaults);
-        TaskLogger log = SqlTasks.log(context, resolver);
-        try {
-            NamedConnection connection = SqlTasks.connection(resolver, connectionName);
-            List<String> statements = SqlTasks.statements(context, templates);
-            try (JdbcSession session = JdbcSession.open(connection, context, log, transaction)) {
-                return SqlScriptRun.run(session, statements, context, log, maxOutputRows);
-            }
-        } catch (TaskFailedException e) {
-            throw SqlTasks.masked(e, resolver.masker());
-        }
+        return SqlTasks.runScript(context, connections, connectionName, templates, maxOutputRows,
+                (connection, log) -> JdbcSession.open(connection, context, log, transaction));
     }
 
     @Override

@@ -10,6 +10,7 @@ import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.connection.SecretMasker;
 
 import java.util.List;
+import java.util.Optional;
 
 /** What the SQL task types share: finding their connection, rendering their SQL, a log without secrets. */
 public final class SqlTasks {
@@ -52,5 +53,30 @@ public final class SqlTasks {
     /** The attempt's log, with the secrets of every resolved connection masked. */
     public static TaskLogger log(TaskContext context, Connections connections) {
         return new MaskingTaskLogger(context.log(), connections.masker());
+    }
+
+    /** Opens the session a SQL task runs its statements in, on its resolved connection. */
+    @FunctionalInterface
+    public interface SessionOpener {
+        SqlSession open(NamedConnection connection, TaskLogger log);
+    }
+
+    /**
+     * What every SQL task on a named connection does: resolve the connection, render the statements,
+     * run them in a session, and mask the connection's secrets in any failure.
+     */
+    public static Object runScript(TaskContext context, Optional<Connections> connections, String connectionName,
+            List<String> templates, int maxOutputRows, SessionOpener opener) {
+        Connections resolver = connections.orElseGet(Connections::defaults);
+        TaskLogger log = log(context, resolver);
+        try {
+            NamedConnection connection = connection(resolver, connectionName);
+            List<String> statements = statements(context, templates);
+            try (SqlSession session = opener.open(connection, log)) {
+                return SqlScriptRun.run(session, statements, context, log, maxOutputRows);
+            }
+        } catch (TaskFailedException e) {
+            throw masked(e, resolver.masker());
+        }
     }
 }
