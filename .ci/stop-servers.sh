@@ -3,5 +3,5 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 if [ -f servers/target/classes/dev/sluice/servers/LocalTrino.class ]; then
-  ./mvnw -q -o -pl servers exec:java -Dexec.mainClass=dev.sluice.servers.LocalTrino -Dexec.args=stop || true
+  ./mvnw -q -pl servers exec:java -Dexec.mainClass=dev.sluice.servers.LocalTrino -Dexec.args=stop || true
 fi

@@ -1,0 +1,221 @@
+package dev.sluice.e2e;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.dbt.DbtEnvironment;
+import dev.sluice.dbt.ExecutionMode;
+import dev.sluice.examples.Sp500Daily;
+import dev.sluice.scheduler.DagSourceSettings;
+import dev.sluice.scheduler.SluiceService;
+import dev.sluice.scheduler.api.BackfillRequest;
+import dev.sluice.scheduler.api.Operations;
+import dev.sluice.scheduler.api.Views;
+import dev.sluice.scheduler.dags.DagOrigin;
+import dev.sluice.scheduler.engine.EngineSettings;
+import dev.sluice.scheduler.store.DatabaseSettings;
+import dev.sluice.servers.LocalPostgres;
+import dev.sluice.servers.LocalTrino;
+import dev.sluice.servers.SluiceCache;
+import dev.sluice.tasks.connection.Connections;
+import org.junit.jupiter.api.Test;
+
+import java.io.BufferedReader;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TreeMap;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The S&P 500 pipeline as users run it: {@code sp500_daily} backfilled over a month of 2013 by the
+ * scheduler, through real Trino, Iceberg and dbt. The gold layer must equal what an independent
+ * computation from the CSV files gives.
+ */
+class Sp500PipelineTest {
+    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final LocalDate FROM = LocalDate.parse("2013-02-08");
+    private static final LocalDate TO = LocalDate.parse("2013-03-08");
+    private static final List<String> SCHEMAS = List.of("raw", "sp500_bronze", "sp500_silver", "sp500_gold", "sp500_reference");
+
+    @Test
+    void aBackfilledMonthOfGoldEqualsTheIndependentComputation() throws Exception {
+        LocalTrino trino = LocalTrino.shared();
+        dropSchemas(trino);
+        Connections connections = Connections.builder()
+                .connection(Sp500Daily.TRINO, "trino://sluice@127.0.0.1:" + trino.port() + "/iceberg")
+                .build();
+        Dag dag = Sp500Daily.dag(new Sp500Daily.Settings(ROOT.resolve("examples/data/sp500"), ROOT.resolve("dbts"),
+                DbtEnvironment.inCache(SluiceCache.directory()), ExecutionMode.ONE_INVOCATION, connections));
+
+        LocalPostgres postgres = LocalPostgres.shared();
+        postgres.createDatabase("sp500_pipeline");
+        DatabaseSettings database = new DatabaseSettings(postgres.jdbcUrl("sp500_pipeline"), postgres.user(),
+                new DatabaseSettings.Secret(postgres.password()), 8);
+        DagSourceSettings paused = DagSourceSettings.NONE.withPausedAtCreation(true);
+        try (SluiceService service = SluiceService.start(database, EngineSettings.DEFAULT, Clock.systemUTC(), Set.of("none"), paused)) {
+            service.registry().register(dag, new DagOrigin("test", Sp500Daily.class.getName(), "test"));
+            Operations operations = service.operations();
+            Views.Backfill backfill = operations.createBackfill(new BackfillRequest(Sp500Daily.DAG_ID, FROM, TO,
+                    BackfillRequest.Reprocess.NONE, 1, false));
+            assertThat(backfill.plannedRuns()).isEqualTo(21);
+
+            await().atMost(Duration.ofMinutes(40)).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> operations.backfill(backfill.id()).state().equals("completed"));
+
+            assertThat(operations.backfill(backfill.id()).runsByState()).containsOnlyKeys("success").containsEntry("success", 21);
+            Views.Page<Views.RunSummary> runs = operations.listRuns(new Operations.RunFilter(Optional.of(Sp500Daily.DAG_ID),
+                    Optional.empty(), Optional.empty(), Optional.of(java.time.Instant.parse("2013-02-18T00:00:00Z")),
+                    Optional.of(java.time.Instant.parse("2013-02-19T00:00:00Z")), Optional.empty()), 0, 10);
+            String holiday = runs.items().getFirst().runId();
+            assertThat(operations.run(Sp500Daily.DAG_ID, holiday).taskInstances())
+                    .filteredOn(task -> task.taskId().equals("ingest.prices"))
+                    .singleElement().extracting(Views.TaskInstance::state).isEqualTo("skipped");
+        }
+
+        Map<String, double[]> expected = expectedSectorDays();
+        Map<String, double[]> actual = new TreeMap<>();
+        try (Connection connection = trinoConnection(trino);
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery("""
+                        SELECT trade_date, sector, stock_count, average_return FROM iceberg.sp500_gold.gold_sector_daily
+                        """)) {
+            while (result.next()) {
+                double average = result.getDouble(4);
+                boolean noReturns = result.wasNull();
+                actual.put(result.getDate(1).toLocalDate() + " " + result.getString(2),
+                        new double[] {result.getLong(3), noReturns ? Double.NaN : average});
+            }
+        }
+        assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
+        expected.forEach((key, values) -> {
+            assertThat(actual.get(key)[0]).as("stock count of %s", key).isEqualTo(values[0]);
+            if (Double.isNaN(values[1])) {
+                assertThat(actual.get(key)[1]).as("average return of %s", key).isNaN();
+            } else {
+                assertThat(actual.get(key)[1]).as("average return of %s", key).isCloseTo(values[1], org.assertj.core.data.Offset.offset(1e-12));
+            }
+        });
+        try (Connection connection = trinoConnection(trino);
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery("SELECT count(*), count(DISTINCT (symbol, trade_date)) FROM iceberg.raw.prices")) {
+            result.next();
+            assertThat(result.getLong(1)).as("no duplicated price rows").isEqualTo(result.getLong(2)).isEqualTo(csvRowsInRange());
+        }
+    }
+
+    /**
+     * Per trading day and sector: how many stocks traded, and their average daily return, where a
+     * stock's return is its close over its previous close within ten days, less one; stocks outside
+     * the 2018 constituents list fall under "Unknown".
+     */
+    private static Map<String, double[]> expectedSectorDays() throws Exception {
+        Map<String, String> sectors = new HashMap<>();
+        try (BufferedReader reader = Files.newBufferedReader(ROOT.resolve("examples/data/sp500/constituents_2018-04-02.csv"))) {
+            reader.readLine();
+            String line;
+            while ((line = reader.readLine()) != null) {
+                List<String> fields = csvFields(line);
+                sectors.put(fields.get(0), fields.get(fields.size() - 1));
+            }
+        }
+        Map<String, TreeMap<LocalDate, Double>> closes = new HashMap<>();
+        try (BufferedReader reader = Files.newBufferedReader(ROOT.resolve("examples/data/sp500/all_stocks_5yr.csv"))) {
+            reader.readLine();
+            String line;
+            while ((line = reader.readLine()) != null) {
+                String[] fields = line.split(",", -1);
+                LocalDate date = LocalDate.parse(fields[0]);
+                if (date.isAfter(TO) || fields[4].isEmpty()) {
+                    continue;
+                }
+                closes.computeIfAbsent(fields[6], ignored -> new TreeMap<>()).put(date, Double.parseDouble(fields[4]));
+            }
+        }
+        Map<String, List<Double>> returns = new TreeMap<>();
+        Map<String, Integer> counts = new TreeMap<>();
+        closes.forEach((symbol, series) -> series.forEach((date, close) -> {
+            if (date.isBefore(FROM)) {
+                return;
+            }
+            String key = date + " " + sectors.getOrDefault(symbol, "Unknown");
+            counts.merge(key, 1, Integer::sum);
+            List<Double> sectorReturns = returns.computeIfAbsent(key, ignored -> new ArrayList<>());
+            Map.Entry<LocalDate, Double> previous = series.lowerEntry(date);
+            if (previous != null && !previous.getKey().isBefore(date.minusDays(10)) && previous.getValue() > 0) {
+                sectorReturns.add(close / previous.getValue() - 1);
+            }
+        }));
+        Map<String, double[]> expected = new TreeMap<>();
+        counts.forEach((key, count) -> {
+            List<Double> values = returns.get(key);
+            double average = values.isEmpty() ? Double.NaN : values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            expected.put(key, new double[] {count, average});
+        });
+        return expected;
+    }
+
+    private static long csvRowsInRange() throws Exception {
+        try (var lines = Files.lines(ROOT.resolve("examples/data/sp500/all_stocks_5yr.csv"))) {
+            return lines.skip(1).map(line -> LocalDate.parse(line.substring(0, 10)))
+                    .filter(date -> !date.isBefore(FROM) && !date.isAfter(TO))
+                    .count();
+        }
+    }
+
+    /** Fields of a CSV line whose quoted fields hold no quotes. */
+    private static List<String> csvFields(String line) {
+        List<String> fields = new ArrayList<>();
+        StringBuilder field = new StringBuilder();
+        boolean quoted = false;
+        for (char character : line.toCharArray()) {
+            if (character == '"') {
+                quoted = !quoted;
+            } else if (character == ',' && !quoted) {
+                fields.add(field.toString());
+                field.setLength(0);
+            } else {
+                field.append(character);
+            }
+        }
+        fields.add(field.toString());
+        return fields;
+    }
+
+    private static void dropSchemas(LocalTrino trino) throws SQLException {
+        try (Connection connection = trinoConnection(trino); Statement statement = connection.createStatement()) {
+            for (String schema : SCHEMAS) {
+                List<String> tables = new ArrayList<>();
+                try (ResultSet result = statement.executeQuery(
+                        "SELECT table_name FROM iceberg.information_schema.tables WHERE table_schema = '" + schema + "'")) {
+                    while (result.next()) {
+                        tables.add(result.getString(1));
+                    }
+                }
+                for (String table : tables) {
+                    statement.execute("DROP TABLE IF EXISTS iceberg." + schema + "." + table);
+                }
+            }
+        }
+    }
+
+    private static Connection trinoConnection(LocalTrino trino) throws SQLException {
+        Properties properties = new Properties();
+        properties.setProperty("user", "sluice");
+        return DriverManager.getConnection(trino.jdbcUrl(), properties);
+    }
+}

@@ -1,0 +1,154 @@
+package dev.sluice.examples;
+
+import dev.sluice.dag.Dag;
+import dev.sluice.dag.DagBuilder;
+import dev.sluice.dag.TaskBody;
+import dev.sluice.dag.TaskGroup;
+import dev.sluice.dag.TaskSkippedException;
+import dev.sluice.dbt.DbtExecutable;
+import dev.sluice.dbt.DbtProject;
+import dev.sluice.dbt.DbtRunner;
+import dev.sluice.dbt.ExecutionMode;
+import dev.sluice.dbt.TestPlacement;
+import dev.sluice.tasks.check.SqlCheck;
+import dev.sluice.tasks.connection.Connections;
+import dev.sluice.tasks.connection.NamedConnection;
+import dev.sluice.tasks.dremio.DremioSql;
+import dev.sluice.tasks.ingest.BadRowLimit;
+import dev.sluice.tasks.ingest.ColumnType;
+import dev.sluice.tasks.ingest.CsvIngest;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Map;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The S&P 500 lakehouse pipeline, run every weekday after the US market closes: load the day's
+ * prices, the index level and the companies into Iceberg through Trino, build the dbts project's
+ * bronze, silver and gold models as one task per model, check the gold layer with Trino, and
+ * publish through Dremio when a Dremio connection is configured.
+ *
+ * <p>Each run handles its own data interval: the run of a Friday covers Friday 17:30 to Monday
+ * 17:30 in New York, so it loads Friday's prices. On a market holiday the loads skip, and the rest
+ * of the run skips with them.
+ */
+public final class Sp500Daily {
+    public static final String DAG_ID = "sp500_daily";
+    public static final String TRINO = "trino";
+    public static final String DREMIO = "dremio";
+
+    /**
+     * Where the pipeline's inputs are and how it reaches dbt.
+     *
+     * @param dataDirectory the folder of the S&P 500 CSV files
+     * @param dbtProject the dbts project folder
+     * @param dbt the dbt program
+     * @param mode one dbt process per model, or one for the whole selection
+     */
+    public record Settings(Path dataDirectory, Path dbtProject, DbtExecutable dbt, ExecutionMode mode, Connections connections) {
+        public Settings {
+            requireNonNull(dataDirectory, "dataDirectory is null");
+            requireNonNull(dbtProject, "dbtProject is null");
+            requireNonNull(dbt, "dbt is null");
+            requireNonNull(mode, "mode is null");
+            requireNonNull(connections, "connections is null");
+        }
+    }
+
+    private Sp500Daily() {}
+
+    public static Dag dag(Settings settings) {
+        NamedConnection trino = settings.connections().connection(TRINO);
+        DagBuilder dag = Dag.builder(DAG_ID)
+                .description("S&P 500 prices into Iceberg, dbt bronze/silver/gold, checked with Trino")
+                .schedule("30 17 * * 1-5")
+                .timezone("America/New_York")
+                .startDate("2013-02-08")
+                .maxActiveRuns(1)
+                .defaults(policy -> policy.retries(2).retryDelay(Duration.ofSeconds(30)).exponentialBackoff(true))
+                .param("data_dir", settings.dataDirectory().toAbsolutePath().toString())
+                .tags("sp500", "lakehouse", "example");
+
+        TaskGroup ingest = dag.group("ingest");
+        ingest.task("prices", CsvIngest.file("{{ params.data_dir }}/all_stocks_5yr.csv")
+                .into(TRINO, "iceberg.raw.prices")
+                .requiredColumn("trade_date", "date", ColumnType.DATE)
+                .requiredColumn("symbol", "Name", ColumnType.TEXT)
+                .column("open", "open", ColumnType.DOUBLE)
+                .column("high", "high", ColumnType.DOUBLE)
+                .column("low", "low", ColumnType.DOUBLE)
+                .requiredColumn("close", "close", ColumnType.DOUBLE)
+                .requiredColumn("volume", "volume", ColumnType.BIGINT)
+                .intervalColumn("trade_date")
+                .skipWhenEmpty(true)
+                .badRowLimit(BadRowLimit.rows(10))
+                .tableProperties("WITH (partitioning = ARRAY['year(trade_date)'])")
+                .connections(settings.connections())
+                .build());
+        ingest.task("index_levels", CsvIngest.file("{{ params.data_dir }}/sp500_index_daily_1990-2022_skfolio.csv")
+                .into(TRINO, "iceberg.raw.index_levels")
+                .requiredColumn("trade_date", "Date", ColumnType.DATE)
+                .requiredColumn("level", "SP500", ColumnType.DOUBLE)
+                .intervalColumn("trade_date")
+                .skipWhenEmpty(true)
+                .connections(settings.connections())
+                .build());
+        ingest.task("companies", CsvIngest.file("{{ params.data_dir }}/constituents_2018-04-02.csv")
+                .into(TRINO, "iceberg.raw.companies")
+                .requiredColumn("symbol", "Symbol", ColumnType.TEXT)
+                .requiredColumn("name", "Name", ColumnType.TEXT)
+                .requiredColumn("sector", "Sector", ColumnType.TEXT)
+                .connections(settings.connections())
+                .build());
+
+        DbtRunner runner = DbtRunner.builder(settings.dbt(), settings.dbtProject())
+                .target("trino")
+                .threads(4)
+                .environment(Map.of(
+                        "DBT_TRINO_HOST", trino.host(),
+                        "DBT_TRINO_PORT", String.valueOf(trino.portOrDefault()),
+                        "DBT_TRINO_USER", trino.user().orElse("sluice")))
+                .build();
+        TaskGroup transform = DbtProject.of(runner)
+                .select("+semantic_layer")
+                .tests(TestPlacement.AFTER_EACH_MODEL)
+                .mode(settings.mode())
+                .groupId("dbt")
+                .addTo(dag);
+        ingest.then(transform);
+
+        String interval = "trade_date >= DATE '{{ data_interval_start_ds }}' AND trade_date < DATE '{{ data_interval_end_ds }}'";
+        TaskGroup quality = dag.group("quality");
+        quality.task("gold_has_every_sector", SqlCheck.connection(TRINO)
+                .sql("SELECT count(DISTINCT sector) FROM iceberg.sp500_gold.gold_sector_daily WHERE sector <> 'Unknown' AND " + interval)
+                .between(11, 11)
+                .connections(settings.connections())
+                .build());
+        quality.task("no_null_close", SqlCheck.connection(TRINO)
+                .sql("SELECT count(*) FROM iceberg.sp500_silver.silver_daily_prices WHERE close_price IS NULL AND " + interval)
+                .between(0, 0)
+                .connections(settings.connections())
+                .build());
+        quality.task("index_level_present", SqlCheck.connection(TRINO)
+                .sql("SELECT count(*) FROM iceberg.sp500_silver.silver_index_daily WHERE index_level IS NOT NULL AND " + interval)
+                .between(1, 1)
+                .connections(settings.connections())
+                .build());
+        transform.then(quality);
+
+        Connections connections = settings.connections();
+        TaskBody dremio = DremioSql.connection(DREMIO)
+                .sql("SELECT count(*) AS sectors FROM sp500.gold_sector_daily WHERE " + interval)
+                .connections(connections)
+                .build();
+        quality.then(dag.task("dremio_publish", context -> {
+            if (connections.tryConnection(DREMIO).isEmpty()) {
+                throw new TaskSkippedException("no Dremio connection is configured (set SLUICE_CONN_DREMIO to run this step)");
+            }
+            return dremio.run(context);
+        }).doc("Reads the day's gold rows through Dremio; skipped where no Dremio connection is configured."));
+        return dag.build();
+    }
+}
