@@ -156,7 +156,10 @@ public final class LocalPostgres implements AutoCloseable {
             try {
                 Path binaries = SluiceCache.directory().resolve("postgres");
                 Files.createDirectories(binaries);
+                // Whoever starts a server stops it (a service closes it after the engine has recorded its last
+                // attempts); the library's own shutdown hook would stop Postgres in parallel with that.
                 EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder()
+                        .setRegisterShutdownHook(false)
                         .setOverrideWorkingDirectory(binaries.toFile())
                         .setCleanDataDirectory(cleanDataDirectory)
                         .setServerConfig("listen_addresses", "127.0.0.1")
