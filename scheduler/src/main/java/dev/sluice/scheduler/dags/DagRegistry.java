@@ -13,6 +13,7 @@ import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.Comparator;
 
 import static java.util.Objects.requireNonNull;
 
@@ -136,7 +137,7 @@ public final class DagRegistry {
     }
 
     public List<RegisteredDag> dags() {
-        return current.values().stream().sorted(java.util.Comparator.comparing(RegisteredDag::dagId)).toList();
+        return current.values().stream().sorted(Comparator.comparing(RegisteredDag::dagId)).toList();
     }
 
     /** The definition of one version, with its task bodies, if this process has loaded it. */

@@ -30,6 +30,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.Locale;
+import java.util.concurrent.ConcurrentHashMap;
 
 import static java.util.Objects.requireNonNull;
 
@@ -55,7 +57,7 @@ public final class Engine implements AutoCloseable {
     private final Wakeup wakeup = new Wakeup();
     private final ConcurrentLinkedQueue<AttemptResult> results = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean runsChanged = new AtomicBoolean(true);
-    private final Set<String> dagsToPlan = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    private final Set<String> dagsToPlan = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
     private Thread loop;
     private WorkerSession session;
@@ -388,7 +390,7 @@ public final class Engine implements AutoCloseable {
                     .map((rs, ctx) -> new ClaimedTask(
                             rs.getLong("ti_id"), rs.getLong("attempt_id"), rs.getLong("run_pk"), rs.getString("dag_id"),
                             rs.getString("dag_version"), rs.getString("run_id"),
-                            RunType.valueOf(rs.getString("run_type").toUpperCase(java.util.Locale.ROOT)),
+                            RunType.valueOf(rs.getString("run_type").toUpperCase(Locale.ROOT)),
                             rs.getString("task_id"), rs.getInt("try_number"),
                             rs.getTimestamp("attempt_started_at").toInstant(),
                             new DataInterval(rs.getTimestamp("data_interval_start").toInstant(),

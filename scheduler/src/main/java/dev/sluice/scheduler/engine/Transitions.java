@@ -22,6 +22,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
+import java.util.Optional;
+import java.util.Collection;
 
 import static java.util.Objects.requireNonNull;
 
@@ -54,7 +56,7 @@ final class Transitions {
     }
 
     /** As above, for a backfill when {@code backfillId} is not null; returns the new run's key. */
-    java.util.Optional<Long> createRun(
+    Optional<Long> createRun(
             Handle handle,
             String dagId,
             String version,
@@ -88,7 +90,7 @@ final class Transitions {
                 .findOne()
                 .orElse(null);
         if (runPk == null) {
-            return java.util.Optional.empty();
+            return Optional.empty();
         }
         PreparedBatch batch = handle.prepareBatch("""
                 INSERT INTO task_instance (run_pk, dag_id, task_id, state, max_tries, pool, priority_weight, backfill)
@@ -108,7 +110,7 @@ final class Transitions {
             batch.execute();
         }
         notifyWork(handle);
-        return java.util.Optional.of(runPk);
+        return Optional.of(runPk);
     }
 
     /** Starts queued runs where their DAG has room under max active runs; returns how many started. */
@@ -484,7 +486,7 @@ final class Transitions {
      * whose upstreams are done at once. Running and waiting instances are left as they are. Returns
      * the task ids cleared.
      */
-    List<String> clear(Handle handle, long runPk, DagGraph graph, java.util.Collection<String> taskIds, Instant now) {
+    List<String> clear(Handle handle, long runPk, DagGraph graph, Collection<String> taskIds, Instant now) {
         List<String> cleared = handle.createQuery("""
                 SELECT task_id FROM task_instance
                 WHERE run_pk = :runPk AND task_id = ANY(:ids) AND state IN ('success', 'failed', 'upstream_failed', 'skipped')

@@ -33,6 +33,7 @@ import java.util.Date;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.TimeZone;
+import java.util.Set;
 
 import static java.util.Objects.requireNonNull;
 
@@ -133,7 +134,7 @@ public final class ScheduleTicks implements AutoCloseable {
                     && existing.getDescription().equals(describe(dag, cron))) {
                 return;
             }
-            scheduler.scheduleJob(job, java.util.Set.of(trigger.getTriggerBuilder().withDescription(describe(dag, cron)).build()), true);
+            scheduler.scheduleJob(job, Set.of(trigger.getTriggerBuilder().withDescription(describe(dag, cron)).build()), true);
             log.info("DAG {} ticks on '{}' in {}", dag.id(), cron.expression(), dag.timezone());
         } catch (SchedulerException e) {
             log.error("cannot schedule ticks of DAG {}", dag.id(), e);
