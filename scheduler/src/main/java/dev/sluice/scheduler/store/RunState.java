@@ -12,8 +12,4 @@ public enum RunState {
     public String sqlName() {
         return name().toLowerCase(Locale.ROOT);
     }
-
-    public static RunState fromSqlName(String name) {
-        return valueOf(name.toUpperCase(Locale.ROOT));
-    }
 }

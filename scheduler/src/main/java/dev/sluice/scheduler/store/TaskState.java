@@ -18,7 +18,6 @@ public enum TaskState {
     SKIPPED;
 
     public static final Set<TaskState> FINISHED = EnumSet.of(SUCCESS, FAILED, UPSTREAM_FAILED, SKIPPED);
-    public static final Set<TaskState> RUNNABLE = EnumSet.of(SCHEDULED, UP_FOR_RETRY, UP_FOR_RESCHEDULE);
 
     public String sqlName() {
         return name().toLowerCase(Locale.ROOT);
