@@ -10,7 +10,6 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
-import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -42,9 +41,8 @@ public final class LocalTaskContext implements TaskContext {
     private final UnaryOperator<String> renderer;
     private final Clock clock;
     private final List<String> lines = new CopyOnWriteArrayList<>();
-    private final List<Runnable> cancelActions = new ArrayList<>();
+    private final CancelActions cancelActions = new CancelActions();
     private final Logger logger = new Logger();
-    private volatile boolean cancelled;
 
     private LocalTaskContext(Builder builder) {
         this.dagId = builder.dagId;
@@ -72,12 +70,7 @@ public final class LocalTaskContext implements TaskContext {
 
     /** Cancels the attempt as the engine would on a timeout: marks it and runs the registered actions. */
     public void cancel() {
-        List<Runnable> actions;
-        synchronized (cancelActions) {
-            cancelled = true;
-            actions = List.copyOf(cancelActions);
-        }
-        actions.forEach(Runnable::run);
+        cancelActions.cancel(failure -> lines.add("WARN a cancel action failed: " + failure));
     }
 
     @Override
@@ -152,19 +145,12 @@ public final class LocalTaskContext implements TaskContext {
 
     @Override
     public void onCancel(Runnable action) {
-        requireNonNull(action, "action is null");
-        synchronized (cancelActions) {
-            if (!cancelled) {
-                cancelActions.add(action);
-                return;
-            }
-        }
-        action.run();
+        cancelActions.register(action);
     }
 
     @Override
     public boolean isCancelled() {
-        return cancelled;
+        return cancelActions.isCancelled();
     }
 
     @Override

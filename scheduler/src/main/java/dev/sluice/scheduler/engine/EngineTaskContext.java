@@ -4,6 +4,7 @@ import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.RunType;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskLogger;
+import dev.sluice.dag.local.CancelActions;
 import dev.sluice.dag.local.MessageFormatter;
 
 import java.time.Clock;
@@ -31,10 +32,9 @@ final class EngineTaskContext implements TaskContext {
     private final Clock clock;
     private final ConcurrentLinkedQueue<LogLine> pendingLines = new ConcurrentLinkedQueue<>();
     private final AtomicInteger sequence = new AtomicInteger();
-    private final List<Runnable> cancelActions = new ArrayList<>();
+    private final CancelActions cancelActions = new CancelActions();
     private final Logger logger = new Logger();
     private volatile Map<String, Object> outputs;
-    private volatile boolean cancelled;
 
     EngineTaskContext(
             ClaimedTask task,
@@ -71,21 +71,7 @@ final class EngineTaskContext implements TaskContext {
 
     /** Marks the attempt cancelled and runs the actions the body registered. */
     void cancel() {
-        List<Runnable> actions;
-        synchronized (cancelActions) {
-            if (cancelled) {
-                return;
-            }
-            cancelled = true;
-            actions = List.copyOf(cancelActions);
-        }
-        for (Runnable action : actions) {
-            try {
-                action.run();
-            } catch (RuntimeException e) {
-                append("WARN", MessageFormatter.format("a cancel action failed: {}", e.toString()));
-            }
-        }
+        cancelActions.cancel(failure -> append("WARN", MessageFormatter.format("a cancel action failed: {}", failure.toString())));
     }
 
     @Override
@@ -169,18 +155,12 @@ final class EngineTaskContext implements TaskContext {
 
     @Override
     public void onCancel(Runnable action) {
-        synchronized (cancelActions) {
-            if (!cancelled) {
-                cancelActions.add(action);
-                return;
-            }
-        }
-        action.run();
+        cancelActions.register(action);
     }
 
     @Override
     public boolean isCancelled() {
-        return cancelled;
+        return cancelActions.isCancelled();
     }
 
     @Override

@@ -2,6 +2,11 @@ package dev.sluice.tasks.check;
 
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskContext;
+import dev.sluice.tasks.sql.StatementResult;
+import dev.sluice.tasks.sql.SqlTasks;
+import dev.sluice.tasks.sql.SqlSession;
+import dev.sluice.tasks.connection.Connections;
+import dev.sluice.dag.TaskLogger;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.tasks.sql.SqlStatements;
 
@@ -32,6 +37,20 @@ final class OneQuery {
                     + " statement, but it rendered to " + statements.size());
         }
         return statements.getFirst();
+    }
+
+    /**
+     * Renders the one query, logs it after {@code action} (such as "checking on"), runs it on the
+     * named connection with cancellation wired to the attempt, and reads at most one row.
+     */
+    static StatementResult execute(TaskContext context, Connections resolver, TaskLogger log, String connectionName,
+            String template, String action) {
+        String sql = render(context, template);
+        log.info(action + " {}:\n{}", connectionName, sql);
+        try (SqlSession session = SqlSessions.open(SqlTasks.connection(resolver, connectionName), context, log)) {
+            context.onCancel(session::cancel);
+            return session.execute(sql, 1);
+        }
     }
 
     /** The value as an exact number, if it is a number or text holding one. */

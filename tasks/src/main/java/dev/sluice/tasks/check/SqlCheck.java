@@ -6,7 +6,6 @@ import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskLogger;
 import dev.sluice.tasks.connection.Connections;
-import dev.sluice.tasks.sql.SqlSession;
 import dev.sluice.tasks.sql.SqlTasks;
 import dev.sluice.tasks.sql.StatementResult;
 
@@ -55,13 +54,7 @@ public final class SqlCheck implements TaskBody {
         Connections resolver = connections.orElseGet(Connections::defaults);
         TaskLogger log = SqlTasks.log(context, resolver);
         try {
-            String sql = OneQuery.render(context, template);
-            log.info("checking on {}:\n{}", connectionName, sql);
-            StatementResult result;
-            try (SqlSession session = SqlSessions.open(SqlTasks.connection(resolver, connectionName), context, log)) {
-                context.onCancel(session::cancel);
-                result = session.execute(sql, 1);
-            }
+            StatementResult result = OneQuery.execute(context, resolver, log, connectionName, template, "checking on");
             Map<String, Object> row = result.rows().stream().findFirst().orElseThrow(() -> failed("the check query returned no rows"));
             if (minimum.isPresent() || maximum.isPresent()) {
                 checkBounds(result);

@@ -7,7 +7,6 @@ import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskLogger;
 import dev.sluice.dag.TaskRescheduledException;
 import dev.sluice.tasks.connection.Connections;
-import dev.sluice.tasks.sql.SqlSession;
 import dev.sluice.tasks.sql.SqlTasks;
 import dev.sluice.tasks.sql.StatementResult;
 
@@ -58,13 +57,7 @@ public final class SqlSensor implements TaskBody {
         Connections resolver = connections.orElseGet(Connections::defaults);
         TaskLogger log = SqlTasks.log(context, resolver);
         try {
-            String sql = OneQuery.render(context, template);
-            log.info("poking {}:\n{}", connectionName, sql);
-            StatementResult result;
-            try (SqlSession session = SqlSessions.open(SqlTasks.connection(resolver, connectionName), context, log)) {
-                context.onCancel(session::cancel);
-                result = session.execute(sql, 1);
-            }
+            StatementResult result = OneQuery.execute(context, resolver, log, connectionName, template, "poking");
             Optional<Object> value = result.firstValue();
             if (value.isPresent() && Truthiness.isTrue(value.get())) {
                 log.info("condition met: {}", result.rows().getFirst());
