@@ -34,6 +34,7 @@ public record Dag(
         boolean catchup,
         int maxActiveRuns,
         int maxActiveTasks,
+        int maxBackfillIntervalsPerRun,
         TaskPolicy defaultPolicy,
         Map<String, Object> params,
         List<String> tags,
@@ -49,6 +50,9 @@ public record Dag(
         params = Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(params, "params is null")));
         tags = List.copyOf(tags);
         tasks = List.copyOf(tasks);
+        if (maxBackfillIntervalsPerRun < 1) {
+            throw new DagDefinitionException(id, "max backfill intervals per run must be at least 1: " + maxBackfillIntervalsPerRun);
+        }
         if (startDate.isPresent() && endDate.isPresent() && startDate.get().isAfter(endDate.get())) {
             throw new DagDefinitionException(id, "start date " + startDate.get() + " is after end date " + endDate.get());
         }

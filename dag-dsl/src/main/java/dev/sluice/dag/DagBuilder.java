@@ -33,6 +33,7 @@ public final class DagBuilder {
     private Object endDate;
     private boolean catchup;
     private int maxActiveRuns = 16;
+    private int maxBackfillIntervalsPerRun = 1;
     private int maxActiveTasks = 16;
     private final TaskPolicy.Builder defaults = TaskPolicy.builder();
     private final Map<String, Object> params = new LinkedHashMap<>();
@@ -123,6 +124,20 @@ public final class DagBuilder {
             throw new DagDefinitionException(id, "max active runs must be at least 1: " + maxActiveRuns);
         }
         this.maxActiveRuns = maxActiveRuns;
+        return this;
+    }
+
+    /**
+     * Lets a backfill cover up to {@code intervals} consecutive schedule intervals in one run, whose
+     * data interval is then their union (as Dagster's multi-run backfill policy). Declare it only
+     * when every task handles whatever data interval it is given, such as loads and incremental
+     * models filtered by the interval. The default, 1, is Airflow's: one run per interval.
+     */
+    public DagBuilder maxBackfillIntervalsPerRun(int intervals) {
+        if (intervals < 1) {
+            throw new DagDefinitionException(id, "max backfill intervals per run must be at least 1: " + intervals);
+        }
+        this.maxBackfillIntervalsPerRun = intervals;
         return this;
     }
 
@@ -225,7 +240,7 @@ public final class DagBuilder {
         Optional<Instant> start = Optional.ofNullable(startDate).map(this::toInstant);
         Optional<Instant> end = Optional.ofNullable(endDate).map(this::toInstant);
         return new Dag(id, description, schedule, timezone, start, end, catchup, maxActiveRuns, maxActiveTasks,
-                defaultPolicy, params, List.copyOf(tags), built);
+                maxBackfillIntervalsPerRun, defaultPolicy, params, List.copyOf(tags), built);
     }
 
     private Map<String, Set<String>> resolveUpstreams() {

@@ -68,6 +68,8 @@ class DagBuilderTest {
                 .hasMessageStartingWith("DAG 'dates': start date 2018-02-07T00:00:00Z is after end date");
         assertThatThrownBy(() -> Dag.builder("dates").startDate("2018-02-30"))
                 .hasMessageContaining("malformed start date '2018-02-30'");
+        assertThatThrownBy(() -> Dag.builder("batches").maxBackfillIntervalsPerRun(0))
+                .hasMessage("DAG 'batches': max backfill intervals per run must be at least 1: 0");
         assertThatThrownBy(() -> Dag.builder("policy").task("t", NOOP).retries(-1))
                 .hasMessage("DAG 'policy', task 't': retries must not be negative: -1");
         assertThatThrownBy(() -> Dag.builder("policy").defaults(policy -> policy.executionTimeout(Duration.ZERO)))

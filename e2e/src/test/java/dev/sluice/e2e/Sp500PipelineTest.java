@@ -43,12 +43,14 @@ import static org.awaitility.Awaitility.await;
 
 /**
  * The S&P 500 pipeline as users run it: {@code sp500_daily} backfilled over a month of 2013 by the
- * scheduler, through real Trino, Iceberg and dbt. The gold layer must equal what an independent
- * computation from the CSV files gives.
+ * scheduler, through real Trino, Iceberg and dbt, first a run per day, then runs that join five
+ * days. The gold layer must equal what an independent computation from the CSV files gives, day by
+ * day, across the seam between the two.
  */
 class Sp500PipelineTest {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
     private static final LocalDate FROM = LocalDate.parse("2013-02-08");
+    private static final LocalDate LAST_DAILY = LocalDate.parse("2013-02-22");
     private static final LocalDate TO = LocalDate.parse("2013-03-08");
     private static final List<String> SCHEMAS = List.of("raw", "sp500_bronze", "sp500_silver", "sp500_gold", "sp500_reference");
 
@@ -70,14 +72,20 @@ class Sp500PipelineTest {
         try (SluiceService service = SluiceService.start(database, EngineSettings.DEFAULT, Clock.systemUTC(), Set.of("none"), paused)) {
             service.registry().register(dag, new DagOrigin("test", Sp500Daily.class.getName(), "test"));
             Operations operations = service.operations();
-            Views.Backfill backfill = operations.createBackfill(new BackfillRequest(Sp500Daily.DAG_ID, FROM, TO,
+            Views.Backfill daily = operations.createBackfill(new BackfillRequest(Sp500Daily.DAG_ID, FROM, LAST_DAILY,
                     BackfillRequest.Reprocess.NONE, 1, false));
-            assertThat(backfill.plannedRuns()).isEqualTo(21);
+            assertThat(daily.plannedRuns()).isEqualTo(11);
+            await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> operations.backfill(daily.id()).state().equals("completed"));
+            assertThat(operations.backfill(daily.id()).runsByState()).containsOnlyKeys("success").containsEntry("success", 11);
 
-            await().atMost(Duration.ofMinutes(40)).pollInterval(Duration.ofSeconds(2))
-                    .until(() -> operations.backfill(backfill.id()).state().equals("completed"));
+            Views.Backfill joined = operations.createBackfill(new BackfillRequest(Sp500Daily.DAG_ID, LAST_DAILY.plusDays(1), TO,
+                    BackfillRequest.Reprocess.NONE, 1, false, 5));
+            assertThat(joined.plannedRuns()).isEqualTo(2);
+            await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2))
+                    .until(() -> operations.backfill(joined.id()).state().equals("completed"));
+            assertThat(operations.backfill(joined.id()).runsByState()).containsOnlyKeys("success").containsEntry("success", 2);
 
-            assertThat(operations.backfill(backfill.id()).runsByState()).containsOnlyKeys("success").containsEntry("success", 21);
             Views.Page<Views.RunSummary> runs = operations.listRuns(new Operations.RunFilter(Optional.of(Sp500Daily.DAG_ID),
                     Optional.empty(), Optional.empty(), Optional.of(java.time.Instant.parse("2013-02-18T00:00:00Z")),
                     Optional.of(java.time.Instant.parse("2013-02-19T00:00:00Z")), Optional.empty()), 0, 10);
@@ -196,7 +204,7 @@ class Sp500PipelineTest {
         return fields;
     }
 
-    private static void dropSchemas(LocalTrino trino) throws SQLException {
+    static void dropSchemas(LocalTrino trino) throws SQLException {
         try (Connection connection = trinoConnection(trino); Statement statement = connection.createStatement()) {
             for (String schema : SCHEMAS) {
                 List<String> tables = new ArrayList<>();

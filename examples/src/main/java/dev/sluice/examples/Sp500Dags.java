@@ -28,7 +28,7 @@ public final class Sp500Dags implements DagProvider {
                 home.resolve("examples/data/sp500"),
                 home.resolve("dbts"),
                 DbtEnvironment.inCache(SluiceCache.directory()),
-                ExecutionMode.INVOCATION_PER_MODEL,
+                ExecutionMode.ONE_INVOCATION,
                 connections)));
     }
 }

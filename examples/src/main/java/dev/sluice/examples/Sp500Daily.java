@@ -32,12 +32,18 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>Each run handles its own data interval: the run of a Friday covers Friday 17:30 to Monday
  * 17:30 in New York, so it loads Friday's prices. On a market holiday the loads skip, and the rest
- * of the run skips with them.
+ * of the run skips with them. A backfill may join up to {@value #MAX_BACKFILL_DAYS_PER_RUN}
+ * weekdays in one run ({@code sluice backfill create sp500_daily --intervals-per-run N}).
  */
 public final class Sp500Daily {
     public static final String DAG_ID = "sp500_daily";
     public static final String TRINO = "trino";
     public static final String DREMIO = "dremio";
+    /**
+     * A backfill run may cover up to a quarter of weekdays: every task works on whatever data
+     * interval it is given, so a joined run gives the same tables as one run per day.
+     */
+    public static final int MAX_BACKFILL_DAYS_PER_RUN = 65;
 
     /**
      * Where the pipeline's inputs are and how it reaches dbt.
@@ -67,6 +73,7 @@ public final class Sp500Daily {
                 .timezone("America/New_York")
                 .startDate("2013-02-08")
                 .maxActiveRuns(1)
+                .maxBackfillIntervalsPerRun(MAX_BACKFILL_DAYS_PER_RUN)
                 .defaults(policy -> policy.retries(2).retryDelay(Duration.ofSeconds(30)).exponentialBackoff(true))
                 .param("data_dir", settings.dataDirectory().toAbsolutePath().toString())
                 .tags("sp500", "lakehouse", "example");
@@ -119,23 +126,37 @@ public final class Sp500Daily {
                 .addTo(dag);
         ingest.then(transform);
 
+        // The checks hold for any data interval: a day's run, or a backfill run that joins many days.
         String interval = "trade_date >= DATE '{{ data_interval_start_ds }}' AND trade_date < DATE '{{ data_interval_end_ds }}'";
+        String tradingDays = "(SELECT DISTINCT trade_date FROM iceberg.raw.prices WHERE " + interval + ") AS days";
         TaskGroup quality = dag.group("quality");
-        quality.task("gold_has_every_sector", SqlCheck.connection(TRINO)
-                .sql("SELECT count(DISTINCT sector) FROM iceberg.sp500_gold.gold_sector_daily WHERE sector <> 'Unknown' AND " + interval)
-                .between(11, 11)
+        quality.task("row_counts_match", SqlCheck.connection(TRINO)
+                .sql("SELECT (SELECT count(*) FROM iceberg.raw.prices WHERE " + interval + ")"
+                        + " - (SELECT count(*) FROM iceberg.sp500_silver.silver_daily_prices WHERE " + interval + ")")
+                .between(0, 0)
                 .connections(settings.connections())
-                .build());
+                .build())
+                .doc("Every loaded price row reaches silver, once.");
+        quality.task("gold_has_every_sector", SqlCheck.connection(TRINO)
+                .sql("SELECT count(*) FROM " + tradingDays + " LEFT JOIN (SELECT trade_date, count(DISTINCT sector) AS sectors"
+                        + " FROM iceberg.sp500_gold.gold_sector_daily WHERE sector <> 'Unknown' AND " + interval
+                        + " GROUP BY trade_date) AS gold ON gold.trade_date = days.trade_date WHERE coalesce(gold.sectors, 0) <> 11")
+                .between(0, 0)
+                .connections(settings.connections())
+                .build())
+                .doc("Trading days whose gold rows miss one of the 11 GICS sectors: none.");
         quality.task("no_null_close", SqlCheck.connection(TRINO)
                 .sql("SELECT count(*) FROM iceberg.sp500_silver.silver_daily_prices WHERE close_price IS NULL AND " + interval)
                 .between(0, 0)
                 .connections(settings.connections())
                 .build());
         quality.task("index_level_present", SqlCheck.connection(TRINO)
-                .sql("SELECT count(*) FROM iceberg.sp500_silver.silver_index_daily WHERE index_level IS NOT NULL AND " + interval)
-                .between(1, 1)
+                .sql("SELECT count(*) FROM " + tradingDays + " LEFT JOIN iceberg.sp500_silver.silver_index_daily AS levels"
+                        + " ON levels.trade_date = days.trade_date AND levels.index_level IS NOT NULL WHERE levels.trade_date IS NULL")
+                .between(0, 0)
                 .connections(settings.connections())
-                .build());
+                .build())
+                .doc("Trading days without an S&P 500 index level: none.");
         transform.then(quality);
 
         Connections connections = settings.connections();

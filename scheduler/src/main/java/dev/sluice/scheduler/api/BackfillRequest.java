@@ -10,9 +10,12 @@ import static java.util.Objects.requireNonNull;
  *
  * @param reprocess what to do with logical dates that have a run already
  * @param maxActiveRuns how many of the backfill's runs may be active at once
+ * @param intervalsPerRun how many consecutive schedule intervals one run may cover (1: a run per
+ *     tick, as in Airflow); at most the DAG's max backfill intervals per run
  */
 public record BackfillRequest(
-        String dagId, LocalDate from, LocalDate to, Reprocess reprocess, int maxActiveRuns, boolean runBackwards) {
+        String dagId, LocalDate from, LocalDate to, Reprocess reprocess, int maxActiveRuns, boolean runBackwards,
+        int intervalsPerRun) {
     public enum Reprocess {
         /** Leave existing runs alone. */
         NONE,
@@ -20,6 +23,11 @@ public record BackfillRequest(
         FAILED,
         /** Run again every existing run that has finished. */
         COMPLETED
+    }
+
+    /** One run per schedule tick. */
+    public BackfillRequest(String dagId, LocalDate from, LocalDate to, Reprocess reprocess, int maxActiveRuns, boolean runBackwards) {
+        this(dagId, from, to, reprocess, maxActiveRuns, runBackwards, 1);
     }
 
     public BackfillRequest {
@@ -32,6 +40,9 @@ public record BackfillRequest(
         }
         if (maxActiveRuns < 1) {
             throw new OperationException.Invalid("max active runs must be at least 1: " + maxActiveRuns);
+        }
+        if (intervalsPerRun < 1) {
+            throw new OperationException.Invalid("intervals per run must be at least 1: " + intervalsPerRun);
         }
     }
 }

@@ -88,7 +88,7 @@ public final class StoreOperations implements Operations {
                     task.triggerRule().airflowName(), task.pool(), task.policy().retries(), task.policy().executionTimeout()));
         }
         return new Views.DagDetails(summary, dag.startDate(), dag.endDate(), dag.catchup(), dag.maxActiveRuns(),
-                dag.maxActiveTasks(), dag.params(), tasks);
+                dag.maxActiveTasks(), dag.maxBackfillIntervalsPerRun(), dag.params(), tasks);
     }
 
     @Override
@@ -381,7 +381,8 @@ public final class StoreOperations implements Operations {
             }
             return new Views.Backfill(id, (String) row.get("dag_id"), ((java.sql.Date) row.get("from_date")).toLocalDate(),
                     ((java.sql.Date) row.get("to_date")).toLocalDate(), (String) row.get("reprocess"),
-                    ((Number) row.get("max_active_runs")).intValue(), (Boolean) row.get("run_backwards"), state, created,
+                    ((Number) row.get("max_active_runs")).intValue(), ((Number) row.get("intervals_per_run")).intValue(),
+                    (Boolean) row.get("run_backwards"), state, created,
                     ((Number) plan.get("planned")).intValue(), counts, remaining);
         });
     }

@@ -25,7 +25,8 @@ public final class Views {
             String pool, int retries, Optional<Duration> executionTimeout) {}
 
     public record DagDetails(DagSummary dag, Optional<Instant> startDate, Optional<Instant> endDate, boolean catchup,
-            int maxActiveRuns, int maxActiveTasks, Map<String, Object> params, List<TaskSummary> tasks) {}
+            int maxActiveRuns, int maxActiveTasks, int maxBackfillIntervalsPerRun, Map<String, Object> params,
+            List<TaskSummary> tasks) {}
 
     public record DagVersion(String version, String originKind, String originLocation, String originDigest,
             Instant createdAt, boolean current) {}
@@ -49,9 +50,13 @@ public final class Views {
 
     public record LogLine(int sequence, Instant loggedAt, String level, String message) {}
 
-    /** One logical date of a backfill plan: {@code action} is {@code create}, {@code skip} or {@code rerun}. */
-    public record PlannedRun(Instant logicalDate, Optional<String> existingRunId, Optional<String> existingState,
-            String action) {}
+    /**
+     * One run of a backfill plan: {@code action} is {@code create}, {@code skip} or {@code rerun}. It
+     * covers {@code intervals} consecutive schedule intervals, from {@code logicalDate}'s to
+     * {@code dataIntervalEnd}; an existing run is skipped or rerun with the interval it has.
+     */
+    public record PlannedRun(Instant logicalDate, Instant dataIntervalStart, Instant dataIntervalEnd, int intervals,
+            Optional<String> existingRunId, Optional<String> existingState, String action) {}
 
     public record BackfillPlan(String dagId, LocalDate from, LocalDate to, String reprocess, List<PlannedRun> runs) {
         public BackfillPlan {
@@ -64,6 +69,6 @@ public final class Views {
      * for planned dates without a run yet; the estimate is from the pace so far.
      */
     public record Backfill(long id, String dagId, LocalDate from, LocalDate to, String reprocess, int maxActiveRuns,
-            boolean runBackwards, String state, Instant createdAt, int plannedRuns, Map<String, Integer> runsByState,
+            int intervalsPerRun, boolean runBackwards, String state, Instant createdAt, int plannedRuns, Map<String, Integer> runsByState,
             Optional<Duration> estimatedRemaining) {}
 }

@@ -38,7 +38,7 @@ final class BackfillCommand {
 
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = "Create a backfill: one run per schedule tick whose logical date falls on a day from --from to --to "
-                    + "(inclusive, in the DAG's time zone). The scheduler runs it; it survives this command and restarts.")
+                    + "(inclusive, in the DAG's time zone), or per --intervals-per-run consecutive ticks. The scheduler runs it; it survives this command and restarts.")
     static final class Create implements Callable<Integer> {
         @Mixin
         ApiOptions api;
@@ -62,6 +62,11 @@ final class BackfillCommand {
         @Option(names = "--max-active-runs", paramLabel = "N", description = "runs of this backfill active at once (default: the DAG's)")
         Optional<Integer> maxActiveRuns = Optional.empty();
 
+        @Option(names = "--intervals-per-run", paramLabel = "N", defaultValue = "1",
+                description = "schedule intervals one run may cover, up to the DAG's max backfill intervals per run "
+                        + "(default 1: a run per tick, as in Airflow)")
+        int intervalsPerRun = 1;
+
         @Option(names = "--run-backwards", description = "newest logical date first")
         boolean runBackwards;
 
@@ -77,27 +82,30 @@ final class BackfillCommand {
             body.put("reprocess", reprocess.name().toLowerCase(Locale.ROOT));
             maxActiveRuns.ifPresent(runs -> body.put("maxActiveRuns", runs));
             body.put("runBackwards", runBackwards);
+            body.put("intervalsPerRun", intervalsPerRun);
             if (dryRun) {
                 api.print(api.client().post("/backfills/plan", body), new TypeReference<Views.BackfillPlan>() {}, Create::printPlan);
                 return ExitCodes.OK;
             }
             api.print(api.client().post("/backfills", body), new TypeReference<Views.Backfill>() {},
                     (backfill, out) -> out.println("backfill " + backfill.id() + " created: " + backfill.plannedRuns()
-                            + " logical date(s) of DAG " + backfill.dagId() + " from " + backfill.from() + " to " + backfill.to()
+                            + " run(s) of DAG " + backfill.dagId() + " from " + backfill.from() + " to " + backfill.to()
                             + "; follow it with: sluice backfill show " + backfill.id() + " --watch"));
             return ExitCodes.OK;
         }
 
         private static void printPlan(Views.BackfillPlan plan, PrintWriter out) {
-            Table table = Table.of("LOGICAL DATE", "EXISTING RUN", "STATE", "ACTION");
-            plan.runs().forEach(run -> table.row(run.logicalDate(), run.existingRunId(), run.existingState(), run.action()));
+            Table table = Table.of("LOGICAL DATE", "INTERVAL END", "INTERVALS", "EXISTING RUN", "STATE", "ACTION");
+            plan.runs().forEach(run -> table.row(run.logicalDate(), run.dataIntervalEnd(), run.intervals(), run.existingRunId(),
+                    run.existingState(), run.action()));
             if (!table.isEmpty()) {
                 table.print(out);
             }
             Map<String, Long> actions = plan.runs().stream()
                     .collect(Collectors.groupingBy(Views.PlannedRun::action, TreeMap::new, Collectors.counting()));
             out.println("dry run: backfill of DAG " + plan.dagId() + " from " + plan.from() + " to " + plan.to() + " (reprocess "
-                    + plan.reprocess() + ") covers " + plan.runs().size() + " logical date(s)"
+                    + plan.reprocess() + ") has " + plan.runs().size() + " run(s) over "
+                    + plan.runs().stream().mapToInt(Views.PlannedRun::intervals).sum() + " schedule interval(s)"
                     + (actions.isEmpty() ? "" : ": " + actions.entrySet().stream()
                             .map(entry -> entry.getValue() + " " + entry.getKey()).collect(Collectors.joining(", ")))
                     + "; nothing was created");
@@ -165,6 +173,7 @@ final class BackfillCommand {
             fields.put("Range", backfill.from() + " to " + backfill.to() + (backfill.runBackwards() ? ", newest first" : ""));
             fields.put("Reprocess", backfill.reprocess());
             fields.put("Max active runs", backfill.maxActiveRuns());
+            fields.put("Intervals per run", backfill.intervalsPerRun());
             fields.put("State", backfill.state());
             fields.put("Created", backfill.createdAt());
             fields.put("Planned runs", backfill.plannedRuns());

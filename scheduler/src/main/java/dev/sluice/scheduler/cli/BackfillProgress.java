@@ -11,7 +11,7 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * How far a backfill has got: its runs by state (finished first), done out of all its dates (a
+ * How far a backfill has got: its runs by state (finished first), done out of all its planned runs (a
  * skipped date counts as done), and the time left.
  */
 record BackfillProgress(Map<String, Integer> counts, int total, int finished, int failed, Optional<Duration> remaining) {
@@ -38,9 +38,9 @@ record BackfillProgress(Map<String, Integer> counts, int total, int finished, in
         return total == 0 ? 100 : (int) (100L * finished / total);
     }
 
-    /** Such as {@code 52% (120 of 230 dates done, 2 failed)}. */
+    /** Such as {@code 52% (120 of 230 runs done, 2 failed)}. */
     String summary() {
-        return percent() + "% (" + finished + " of " + total + " dates done" + (failed > 0 ? ", " + failed + " failed" : "") + ")";
+        return percent() + "% (" + finished + " of " + total + " runs done" + (failed > 0 ? ", " + failed + " failed" : "") + ")";
     }
 
     /** Such as {@code success 120, failed 2, running 4, pending 104}. */

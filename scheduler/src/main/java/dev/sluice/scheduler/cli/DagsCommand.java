@@ -77,6 +77,7 @@ final class DagsCommand {
             fields.put("Catchup", details.catchup());
             fields.put("Max active runs", details.maxActiveRuns());
             fields.put("Max active tasks", details.maxActiveTasks());
+            fields.put("Backfill intervals per run", "up to " + details.maxBackfillIntervalsPerRun());
             fields.put("Params", details.params());
             fields.put("Next logical date", dag.nextLogicalDate());
             Fields.print(out, fields);

@@ -33,6 +33,9 @@ public final class DagStructure {
         structure.put("catchup", dag.catchup());
         structure.put("max_active_runs", dag.maxActiveRuns());
         structure.put("max_active_tasks", dag.maxActiveTasks());
+        if (dag.maxBackfillIntervalsPerRun() != 1) {
+            structure.put("max_backfill_intervals_per_run", dag.maxBackfillIntervalsPerRun());
+        }
         structure.put("params", dag.params());
         structure.put("tags", dag.tags());
         structure.put("tasks", dag.tasks().stream().map(DagStructure::task).toList());

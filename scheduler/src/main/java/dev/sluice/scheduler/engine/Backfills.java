@@ -1,6 +1,7 @@
 package dev.sluice.scheduler.engine;
 
 import dev.sluice.dag.Dag;
+import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.RunType;
 import dev.sluice.dag.Schedule;
 import dev.sluice.scheduler.api.BackfillRequest;
@@ -18,16 +19,19 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * Backfills inside the scheduler: a plan of logical dates is stored when the backfill is created,
- * and the engine loop makes its runs while the backfill has room under its own max active runs, so
- * it survives the CLI exiting and the scheduler restarting.
+ * Backfills inside the scheduler: a plan of runs is stored when the backfill is created, and the
+ * engine loop makes its runs while the backfill has room under its own max active runs, so
+ * it survives the CLI exiting and the scheduler restarting. A run covers one schedule tick, or, for
+ * a DAG that allows it, several consecutive ticks whose data intervals it joins.
  */
 final class Backfills {
     private static final Logger log = LoggerFactory.getLogger(Backfills.class);
@@ -63,49 +67,100 @@ final class Backfills {
                         + "'s end date " + end.atZone(dag.timezone()).toLocalDate());
             }
         });
-        List<Instant> dates = new ArrayList<>();
+        if (request.intervalsPerRun() > dag.maxBackfillIntervalsPerRun()) {
+            throw new OperationException.Invalid("DAG " + dag.id() + " allows at most " + dag.maxBackfillIntervalsPerRun()
+                    + " schedule interval(s) per backfill run (its maxBackfillIntervalsPerRun), not "
+                    + request.intervalsPerRun());
+        }
+        List<DataInterval> ticks = new ArrayList<>();
         Optional<Instant> tick = cron.firstTickAtOrAfter(from, dag.timezone());
         while (tick.isPresent() && tick.get().isBefore(until)) {
-            Instant intervalEnd = cron.intervalFor(tick.get(), dag.timezone()).end();
-            if (intervalEnd.isAfter(now)) {
+            DataInterval interval = cron.intervalFor(tick.get(), dag.timezone());
+            if (interval.end().isAfter(now)) {
                 throw new OperationException.Invalid("backfill reaches into the future: the data interval of "
-                        + tick.get() + " ends at " + intervalEnd + "; end the backfill earlier");
+                        + tick.get() + " ends at " + interval.end() + "; end the backfill earlier");
             }
-            dates.add(tick.get());
+            ticks.add(interval);
             tick = cron.nextTickAfter(tick.get(), dag.timezone());
         }
-        if (dates.isEmpty()) {
+        if (ticks.isEmpty()) {
             throw new OperationException.Invalid("DAG " + dag.id() + " has no schedule ticks from " + request.from()
                     + " to " + request.to() + " ('" + dag.schedule().expression() + "' in " + dag.timezone() + ")");
         }
         if (request.runBackwards()) {
-            Collections.reverse(dates);
+            Collections.reverse(ticks);
         }
-        Map<Instant, String[]> existing = new HashMap<>();
-        handle.createQuery("""
-                        SELECT logical_date, run_id, state FROM dag_run
-                        WHERE dag_id = :dagId AND logical_date >= :from AND logical_date < :until
+        List<ExistingRun> existing = handle.createQuery("""
+                        SELECT logical_date, data_interval_start, data_interval_end, run_id, state FROM dag_run
+                        WHERE dag_id = :dagId
+                          AND ((logical_date >= :from AND logical_date < :until)
+                               OR (data_interval_start < :lastEnd AND data_interval_end > :firstStart))
+                        ORDER BY logical_date
                         """)
                 .bind("dagId", dag.id())
                 .bind("from", from)
                 .bind("until", until)
-                .map((rs, ctx) -> Map.entry(rs.getTimestamp(1).toInstant(), new String[] {rs.getString(2), rs.getString(3)}))
-                .forEach(entry -> existing.put(entry.getKey(), entry.getValue()));
+                .bind("firstStart", ticks.stream().map(DataInterval::start).min(Instant::compareTo).orElseThrow())
+                .bind("lastEnd", ticks.stream().map(DataInterval::end).max(Instant::compareTo).orElseThrow())
+                .map((rs, ctx) -> new ExistingRun(rs.getTimestamp(1).toInstant(),
+                        new DataInterval(rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant()), rs.getString(4),
+                        rs.getString(5)))
+                .list();
+        Map<DataInterval, ExistingRun> covering = new HashMap<>();
+        Map<String, Integer> coveredTicks = new HashMap<>();
+        for (DataInterval interval : ticks) {
+            existing.stream().filter(run -> run.covers(interval)).findFirst().ifPresent(run -> {
+                covering.put(interval, run);
+                coveredTicks.merge(run.runId(), 1, Integer::sum);
+            });
+        }
         List<Views.PlannedRun> runs = new ArrayList<>();
-        for (Instant date : dates) {
-            String[] run = existing.get(date);
+        List<DataInterval> batch = new ArrayList<>();
+        Set<String> planned = new HashSet<>();
+        for (DataInterval interval : ticks) {
+            ExistingRun run = covering.get(interval);
             if (run == null) {
-                runs.add(new Views.PlannedRun(date, Optional.empty(), Optional.empty(), "create"));
+                batch.add(interval);
+                if (batch.size() == request.intervalsPerRun()) {
+                    runs.add(newRun(batch));
+                    batch.clear();
+                }
+                continue;
+            }
+            if (!batch.isEmpty()) {
+                runs.add(newRun(batch));
+                batch.clear();
+            }
+            if (!planned.add(run.runId())) {
                 continue;
             }
             boolean rerun = switch (request.reprocess()) {
                 case NONE -> false;
-                case FAILED -> run[1].equals("failed");
-                case COMPLETED -> run[1].equals("failed") || run[1].equals("success");
+                case FAILED -> run.state().equals("failed");
+                case COMPLETED -> run.state().equals("failed") || run.state().equals("success");
             };
-            runs.add(new Views.PlannedRun(date, Optional.of(run[0]), Optional.of(run[1]), rerun ? "rerun" : "skip"));
+            runs.add(new Views.PlannedRun(run.logicalDate(), run.interval().start(), run.interval().end(),
+                    coveredTicks.get(run.runId()), Optional.of(run.runId()), Optional.of(run.state()), rerun ? "rerun" : "skip"));
+        }
+        if (!batch.isEmpty()) {
+            runs.add(newRun(batch));
         }
         return new Views.BackfillPlan(dag.id(), request.from(), request.to(), request.reprocess().name().toLowerCase(), runs);
+    }
+
+    /** A new run over consecutive tick intervals (in either order): the first tick is its logical date. */
+    private static Views.PlannedRun newRun(List<DataInterval> batch) {
+        Instant start = batch.stream().map(DataInterval::start).min(Instant::compareTo).orElseThrow();
+        Instant end = batch.stream().map(DataInterval::end).max(Instant::compareTo).orElseThrow();
+        return new Views.PlannedRun(start, start, end, batch.size(), Optional.empty(), Optional.empty(), "create");
+    }
+
+    /** A run already there for part of the range: the tick it was made for, or one whose data interval overlaps. */
+    private record ExistingRun(Instant logicalDate, DataInterval interval, String runId, String state) {
+        boolean covers(DataInterval tick) {
+            return logicalDate.equals(tick.start())
+                    || (interval.start().isBefore(tick.end()) && interval.end().isAfter(tick.start()));
+        }
     }
 
     /** Stores the backfill and its plan; the engine loop makes the runs. */
@@ -132,9 +187,10 @@ final class Backfills {
                 });
         Views.BackfillPlan plan = plan(handle, request, now);
         long id = handle.createQuery("""
-                        INSERT INTO backfill (dag_id, from_date, to_date, reprocess, max_active_runs, run_backwards, state,
-                                              created_at, updated_at)
-                        VALUES (:dagId, :from, :to, :reprocess, :maxActiveRuns, :backwards, 'running', :now, :now)
+                        INSERT INTO backfill (dag_id, from_date, to_date, reprocess, max_active_runs, intervals_per_run,
+                                              run_backwards, state, created_at, updated_at)
+                        VALUES (:dagId, :from, :to, :reprocess, :maxActiveRuns, :intervalsPerRun, :backwards, 'running',
+                                :now, :now)
                         RETURNING id
                         """)
                 .bind("dagId", request.dagId())
@@ -142,21 +198,29 @@ final class Backfills {
                 .bind("to", request.to())
                 .bind("reprocess", plan.reprocess())
                 .bind("maxActiveRuns", request.maxActiveRuns())
+                .bind("intervalsPerRun", request.intervalsPerRun())
                 .bind("backwards", request.runBackwards())
                 .bind("now", now)
                 .mapTo(Long.class)
                 .one();
         PreparedBatch rows = handle.prepareBatch("""
-                INSERT INTO backfill_run (backfill_id, position, logical_date, action) VALUES (:id, :position, :date, :action)
+                INSERT INTO backfill_run (backfill_id, position, logical_date, action, intervals, interval_end)
+                VALUES (:id, :position, :date, :action, :intervals, :intervalEnd)
                 """);
         int position = 0;
         for (Views.PlannedRun run : plan.runs()) {
-            rows.bind("id", id).bind("position", position++).bind("date", run.logicalDate()).bind("action", run.action()).add();
+            rows.bind("id", id)
+                    .bind("position", position++)
+                    .bind("date", run.logicalDate())
+                    .bind("action", run.action())
+                    .bind("intervals", run.intervals())
+                    .bind("intervalEnd", run.dataIntervalEnd())
+                    .add();
         }
         rows.execute();
         Transitions.notifyWork(handle);
-        log.info("backfill {} of DAG {} created: {} logical dates from {} to {}", id, request.dagId(), plan.runs().size(),
-                request.from(), request.to());
+        log.info("backfill {} of DAG {} created: {} runs over {} schedule intervals from {} to {}", id, request.dagId(),
+                plan.runs().size(), plan.runs().stream().mapToInt(Views.PlannedRun::intervals).sum(), request.from(), request.to());
         return id;
     }
 
@@ -182,7 +246,7 @@ final class Backfills {
             int active = ((Number) backfill.get("active")).intValue();
             int room = ((Number) backfill.get("max_active_runs")).intValue() - active;
             List<Map<String, Object>> next = room <= 0 ? List.of() : handle.createQuery("""
-                            SELECT position, logical_date, action FROM backfill_run
+                            SELECT position, logical_date, action, interval_end FROM backfill_run
                             WHERE backfill_id = :id AND run_pk IS NULL AND action <> 'skip'
                             ORDER BY position LIMIT :room
                             """)
@@ -195,8 +259,7 @@ final class Backfills {
                 Long runPk = switch ((String) row.get("action")) {
                     case "create" -> transitions.createRun(handle, dagId, registered.get().version(),
                                     RunPlanner.runId(RunType.BACKFILL, date), RunType.BACKFILL,
-                                    registered.get().dag().schedule().intervalFor(date, registered.get().dag().timezone()),
-                                    Map.of(), id, now)
+                                    interval(registered.get().dag(), date, (Timestamp) row.get("interval_end")), Map.of(), id, now)
                             .orElse(null);
                     default -> rerun(handle, dagId, date, id, "completed".equals(backfill.get("reprocess")), now);
                 };
@@ -222,6 +285,12 @@ final class Backfills {
             }
         }
         return created;
+    }
+
+    /** The tick's own data interval, or up to the end of the last tick its plan row covers. */
+    private static DataInterval interval(Dag dag, Instant logicalDate, Timestamp intervalEnd) {
+        DataInterval tick = dag.schedule().intervalFor(logicalDate, dag.timezone());
+        return intervalEnd == null ? tick : new DataInterval(tick.start(), intervalEnd.toInstant());
     }
 
     /** Runs an existing run again for a backfill: all its tasks, or only the failed ones. */

@@ -12,7 +12,7 @@ import java.util.Set;
 
 /** Backfills: plan (dry run), create, list, progress, pause, resume, cancel. */
 final class BackfillRoutes {
-    private static final Set<String> REQUEST_FIELDS = Set.of("dagId", "from", "to", "reprocess", "maxActiveRuns", "runBackwards");
+    private static final Set<String> REQUEST_FIELDS = Set.of("dagId", "from", "to", "reprocess", "maxActiveRuns", "runBackwards", "intervalsPerRun");
     private BackfillRoutes() {}
 
     static List<ApiRoute> routes(Operations operations) {
@@ -34,7 +34,10 @@ final class BackfillRoutes {
                         context -> context.json(operations.cancelBackfill(Parameters.pathLong(context, "backfillId")))));
     }
 
-    /** Without {@code maxActiveRuns}, the backfill may have as many active runs as the DAG allows, as in Airflow. */
+    /**
+     * Without {@code maxActiveRuns}, the backfill may have as many active runs as the DAG allows, as in
+     * Airflow; without {@code intervalsPerRun}, each run covers one schedule tick.
+     */
     private static BackfillRequest request(Operations operations, String text) {
         JsonBody body = JsonBody.parse(text, REQUEST_FIELDS);
         String dagId = body.requiredText("dagId");
@@ -44,7 +47,8 @@ final class BackfillRoutes {
                 body.date("to"),
                 body.text("reprocess").map(BackfillRoutes::reprocess).orElse(BackfillRequest.Reprocess.NONE),
                 body.integer("maxActiveRuns").orElseGet(() -> operations.dag(dagId).maxActiveRuns()),
-                body.bool("runBackwards").orElse(false));
+                body.bool("runBackwards").orElse(false),
+                body.integer("intervalsPerRun").orElse(1));
     }
 
     private static BackfillRequest.Reprocess reprocess(String value) {

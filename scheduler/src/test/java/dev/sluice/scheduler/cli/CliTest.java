@@ -139,7 +139,7 @@ class CliTest {
                 "--dry-run");
         assertThat(plan.exitCode()).as(plan.toString()).isZero();
         assertThat(plan.out()).contains("2024-01-01T11:00:00Z", "2024-01-10T11:00:00Z",
-                "covers 10 logical date(s): 10 create; nothing was created");
+                "has 10 run(s) over 10 schedule interval(s): 10 create; nothing was created");
         assertThat(count("dag_run")).isEqualTo(runsBefore);
         assertThat(count("backfill")).isEqualTo(backfillsBefore);
 
@@ -159,14 +159,14 @@ class CliTest {
 
         RunningSluice.Result listed = sluice.api("backfill", "list", "--dag", "cli_daily");
         assertThat(listed.out().lines()).anySatisfy(line -> assertThat(line)
-                .matches(backfill.id() + "\\s+cli_daily\\s+2024-01-01\\s+2024-01-10\\s+completed\\s+100% \\(10 of 10 dates done\\).*"));
+                .matches(backfill.id() + "\\s+cli_daily\\s+2024-01-01\\s+2024-01-10\\s+completed\\s+100% \\(10 of 10 runs done\\).*"));
 
         RunningSluice.Result again = sluice.api("backfill", "create", "cli_daily", "--from", "2024-01-09", "--to", "2024-01-11",
                 "--dry-run");
-        assertThat(again.out()).contains("covers 3 logical date(s): 1 create, 2 skip");
+        assertThat(again.out()).contains("has 3 run(s) over 3 schedule interval(s): 1 create, 2 skip");
         RunningSluice.Result rerun = sluice.api("backfill", "create", "cli_daily", "--from", "2024-01-09", "--to", "2024-01-11",
                 "--reprocess", "completed", "--dry-run");
-        assertThat(rerun.out()).contains("covers 3 logical date(s): 1 create, 2 rerun");
+        assertThat(rerun.out()).contains("has 3 run(s) over 3 schedule interval(s): 1 create, 2 rerun");
     }
 
     @Test

@@ -89,6 +89,52 @@ class OperationsTest {
     }
 
     @Test
+    void aBatchedBackfillJoinsConsecutiveIntervalsAndStopsAtExistingRuns() {
+        DagBuilder builder = Dag.builder("batched").schedule("30 17 * * 1-5").timezone("America/New_York")
+                .startDate("2024-03-01").maxActiveRuns(1).maxBackfillIntervalsPerRun(3);
+        builder.task("load", context -> context.dataInterval().start() + "/" + context.dataInterval().end());
+        start(builder.build());
+        harness.jdbi().useHandle(handle -> handle.execute("UPDATE dag SET is_paused = false"));
+        String manual = operations.trigger("batched", Optional.of(Instant.parse("2024-03-06T22:30:00Z")), Map.of()).runId();
+        harness.awaitRunState(manual, "success");
+
+        BackfillRequest batched = new BackfillRequest("batched", LocalDate.parse("2024-03-04"), LocalDate.parse("2024-03-15"),
+                Reprocess.NONE, 1, false, 3);
+        Views.BackfillPlan plan = operations.planBackfill(batched);
+        // Ten weekday ticks: 4 and 5 March, then the manual run of the 6th, then threes, then the 15th alone. New York
+        // moves to summer time on 10 March, so 17:30 is 22:30Z before and 21:30Z after.
+        assertThat(plan.runs()).extracting(run -> run.logicalDate() + " " + run.dataIntervalEnd() + " " + run.intervals()
+                        + " " + run.action())
+                .containsExactly(
+                        "2024-03-04T22:30:00Z 2024-03-06T22:30:00Z 2 create",
+                        "2024-03-06T22:30:00Z 2024-03-07T22:30:00Z 1 skip",
+                        "2024-03-07T22:30:00Z 2024-03-12T21:30:00Z 3 create",
+                        "2024-03-12T21:30:00Z 2024-03-15T21:30:00Z 3 create",
+                        "2024-03-15T21:30:00Z 2024-03-18T21:30:00Z 1 create");
+
+        Views.Backfill backfill = operations.createBackfill(batched);
+        assertThat(backfill.intervalsPerRun()).isEqualTo(3);
+        await().until(() -> operations.backfill(backfill.id()).state().equals("completed"));
+        assertThat(operations.backfill(backfill.id()).runsByState()).containsEntry("success", 4).containsEntry("skipped", 1);
+        List<String> loaded = harness.jdbi().withHandle(handle -> handle.createQuery("""
+                        SELECT a.output #>> '{}' FROM task_attempt a JOIN task_instance ti ON ti.id = a.task_instance
+                        JOIN dag_run r ON r.id = ti.run_pk WHERE r.backfill_id = :id ORDER BY r.logical_date
+                        """)
+                .bind("id", backfill.id()).mapTo(String.class).list());
+        assertThat(loaded).containsExactly(
+                "2024-03-04T22:30:00Z/2024-03-06T22:30:00Z",
+                "2024-03-07T22:30:00Z/2024-03-12T21:30:00Z",
+                "2024-03-12T21:30:00Z/2024-03-15T21:30:00Z",
+                "2024-03-15T21:30:00Z/2024-03-18T21:30:00Z");
+
+        // A later backfill finds the joined runs by their data intervals: nothing is made twice.
+        Views.BackfillPlan again = operations.planBackfill(new BackfillRequest("batched", LocalDate.parse("2024-03-08"),
+                LocalDate.parse("2024-03-13"), Reprocess.COMPLETED, 1, false));
+        assertThat(again.runs()).extracting(run -> run.existingRunId().orElseThrow() + " " + run.intervals() + " " + run.action())
+                .containsExactly("backfill__2024-03-07T22:30:00Z 2 rerun", "backfill__2024-03-12T21:30:00Z 2 rerun");
+    }
+
+    @Test
     void reprocessFailedRerunsOnlyFailedRunsAndClearRerunsFailedTasks() {
         start(weekdays("flaky"));
         harness.jdbi().useHandle(handle -> handle.execute("UPDATE dag SET is_paused = false"));
@@ -130,6 +176,14 @@ class OperationsTest {
         assertThatThrownBy(() -> operations.createBackfill(request("checked", "2024-03-25", "2024-04-05", Reprocess.NONE)))
                 .isInstanceOf(OperationException.Invalid.class)
                 .hasMessageStartingWith("backfill reaches into the future");
+        assertThatThrownBy(() -> operations.createBackfill(new BackfillRequest("checked", LocalDate.parse("2024-03-04"),
+                        LocalDate.parse("2024-03-08"), Reprocess.NONE, 1, false, 5)))
+                .isInstanceOf(OperationException.Invalid.class)
+                .hasMessage("DAG checked allows at most 1 schedule interval(s) per backfill run (its maxBackfillIntervalsPerRun), not 5");
+        assertThatThrownBy(() -> new BackfillRequest("checked", LocalDate.parse("2024-03-04"), LocalDate.parse("2024-03-08"),
+                        Reprocess.NONE, 1, false, 0))
+                .isInstanceOf(OperationException.Invalid.class)
+                .hasMessage("intervals per run must be at least 1: 0");
 
         assertThat(operations.listRuns(Operations.RunFilter.any(), 0, 10).total()).isZero();
 

@@ -107,7 +107,7 @@ class ApiServerTest {
         assertError("POST", "/api/v1/backfills", "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-01\"}", 400, "field 'to' is required");
         assertError("POST", "/api/v1/backfills",
                 "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-01\", \"to\": \"2024-01-02\", \"maxActive\": 2}", 400,
-                "unknown field(s) [maxActive] in request body; known fields: [dagId, from, maxActiveRuns, reprocess, runBackwards, to]");
+                "unknown field(s) [maxActive] in request body; known fields: [dagId, from, intervalsPerRun, maxActiveRuns, reprocess, runBackwards, to]");
         assertError("POST", "/api/v1/backfills",
                 "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-01\", \"to\": \"2024-01-02\", \"maxActiveRuns\": \"two\"}", 400,
                 "field 'maxActiveRuns' must be a whole number, not \"two\"");
