@@ -5,8 +5,10 @@
 ) }}
 
 -- The previous close comes from earlier intervals: read ten days back (enough to cross a long
--- weekend), compute, then keep only the interval's rows.
-with recent as (
+-- weekend), compute, then keep only the interval's rows. A previous close more than ten days old
+-- does not count, whatever the interval's length, so a day's row is the same whether its run
+-- covered that day alone or a whole quarter of a backfill.
+with ordered as (
     select
         trade_date,
         symbol,
@@ -15,9 +17,25 @@ with recent as (
         low_price,
         close_price,
         volume,
-        lag(close_price) over (partition by symbol order by trade_date) as previous_close_price
+        lag(close_price) over (partition by symbol order by trade_date) as lagged_close_price,
+        lag(trade_date) over (partition by symbol order by trade_date) as lagged_trade_date
     from {{ ref('bronze_prices') }}
     where {{ data_interval_filter('trade_date', lookback_days=10) }}
+),
+
+recent as (
+    select
+        trade_date,
+        symbol,
+        open_price,
+        high_price,
+        low_price,
+        close_price,
+        volume,
+        case
+            when lagged_trade_date >= {{ dbt.dateadd('day', -10, 'trade_date') }} then lagged_close_price
+        end as previous_close_price
+    from ordered
 )
 
 select

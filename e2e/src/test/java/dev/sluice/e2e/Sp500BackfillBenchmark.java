@@ -1,28 +1,30 @@
 package dev.sluice.e2e;
 
-import dev.sluice.dag.Dag;
-import dev.sluice.dbt.DbtEnvironment;
-import dev.sluice.dbt.ExecutionMode;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.examples.Sp500Daily;
-import dev.sluice.scheduler.DagSourceSettings;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.api.BackfillRequest;
 import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.api.Views;
-import dev.sluice.scheduler.dags.DagOrigin;
-import dev.sluice.scheduler.engine.EngineSettings;
-import dev.sluice.scheduler.store.DatabaseSettings;
 import dev.sluice.servers.LocalPostgres;
 import dev.sluice.servers.LocalTrino;
-import dev.sluice.servers.SluiceCache;
-import dev.sluice.tasks.connection.Connections;
 import org.jdbi.v3.core.Jdbi;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Clock;
+import java.sql.Connection;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.sql.Timestamp;
 import java.time.Duration;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -38,7 +40,8 @@ import static org.awaitility.Awaitility.await;
  * -Dexec.mainClass=dev.sluice.e2e.Sp500BackfillBenchmark -Dexec.args="FROM TO [INTERVALS_PER_RUN]"},
  * such as {@code "2013-02-08 2018-02-07 65"} for the five years, a quarter of weekdays per run.
  * With {@code --keep} after the arguments, the tables are left from an earlier run instead of
- * dropped (to measure day runs on full tables).
+ * dropped (to measure day runs on full tables). At the end it checks the tables against the CSV
+ * files; {@code -Dexec.args="verify FROM TO"} runs only that check.
  */
 public final class Sp500BackfillBenchmark {
     private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
@@ -46,6 +49,10 @@ public final class Sp500BackfillBenchmark {
     private Sp500BackfillBenchmark() {}
 
     public static void main(String[] args) throws Exception {
+        if (args[0].equals("verify")) {
+            verify(LocalTrino.shared(), LocalDate.parse(args[1]), LocalDate.parse(args[2]));
+            return;
+        }
         LocalDate from = LocalDate.parse(args[0]);
         LocalDate to = LocalDate.parse(args[1]);
         int intervalsPerRun = args.length > 2 ? Integer.parseInt(args[2]) : 1;
@@ -54,19 +61,10 @@ public final class Sp500BackfillBenchmark {
         if (!keep) {
             Sp500PipelineTest.dropSchemas(trino);
         }
-        Connections connections = Connections.builder()
-                .connection(Sp500Daily.TRINO, "trino://sluice@127.0.0.1:" + trino.port() + "/iceberg")
-                .build();
-        Dag dag = Sp500Daily.dag(new Sp500Daily.Settings(ROOT.resolve("examples/data/sp500"), ROOT.resolve("dbts"),
-                DbtEnvironment.inCache(SluiceCache.directory()), ExecutionMode.ONE_INVOCATION, connections));
         Path data = Files.createTempDirectory("sluice-sp500-benchmark-");
         try (LocalPostgres postgres = LocalPostgres.builder().dataDirectory(data).cleanDataDirectory(true).start()) {
             postgres.createDatabase("benchmark");
-            DatabaseSettings database = new DatabaseSettings(postgres.jdbcUrl("benchmark"), postgres.user(),
-                    new DatabaseSettings.Secret(postgres.password()), 8);
-            DagSourceSettings paused = DagSourceSettings.NONE.withPausedAtCreation(true);
-            try (SluiceService service = SluiceService.start(database, EngineSettings.DEFAULT, Clock.systemUTC(), Set.of("none"), paused)) {
-                service.registry().register(dag, new DagOrigin("benchmark", Sp500Daily.class.getName(), "benchmark"));
+            try (SluiceService service = Sp500PipelineTest.startPipeline(trino, postgres, "benchmark")) {
                 Operations operations = service.operations();
                 Views.Backfill backfill = operations.createBackfill(new BackfillRequest(Sp500Daily.DAG_ID, from, to,
                         BackfillRequest.Reprocess.NONE, 1, false, intervalsPerRun));
@@ -82,8 +80,37 @@ public final class Sp500BackfillBenchmark {
                 if (done.runsByState().keySet().stream().anyMatch(state -> !Set.of("success", "skipped").contains(state))) {
                     throw new IllegalStateException("backfill " + backfill.id() + " ended with runs " + done.runsByState());
                 }
+                verify(trino, from, to);
             }
         }
+    }
+
+    /**
+     * Checks the tables the backfill left: no duplicated raw price rows, as many as the CSV holds
+     * for the range, and gold equal to the independent computation from the CSV files.
+     */
+    private static void verify(LocalTrino trino, LocalDate from, LocalDate to) throws Exception {
+        long csvRows;
+        try (var lines = Files.lines(ROOT.resolve("examples/data/sp500/all_stocks_5yr.csv"))) {
+            csvRows = lines.skip(1).map(line -> LocalDate.parse(line.substring(0, 10)))
+                    .filter(date -> !date.isBefore(from) && !date.isAfter(to))
+                    .count();
+        }
+        try (Connection connection = Sp500PipelineTest.trinoConnection(trino);
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery("""
+                        SELECT count(*), count(DISTINCT (symbol, trade_date)) FROM iceberg.raw.prices
+                        WHERE trade_date BETWEEN DATE '%s' AND DATE '%s'
+                        """.formatted(from, to))) {
+            result.next();
+            if (result.getLong(1) != csvRows || result.getLong(2) != csvRows) {
+                throw new IllegalStateException("raw prices from " + from + " to " + to + ": " + result.getLong(1) + " rows, "
+                        + result.getLong(2) + " distinct, the CSV has " + csvRows);
+            }
+        }
+        int sectorDays = GoldCheck.assertGoldEqualsIndependentComputation(trino, from, to);
+        System.out.printf("%nverified: %d raw price rows (no duplicates, as many as the CSV has from %s to %s);"
+                + " gold_sector_daily equals the independent computation on all %d sector-days%n", csvRows, from, to, sectorDays);
     }
 
     /** Prints the breakdown of the backfill's time as a Markdown table. */
@@ -135,6 +162,70 @@ public final class Sp500BackfillBenchmark {
         line("dbt build, one process per run (its Trino queries included)", dbt, wall);
         line("quality checks on Trino (per run, first start to last end)", checks, wall);
         line("the rest: model tasks reporting dbt's results, the skipped Dremio step", busy - loads - dbt - checks, wall);
+
+        double[] split = dbtSplit(jdbi, backfillId);
+        System.out.printf("%nInside the dbt processes (from their JSON logs): %.1f s with at least one Trino query running,"
+                + " %.1f s of dbt alone (Python start-up, parsing, compiling, between queries); %.1f s before the first log line%n",
+                split[1], split[0] - split[1], dbt - split[0]);
+    }
+
+    /**
+     * Splits the dbt processes' logged time into time with a Trino query in flight (the union of the
+     * intervals that dbt's query-status events give: end time and elapsed seconds) and the rest.
+     * Returns {logged seconds, seconds with a query running}.
+     */
+    private static double[] dbtSplit(Jdbi jdbi, long backfillId) {
+        List<Map<String, Object>> attempts = jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT r.run_id, a.try_number, a.started_at, a.ended_at FROM task_attempt a
+                        JOIN task_instance ti ON ti.id = a.task_instance JOIN dag_run r ON r.id = ti.run_pk
+                        WHERE r.backfill_id = :id AND ti.task_id = 'dbt.dbt_build'
+                        """)
+                .bind("id", backfillId)
+                .mapToMap()
+                .list());
+        ObjectMapper json = new ObjectMapper();
+        double logged = 0;
+        double querying = 0;
+        for (Map<String, Object> attempt : attempts) {
+            Path log = ROOT.resolve("dbts/target/sluice/runs").resolve(Sp500Daily.DAG_ID)
+                    .resolve(((String) attempt.get("run_id")).replaceAll("[^A-Za-z0-9_.\\-]", "_"))
+                    .resolve("dbt.dbt_build").resolve("attempt-" + attempt.get("try_number")).resolve("logs/dbt.log");
+            Instant started = ((Timestamp) attempt.get("started_at")).toInstant();
+            Instant ended = ((Timestamp) attempt.get("ended_at")).toInstant();
+            Instant first = null;
+            Instant last = null;
+            List<double[]> queries = new ArrayList<>();
+            try (var lines = Files.lines(log)) {
+                for (String line : (Iterable<String>) lines::iterator) {
+                    JsonNode event = json.readTree(line);
+                    Instant at = Instant.parse(event.path("info").path("ts").asText());
+                    if (at.isBefore(started) || at.isAfter(ended)) {
+                        continue;
+                    }
+                    first = first == null ? at : first;
+                    last = at;
+                    if (event.path("info").path("code").asText().equals("E017")) {
+                        double end = at.toEpochMilli() / 1000.0;
+                        queries.add(new double[] {end - event.path("data").path("elapsed").asDouble(), end});
+                    }
+                }
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+            if (first != null) {
+                logged += (last.toEpochMilli() - first.toEpochMilli()) / 1000.0;
+            }
+            queries.sort(Comparator.comparingDouble(interval -> interval[0]));
+            double coveredUntil = Double.NEGATIVE_INFINITY;
+            for (double[] query : queries) {
+                double from = Math.max(query[0], coveredUntil);
+                if (query[1] > from) {
+                    querying += query[1] - from;
+                    coveredUntil = query[1];
+                }
+            }
+        }
+        return new double[] {logged, querying};
     }
 
     private static double number(Map<String, Object> row, String column) {

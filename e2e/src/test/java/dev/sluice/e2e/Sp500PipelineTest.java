@@ -18,7 +18,6 @@ import dev.sluice.servers.SluiceCache;
 import dev.sluice.tasks.connection.Connections;
 import org.junit.jupiter.api.Test;
 
-import java.io.BufferedReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -30,13 +29,10 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.Set;
-import java.util.TreeMap;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -58,19 +54,9 @@ class Sp500PipelineTest {
     void aBackfilledMonthOfGoldEqualsTheIndependentComputation() throws Exception {
         LocalTrino trino = LocalTrino.shared();
         dropSchemas(trino);
-        Connections connections = Connections.builder()
-                .connection(Sp500Daily.TRINO, "trino://sluice@127.0.0.1:" + trino.port() + "/iceberg")
-                .build();
-        Dag dag = Sp500Daily.dag(new Sp500Daily.Settings(ROOT.resolve("examples/data/sp500"), ROOT.resolve("dbts"),
-                DbtEnvironment.inCache(SluiceCache.directory()), ExecutionMode.ONE_INVOCATION, connections));
-
         LocalPostgres postgres = LocalPostgres.shared();
         postgres.createDatabase("sp500_pipeline");
-        DatabaseSettings database = new DatabaseSettings(postgres.jdbcUrl("sp500_pipeline"), postgres.user(),
-                new DatabaseSettings.Secret(postgres.password()), 8);
-        DagSourceSettings paused = DagSourceSettings.NONE.withPausedAtCreation(true);
-        try (SluiceService service = SluiceService.start(database, EngineSettings.DEFAULT, Clock.systemUTC(), Set.of("none"), paused)) {
-            service.registry().register(dag, new DagOrigin("test", Sp500Daily.class.getName(), "test"));
+        try (SluiceService service = startPipeline(trino, postgres, "sp500_pipeline")) {
             Operations operations = service.operations();
             Views.Backfill daily = operations.createBackfill(new BackfillRequest(Sp500Daily.DAG_ID, FROM, LAST_DAILY,
                     BackfillRequest.Reprocess.NONE, 1, false));
@@ -95,86 +81,13 @@ class Sp500PipelineTest {
                     .singleElement().extracting(Views.TaskInstance::state).isEqualTo("skipped");
         }
 
-        Map<String, double[]> expected = expectedSectorDays();
-        Map<String, double[]> actual = new TreeMap<>();
-        try (Connection connection = trinoConnection(trino);
-                Statement statement = connection.createStatement();
-                ResultSet result = statement.executeQuery("""
-                        SELECT trade_date, sector, stock_count, average_return FROM iceberg.sp500_gold.gold_sector_daily
-                        """)) {
-            while (result.next()) {
-                double average = result.getDouble(4);
-                boolean noReturns = result.wasNull();
-                actual.put(result.getDate(1).toLocalDate() + " " + result.getString(2),
-                        new double[] {result.getLong(3), noReturns ? Double.NaN : average});
-            }
-        }
-        assertThat(actual.keySet()).containsExactlyElementsOf(expected.keySet());
-        expected.forEach((key, values) -> {
-            assertThat(actual.get(key)[0]).as("stock count of %s", key).isEqualTo(values[0]);
-            if (Double.isNaN(values[1])) {
-                assertThat(actual.get(key)[1]).as("average return of %s", key).isNaN();
-            } else {
-                assertThat(actual.get(key)[1]).as("average return of %s", key).isCloseTo(values[1], org.assertj.core.data.Offset.offset(1e-12));
-            }
-        });
+        GoldCheck.assertGoldEqualsIndependentComputation(trino, FROM, TO);
         try (Connection connection = trinoConnection(trino);
                 Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery("SELECT count(*), count(DISTINCT (symbol, trade_date)) FROM iceberg.raw.prices")) {
             result.next();
             assertThat(result.getLong(1)).as("no duplicated price rows").isEqualTo(result.getLong(2)).isEqualTo(csvRowsInRange());
         }
-    }
-
-    /**
-     * Per trading day and sector: how many stocks traded, and their average daily return, where a
-     * stock's return is its close over its previous close within ten days, less one; stocks outside
-     * the 2018 constituents list fall under "Unknown".
-     */
-    private static Map<String, double[]> expectedSectorDays() throws Exception {
-        Map<String, String> sectors = new HashMap<>();
-        try (BufferedReader reader = Files.newBufferedReader(ROOT.resolve("examples/data/sp500/constituents_2018-04-02.csv"))) {
-            reader.readLine();
-            String line;
-            while ((line = reader.readLine()) != null) {
-                List<String> fields = csvFields(line);
-                sectors.put(fields.get(0), fields.get(fields.size() - 1));
-            }
-        }
-        Map<String, TreeMap<LocalDate, Double>> closes = new HashMap<>();
-        try (BufferedReader reader = Files.newBufferedReader(ROOT.resolve("examples/data/sp500/all_stocks_5yr.csv"))) {
-            reader.readLine();
-            String line;
-            while ((line = reader.readLine()) != null) {
-                String[] fields = line.split(",", -1);
-                LocalDate date = LocalDate.parse(fields[0]);
-                if (date.isAfter(TO) || fields[4].isEmpty()) {
-                    continue;
-                }
-                closes.computeIfAbsent(fields[6], ignored -> new TreeMap<>()).put(date, Double.parseDouble(fields[4]));
-            }
-        }
-        Map<String, List<Double>> returns = new TreeMap<>();
-        Map<String, Integer> counts = new TreeMap<>();
-        closes.forEach((symbol, series) -> series.forEach((date, close) -> {
-            if (date.isBefore(FROM)) {
-                return;
-            }
-            String key = date + " " + sectors.getOrDefault(symbol, "Unknown");
-            counts.merge(key, 1, Integer::sum);
-            List<Double> sectorReturns = returns.computeIfAbsent(key, ignored -> new ArrayList<>());
-            Map.Entry<LocalDate, Double> previous = series.lowerEntry(date);
-            if (previous != null && !previous.getKey().isBefore(date.minusDays(10)) && previous.getValue() > 0) {
-                sectorReturns.add(close / previous.getValue() - 1);
-            }
-        }));
-        Map<String, double[]> expected = new TreeMap<>();
-        counts.forEach((key, count) -> {
-            List<Double> values = returns.get(key);
-            double average = values.isEmpty() ? Double.NaN : values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
-            expected.put(key, new double[] {count, average});
-        });
-        return expected;
     }
 
     private static long csvRowsInRange() throws Exception {
@@ -185,23 +98,22 @@ class Sp500PipelineTest {
         }
     }
 
-    /** Fields of a CSV line whose quoted fields hold no quotes. */
-    private static List<String> csvFields(String line) {
-        List<String> fields = new ArrayList<>();
-        StringBuilder field = new StringBuilder();
-        boolean quoted = false;
-        for (char character : line.toCharArray()) {
-            if (character == '"') {
-                quoted = !quoted;
-            } else if (character == ',' && !quoted) {
-                fields.add(field.toString());
-                field.setLength(0);
-            } else {
-                field.append(character);
-            }
-        }
-        fields.add(field.toString());
-        return fields;
+    /**
+     * A scheduler on the given database with {@code sp500_daily} registered (paused, so only
+     * backfills run it), loading through the given Trino and running dbt once per run.
+     */
+    static SluiceService startPipeline(LocalTrino trino, LocalPostgres postgres, String databaseName) {
+        Connections connections = Connections.builder()
+                .connection(Sp500Daily.TRINO, "trino://sluice@127.0.0.1:" + trino.port() + "/iceberg")
+                .build();
+        Dag dag = Sp500Daily.dag(new Sp500Daily.Settings(ROOT.resolve("examples/data/sp500"), ROOT.resolve("dbts"),
+                DbtEnvironment.inCache(SluiceCache.directory()), ExecutionMode.ONE_INVOCATION, connections));
+        DatabaseSettings database = new DatabaseSettings(postgres.jdbcUrl(databaseName), postgres.user(),
+                new DatabaseSettings.Secret(postgres.password()), 8);
+        DagSourceSettings paused = DagSourceSettings.NONE.withPausedAtCreation(true);
+        SluiceService service = SluiceService.start(database, EngineSettings.DEFAULT, Clock.systemUTC(), Set.of("none"), paused);
+        service.registry().register(dag, new DagOrigin("test", Sp500Daily.class.getName(), "test"));
+        return service;
     }
 
     static void dropSchemas(LocalTrino trino) throws SQLException {
@@ -221,7 +133,7 @@ class Sp500PipelineTest {
         }
     }
 
-    private static Connection trinoConnection(LocalTrino trino) throws SQLException {
+    static Connection trinoConnection(LocalTrino trino) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", "sluice");
         return DriverManager.getConnection(trino.jdbcUrl(), properties);

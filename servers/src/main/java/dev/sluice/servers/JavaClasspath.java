@@ -3,6 +3,9 @@ package dev.sluice.servers;
 import java.io.File;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.net.URLClassLoader;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -14,9 +17,11 @@ import java.util.jar.JarFile;
 import java.util.jar.Manifest;
 
 /**
- * This JVM's class path with manifest-only jars expanded. Test runners such as Surefire start JVMs
- * with a single temporary jar whose manifest lists the real class path, and delete it afterwards: a
- * process that outlives the test JVM needs the real entries.
+ * This JVM's class path with manifest-only jars expanded, then the entries of the URL class loaders
+ * that loaded this class. Test runners such as Surefire start JVMs with a single temporary jar whose
+ * manifest lists the real class path, and delete it afterwards: a process that outlives the test JVM
+ * needs the real entries. Launchers such as Maven's {@code exec:java} load the project's classes in
+ * a URL class loader of their own, outside {@code java.class.path}.
  */
 final class JavaClasspath {
     private JavaClasspath() {}
@@ -26,6 +31,19 @@ final class JavaClasspath {
         for (String entry : System.getProperty("java.class.path").split(File.pathSeparator)) {
             if (!entry.isBlank()) {
                 add(Path.of(entry).toAbsolutePath(), entries);
+            }
+        }
+        for (ClassLoader loader = JavaClasspath.class.getClassLoader(); loader != null; loader = loader.getParent()) {
+            if (loader instanceof URLClassLoader urls) {
+                for (URL url : urls.getURLs()) {
+                    if (url.getProtocol().equals("file")) {
+                        try {
+                            add(Path.of(url.toURI()), entries);
+                        } catch (URISyntaxException e) {
+                            // Not a path: no process could use it either.
+                        }
+                    }
+                }
             }
         }
         return List.copyOf(entries);

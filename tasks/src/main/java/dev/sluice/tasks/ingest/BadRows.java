@@ -30,7 +30,8 @@ final class BadRows {
         return List.copyOf(samples);
     }
 
-    String first() {
-        return samples.isEmpty() ? "" : "line " + samples.getFirst().get("line") + ": " + samples.getFirst().get("reason");
+    /** The first bad row, its position counted in {@code unit} (such as {@code line}). */
+    String first(String unit) {
+        return samples.isEmpty() ? "" : unit + " " + samples.getFirst().get("line") + ": " + samples.getFirst().get("reason");
     }
 }

@@ -22,7 +22,11 @@ import java.util.concurrent.atomic.AtomicReference;
  * by multi-row inserts, and a failed load is repaired by running it again.
  */
 final class TableWriter {
-    private static final int TRINO_ROWS_PER_INSERT = 1000;
+    /**
+     * Each Trino insert is an Iceberg commit, so rows go in as few statements as Trino takes: half
+     * its default {@code query.max-length} of a million characters (about 7,000 price rows).
+     */
+    private static final int TRINO_INSERT_CHARACTERS = 500_000;
     private static final int JDBC_BATCH = 1000;
 
     private TableWriter() {}
@@ -84,19 +88,22 @@ final class TableWriter {
     private static void insertLiterals(Connection jdbc, AtomicReference<Statement> running, String table,
             List<Column> columns, List<Object[]> rows) throws SQLException {
         String head = "INSERT INTO " + table + " (" + String.join(", ", columns.stream().map(Column::name).toList()) + ") VALUES ";
-        for (int start = 0; start < rows.size(); start += TRINO_ROWS_PER_INSERT) {
-            StringBuilder sql = new StringBuilder(head);
-            List<Object[]> chunk = rows.subList(start, Math.min(rows.size(), start + TRINO_ROWS_PER_INSERT));
-            for (int row = 0; row < chunk.size(); row++) {
-                sql.append(row == 0 ? "(" : ", (");
-                for (int column = 0; column < columns.size(); column++) {
-                    if (column > 0) {
-                        sql.append(", ");
-                    }
-                    sql.append(columns.get(column).type().trinoLiteral(chunk.get(row)[column]));
+        StringBuilder sql = new StringBuilder(head);
+        for (Object[] row : rows) {
+            sql.append(sql.length() == head.length() ? "(" : ", (");
+            for (int column = 0; column < columns.size(); column++) {
+                if (column > 0) {
+                    sql.append(", ");
                 }
-                sql.append(')');
+                sql.append(columns.get(column).type().trinoLiteral(row[column]));
             }
+            sql.append(')');
+            if (sql.length() >= TRINO_INSERT_CHARACTERS) {
+                execute(jdbc, running, sql.toString());
+                sql.setLength(head.length());
+            }
+        }
+        if (sql.length() > head.length()) {
             execute(jdbc, running, sql.toString());
         }
     }
