@@ -33,7 +33,7 @@ recent as (
         close_price,
         volume,
         case
-            when lagged_trade_date >= {{ dbt.dateadd('day', -10, 'trade_date') }} then lagged_close_price
+            when lagged_trade_date >= {{ days_before('trade_date', 10) }} then lagged_close_price
         end as previous_close_price
     from ordered
 )

@@ -8,7 +8,10 @@ with recent as (
     select
         trade_date,
         index_level,
-        lag(index_level) over (order by trade_date) as previous_index_level
+        case
+            when lag(trade_date) over (order by trade_date) >= {{ days_before('trade_date', 10) }}
+                then lag(index_level) over (order by trade_date)
+        end as previous_index_level
     from {{ ref('bronze_index_levels') }}
     where {{ data_interval_filter('trade_date', lookback_days=10) }}
 )
