@@ -8,22 +8,7 @@
 -- weekend), compute, then keep only the interval's rows. A previous close more than ten days old
 -- does not count, whatever the interval's length, so a day's row is the same whether its run
 -- covered that day alone or a whole quarter of a backfill.
-with ordered as (
-    select
-        trade_date,
-        symbol,
-        open_price,
-        high_price,
-        low_price,
-        close_price,
-        volume,
-        lag(close_price) over (partition by symbol order by trade_date) as lagged_close_price,
-        lag(trade_date) over (partition by symbol order by trade_date) as lagged_trade_date
-    from {{ ref('bronze_prices') }}
-    where {{ data_interval_filter('trade_date', lookback_days=10) }}
-),
-
-recent as (
+with recent as (
     select
         trade_date,
         symbol,
@@ -33,9 +18,11 @@ recent as (
         close_price,
         volume,
         case
-            when lagged_trade_date >= {{ days_before('trade_date', 10) }} then lagged_close_price
+            when lag(trade_date) over (partition by symbol order by trade_date) >= {{ days_before('trade_date', 10) }}
+                then lag(close_price) over (partition by symbol order by trade_date)
         end as previous_close_price
-    from ordered
+    from {{ ref('bronze_prices') }}
+    where {{ data_interval_filter('trade_date', lookback_days=10) }}
 )
 
 select

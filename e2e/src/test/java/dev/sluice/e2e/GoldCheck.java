@@ -20,7 +20,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 /** Compares the gold layer in Iceberg with a computation from the CSV files that shares no code with dbts. */
 final class GoldCheck {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path ROOT = Sp500PipelineTest.ROOT;
 
     private GoldCheck() {}
 

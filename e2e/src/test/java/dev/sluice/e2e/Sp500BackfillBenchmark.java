@@ -36,7 +36,7 @@ import static org.awaitility.Awaitility.await;
  * from the first task's start to the last task's end, the part of it when no task was running
  * (Sluice's own work: deciding, claiming, starting runs), and the time inside the tasks by kind.
  *
- * <p>Run: {@code ./mvnw -q -pl e2e test-compile exec:java -Dexec.classpathScope=test
+ * <p>Run: {@code ./mvnw -q install -DskipTests && ./mvnw -q -pl e2e exec:java -Dexec.classpathScope=test
  * -Dexec.mainClass=dev.sluice.e2e.Sp500BackfillBenchmark -Dexec.args="FROM TO [INTERVALS_PER_RUN]"},
  * such as {@code "2013-02-08 2018-02-07 65"} for the five years, a quarter of weekdays per run.
  * With {@code --keep} after the arguments, the tables are left from an earlier run instead of
@@ -44,7 +44,7 @@ import static org.awaitility.Awaitility.await;
  * files; {@code -Dexec.args="verify FROM TO"} runs only that check.
  */
 public final class Sp500BackfillBenchmark {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    private static final Path ROOT = Sp500PipelineTest.ROOT;
 
     private Sp500BackfillBenchmark() {}
 
@@ -162,6 +162,20 @@ public final class Sp500BackfillBenchmark {
         line("dbt build, one process per run (its Trino queries included)", dbt, wall);
         line("quality checks on Trino (per run, first start to last end)", checks, wall);
         line("the rest: model tasks reporting dbt's results, the skipped Dremio step", busy - loads - dbt - checks, wall);
+
+        List<String> failures = jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT r.logical_date || ' ' || ti.task_id || ' try ' || a.try_number || ': ' || a.state || ' at '
+                               || a.ended_at || ', ' || coalesce(a.error_category, '') || ' ' || coalesce(a.error, '')
+                        FROM task_attempt a JOIN task_instance ti ON ti.id = a.task_instance JOIN dag_run r ON r.id = ti.run_pk
+                        WHERE r.backfill_id = :id AND a.state NOT IN ('success', 'skipped')
+                        ORDER BY a.started_at
+                        """)
+                .bind("id", backfillId)
+                .mapTo(String.class)
+                .list());
+        System.out.printf("%nattempts that did not succeed (their time and the retry delay count in the spans above): %d%n",
+                failures.size());
+        failures.forEach(failure -> System.out.println("  " + failure.lines().findFirst().orElse("")));
 
         double[] split = dbtSplit(jdbi, backfillId);
         System.out.printf("%nInside the dbt processes (from their JSON logs): %.1f s with at least one Trino query running,"

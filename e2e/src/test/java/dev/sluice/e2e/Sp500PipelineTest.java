@@ -44,7 +44,9 @@ import static org.awaitility.Awaitility.await;
  * day, across the seam between the two.
  */
 class Sp500PipelineTest {
-    private static final Path ROOT = Path.of("..").toAbsolutePath().normalize();
+    /** The repository: the working directory's parent under Surefire (the module), or itself under {@code exec:java}. */
+    static final Path ROOT = Files.isDirectory(Path.of("dbts")) ? Path.of("").toAbsolutePath()
+            : Path.of("..").toAbsolutePath().normalize();
     private static final LocalDate FROM = LocalDate.parse("2013-02-08");
     private static final LocalDate LAST_DAILY = LocalDate.parse("2013-02-22");
     private static final LocalDate TO = LocalDate.parse("2013-03-08");

@@ -72,6 +72,15 @@ final class Backfills {
                     + " schedule interval(s) per backfill run (its maxBackfillIntervalsPerRun), not "
                     + request.intervalsPerRun());
         }
+        List<DataInterval> ticks = ticks(dag, cron, request, from, until, now);
+        List<ExistingRun> existing = existingRuns(handle, dag.id(), from, until, ticks);
+        return new Views.BackfillPlan(dag.id(), request.from(), request.to(), request.reprocess().name().toLowerCase(),
+                plannedRuns(ticks, existing, request));
+    }
+
+    /** The data intervals of the schedule ticks in {@code [from, until)}, in the order the backfill takes them. */
+    private static List<DataInterval> ticks(Dag dag, Schedule.Cron cron, BackfillRequest request, Instant from, Instant until,
+            Instant now) {
         List<DataInterval> ticks = new ArrayList<>();
         Optional<Instant> tick = cron.firstTickAtOrAfter(from, dag.timezone());
         while (tick.isPresent() && tick.get().isBefore(until)) {
@@ -90,14 +99,20 @@ final class Backfills {
         if (request.runBackwards()) {
             Collections.reverse(ticks);
         }
-        List<ExistingRun> existing = handle.createQuery("""
+        return ticks;
+    }
+
+    /** The DAG's runs made for a tick of the range, or whose data interval overlaps one of its ticks. */
+    private static List<ExistingRun> existingRuns(Handle handle, String dagId, Instant from, Instant until,
+            List<DataInterval> ticks) {
+        return handle.createQuery("""
                         SELECT logical_date, data_interval_start, data_interval_end, run_id, state FROM dag_run
                         WHERE dag_id = :dagId
                           AND ((logical_date >= :from AND logical_date < :until)
                                OR (data_interval_start < :lastEnd AND data_interval_end > :firstStart))
                         ORDER BY logical_date
                         """)
-                .bind("dagId", dag.id())
+                .bind("dagId", dagId)
                 .bind("from", from)
                 .bind("until", until)
                 .bind("firstStart", ticks.stream().map(DataInterval::start).min(Instant::compareTo).orElseThrow())
@@ -106,6 +121,14 @@ final class Backfills {
                         new DataInterval(rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant()), rs.getString(4),
                         rs.getString(5)))
                 .list();
+    }
+
+    /**
+     * New runs for the ticks without a run, joining up to the requested number of consecutive ones,
+     * and a skip or a rerun, once, for each existing run that covers some of them.
+     */
+    private static List<Views.PlannedRun> plannedRuns(List<DataInterval> ticks, List<ExistingRun> existing,
+            BackfillRequest request) {
         Map<DataInterval, ExistingRun> covering = new HashMap<>();
         Map<String, Integer> coveredTicks = new HashMap<>();
         for (DataInterval interval : ticks) {
@@ -131,21 +154,21 @@ final class Backfills {
                 runs.add(newRun(batch));
                 batch.clear();
             }
-            if (!planned.add(run.runId())) {
-                continue;
+            if (planned.add(run.runId())) {
+                boolean rerun = switch (request.reprocess()) {
+                    case NONE -> false;
+                    case FAILED -> run.state().equals("failed");
+                    case COMPLETED -> run.state().equals("failed") || run.state().equals("success");
+                };
+                runs.add(new Views.PlannedRun(run.logicalDate(), run.interval().start(), run.interval().end(),
+                        coveredTicks.get(run.runId()), Optional.of(run.runId()), Optional.of(run.state()),
+                        rerun ? "rerun" : "skip"));
             }
-            boolean rerun = switch (request.reprocess()) {
-                case NONE -> false;
-                case FAILED -> run.state().equals("failed");
-                case COMPLETED -> run.state().equals("failed") || run.state().equals("success");
-            };
-            runs.add(new Views.PlannedRun(run.logicalDate(), run.interval().start(), run.interval().end(),
-                    coveredTicks.get(run.runId()), Optional.of(run.runId()), Optional.of(run.state()), rerun ? "rerun" : "skip"));
         }
         if (!batch.isEmpty()) {
             runs.add(newRun(batch));
         }
-        return new Views.BackfillPlan(dag.id(), request.from(), request.to(), request.reprocess().name().toLowerCase(), runs);
+        return runs;
     }
 
     /** A new run over consecutive tick intervals (in either order): the first tick is its logical date. */
