@@ -56,6 +56,15 @@ final class GoldCheck {
         return expected.size();
     }
 
+    /** The rows of the prices CSV dated from {@code from} to {@code to}, both included. */
+    static long csvPriceRows(LocalDate from, LocalDate to) throws Exception {
+        try (var lines = Files.lines(ROOT.resolve("examples/data/sp500/all_stocks_5yr.csv"))) {
+            return lines.skip(1).map(line -> LocalDate.parse(line.substring(0, 10)))
+                    .filter(date -> !date.isBefore(from) && !date.isAfter(to))
+                    .count();
+        }
+    }
+
     /**
      * Per trading day and sector: how many stocks traded, and their average daily return, where a
      * stock's return is its close over its previous close within ten days, less one; stocks outside

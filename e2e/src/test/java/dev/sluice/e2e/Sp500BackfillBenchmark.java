@@ -90,12 +90,7 @@ public final class Sp500BackfillBenchmark {
      * for the range, and gold equal to the independent computation from the CSV files.
      */
     private static void verify(LocalTrino trino, LocalDate from, LocalDate to) throws Exception {
-        long csvRows;
-        try (var lines = Files.lines(ROOT.resolve("examples/data/sp500/all_stocks_5yr.csv"))) {
-            csvRows = lines.skip(1).map(line -> LocalDate.parse(line.substring(0, 10)))
-                    .filter(date -> !date.isBefore(from) && !date.isAfter(to))
-                    .count();
-        }
+        long csvRows = GoldCheck.csvPriceRows(from, to);
         try (Connection connection = Sp500PipelineTest.trinoConnection(trino);
                 Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery("""

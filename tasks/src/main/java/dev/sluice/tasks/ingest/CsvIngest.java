@@ -49,7 +49,7 @@ public final class CsvIngest implements TaskBody {
         Path path = Path.of(context.render(file));
         Optional<TableWriter.Range> range = Ingestion.range(target, context);
         RowParser parser = new RowParser(target, range, false);
-        Map<String, Object> output = Ingestion.load(target, context, range, parser, new Ingestion.Source() {
+        return Ingestion.load(target, context, range, parser, new Ingestion.Source() {
             @Override
             public String name() {
                 return path.getFileName().toString();
@@ -65,8 +65,6 @@ public final class CsvIngest implements TaskBody {
                 return CsvIngest.this.read(path, rows);
             }
         });
-        output.put("file", path.getFileName().toString());
-        return output;
     }
 
     private List<Object[]> read(Path path, RowParser parser) throws IOException {
