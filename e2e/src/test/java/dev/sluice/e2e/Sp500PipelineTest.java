@@ -1,5 +1,6 @@
 package dev.sluice.e2e;
 
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.dag.Dag;
 import dev.sluice.dbt.DbtEnvironment;
 import dev.sluice.dbt.ExecutionMode;
@@ -32,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -105,7 +105,7 @@ class Sp500PipelineTest {
         DatabaseSettings database = new DatabaseSettings(postgres.jdbcUrl(databaseName), postgres.user(),
                 new DatabaseSettings.Secret(postgres.password()), 8);
         DagSourceSettings paused = DagSourceSettings.NONE.withPausedAtCreation(true);
-        SluiceService service = SluiceService.start(database, EngineSettings.DEFAULT, Clock.systemUTC(), Set.of("none"), paused);
+        SluiceService service = SluiceService.start(database, EngineSettings.DEFAULT, Clock.systemUTC(), ClasspathProviders.NONE, paused);
         service.registry().register(dag, new DagOrigin("test", Sp500Daily.class.getName(), "test"));
         return service;
     }

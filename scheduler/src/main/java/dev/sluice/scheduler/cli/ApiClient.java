@@ -34,13 +34,40 @@ final class ApiClient {
     static final ObjectMapper MAPPER = Json.MAPPER.copy().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
+    private static final Object HTTP_LOCK = new Object();
+
+    /** Guarded by {@link #HTTP_LOCK}. */
+    private static HttpClient shared;
+
     private final ServerAddress server;
-    private final HttpClient http;
 
     ApiClient(ServerAddress server) {
         this.server = requireNonNull(server, "server is null");
-        // HTTP/1.1 at once: the API serves no HTTP/2, so the default upgrade attempt would be wasted.
-        this.http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** One HTTP client for the process, made on first use. */
+    private static HttpClient http() {
+        synchronized (HTTP_LOCK) {
+            if (shared == null) {
+                // HTTP/1.1 at once: the API serves no HTTP/2, so the default upgrade attempt would be wasted.
+                shared = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+            }
+            return shared;
+        }
+    }
+
+    /**
+     * Stops the HTTP client's selector thread. Called before the CLI exits: the JVM waits up to 300 ms
+     * at exit for a thread that is blocked in native code, as that thread is, which was most of a
+     * short command's time.
+     */
+    static void closeConnections() {
+        synchronized (HTTP_LOCK) {
+            if (shared != null) {
+                shared.close();
+                shared = null;
+            }
+        }
     }
 
     /** A path under {@code /api/v1} from segments, each encoded: run ids hold characters such as {@code :} and {@code +}. */
@@ -86,7 +113,7 @@ final class ApiClient {
     private Response send(HttpRequest.Builder request, String path) {
         HttpResponse<String> response;
         try {
-            response = http.send(request.timeout(TIMEOUT).header("Accept", "application/json")
+            response = http().send(request.timeout(TIMEOUT).header("Accept", "application/json")
                     .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw unreachable("connection refused", e);

@@ -1,11 +1,10 @@
 package dev.sluice.scheduler.cli;
 
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.engine.EngineSettings;
 import picocli.CommandLine.Option;
 
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Set;
 
 /** Options shared by the commands that run the engine. */
 final class EngineOptions {
@@ -13,14 +12,17 @@ final class EngineOptions {
             defaultValue = "${env:SLUICE_WORKER_SLOTS:-32}")
     int workerSlots;
 
-    @Option(names = "--dag-provider", description = "load only these DagProvider classes from the classpath (repeatable; default: all)")
+    @Option(names = "--dag-provider", paramLabel = "CLASS",
+            description = "load the DAGs of this DagProvider class on the classpath (repeatable); a server or worker loads "
+                    + "none unless named, standalone loads all of them (the example DAGs)")
     List<String> providers = List.of();
 
     EngineSettings settings() {
         return EngineSettings.DEFAULT.withWorkerSlots(workerSlots);
     }
 
-    Set<String> providerClasses() {
-        return new LinkedHashSet<>(providers);
+    /** The providers named, or {@code otherwise} when none are. */
+    ClasspathProviders providers(ClasspathProviders otherwise) {
+        return ClasspathProviders.namedOr(providers, otherwise);
     }
 }

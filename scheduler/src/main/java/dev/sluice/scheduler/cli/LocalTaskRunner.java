@@ -9,6 +9,7 @@ import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskRescheduledException;
 import dev.sluice.dag.TaskSkippedException;
 import dev.sluice.dag.local.LocalTaskContext;
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.engine.TemplateRenderer;
 import dev.sluice.scheduler.engine.TemplateVariables;
 import dev.sluice.scheduler.loading.DagFolderSource;
@@ -59,12 +60,12 @@ final class LocalTaskRunner {
     record Outcome(String state, Optional<Object> output, Optional<String> error, Duration took) {}
 
     /**
-     * The DAG from the classpath's {@link DagProvider}s (all, or only the named classes), else from
+     * The DAG from the chosen {@link DagProvider}s on the classpath, else from
      * the DAG files of a dags folder, as the service would load them.
      */
-    static Dag findDag(String dagId, Set<String> providerClasses, Optional<Path> dagsFolder, PrintWriter err) {
+    static Dag findDag(String dagId, ClasspathProviders chosen, Optional<Path> dagsFolder, PrintWriter err) {
         Set<String> found = new TreeSet<>();
-        for (DagProvider provider : providers(providerClasses, err)) {
+        for (DagProvider provider : providers(chosen, err)) {
             List<Dag> dags;
             try {
                 dags = provider.dags();
@@ -96,7 +97,7 @@ final class LocalTaskRunner {
     }
 
     /** The providers that load; one listed on the classpath that cannot be loaded is reported and skipped. */
-    private static List<DagProvider> providers(Set<String> providerClasses, PrintWriter err) {
+    private static List<DagProvider> providers(ClasspathProviders chosen, PrintWriter err) {
         List<DagProvider> providers = new ArrayList<>();
         Iterator<ServiceLoader.Provider<DagProvider>> listed = ServiceLoader.load(DagProvider.class).stream().iterator();
         while (true) {
@@ -105,7 +106,7 @@ final class LocalTaskRunner {
                     return providers;
                 }
                 ServiceLoader.Provider<DagProvider> provider = listed.next();
-                if (providerClasses.isEmpty() || providerClasses.contains(provider.type().getName())) {
+                if (chosen.includes(provider.type().getName())) {
                     providers.add(provider.get());
                 }
             } catch (ServiceConfigurationError e) {

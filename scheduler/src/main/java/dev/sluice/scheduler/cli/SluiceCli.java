@@ -36,7 +36,9 @@ public final class SluiceCli {
     }
 
     public static void main(String[] args) {
-        System.exit(commandLine(terminalAttached()).execute(args));
+        int exitCode = commandLine(terminalAttached()).execute(args);
+        ApiClient.closeConnections();
+        System.exit(exitCode);
     }
 
     /** The command line as tests run it: output is not a terminal, so progress is printed line by line. */

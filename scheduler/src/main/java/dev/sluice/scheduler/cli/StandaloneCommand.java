@@ -3,14 +3,14 @@ package dev.sluice.scheduler.cli;
 import dev.sluice.scheduler.api.BackfillRequest;
 import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.api.Views;
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.tasks.connection.Connections;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.time.LocalDate;
-import java.util.ArrayList;
-import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.http.ApiServer;
@@ -93,53 +93,68 @@ final class StandaloneCommand implements Callable<Integer> {
                 LocalDate.parse("2013-03-08"), BackfillRequest.Reprocess.NONE, 1, false)));
     }
 
+    /** How the banner's commands start: the launcher sets it ({@code ./sluice} from the repository root). */
+    private static String launcher() {
+        return Optional.ofNullable(System.getenv("SLUICE_COMMAND")).filter(command -> !command.isBlank()).orElse("sluice");
+    }
+
+    /** The settings that make run history survive a crash, as the server reports them; standalone refuses to run without them. */
+    private static String durability(LocalPostgres postgres) {
+        Map<String, String> settings = postgres.durabilitySettings();
+        if (!"on".equals(settings.get("fsync")) || !"on".equals(settings.get("synchronous_commit"))) {
+            throw new IllegalStateException("the embedded Postgres is not durable: " + settings);
+        }
+        return "fsync " + settings.get("fsync") + ", synchronous_commit " + settings.get("synchronous_commit");
+    }
+
     @Override
     public Integer call() throws InterruptedException {
-        LocalPostgres postgres = LocalPostgres.builder()
-                .dataDirectory(home.resolve("postgres").toAbsolutePath())
-                .port(postgresPort)
-                .start();
-        postgres.createDatabase("sluice");
-        DatabaseSettings settings = new DatabaseSettings(postgres.jdbcUrl("sluice"), postgres.user(),
-                new DatabaseSettings.Secret(postgres.password()), 16);
-        Optional<LocalTrino> trino = lakehouse ? Optional.of(startTrino(postgres)) : Optional.empty();
-        SluiceService service = SluiceService.start(settings, engine.settings(), Clock.systemUTC(), engine.providerClasses(),
-                sources.settings());
-        Optional<Views.Backfill> demo = trino.isPresent() ? startDemoBackfill(service) : Optional.empty();
-        ApiServer server;
-        try {
-            server = api.start(service.operations());
-        } catch (RuntimeException e) {
-            service.close();
-            postgres.close();
-            throw e;
+        try (StartedResources started = new StartedResources()) {
+            LocalPostgres postgres = started.add(LocalPostgres.builder()
+                    .dataDirectory(home.resolve("postgres").toAbsolutePath())
+                    .port(postgresPort)
+                    .start());
+            String durability = durability(postgres);
+            postgres.createDatabase("sluice");
+            DatabaseSettings settings = new DatabaseSettings(postgres.jdbcUrl("sluice"), postgres.user(),
+                    new DatabaseSettings.Secret(postgres.password()), 16);
+            Optional<LocalTrino> trino = lakehouse ? Optional.of(started.add(startTrino(postgres))) : Optional.empty();
+            SluiceService service = started.add(SluiceService.start(settings, engine.settings(), Clock.systemUTC(),
+                    engine.providers(ClasspathProviders.ALL), sources.settings()));
+            Optional<Views.Backfill> demo = trino.isPresent() ? startDemoBackfill(service) : Optional.empty();
+            ApiServer server = started.add(api.start(service.operations()));
+            printBanner(postgres, durability, service, server, trino, demo);
+            started.awaitStop();
         }
+        return ExitCodes.OK;
+    }
+
+    private void printBanner(LocalPostgres postgres, String durability, SluiceService service, ApiServer server,
+            Optional<LocalTrino> trino, Optional<Views.Backfill> demo) {
         String dagIds = String.join(", ", service.registry().dags().stream().map(dag -> dag.dagId()).toList());
-        String psql = "psql postgresql://postgres@127.0.0.1:" + postgres.port() + "/sluice";
+        String postgresUrl = "postgresql://postgres@127.0.0.1:" + postgres.port() + "/sluice";
+        String sluice = launcher();
         String serverFlag = server.uri().toString().equals(ServerAddress.DEFAULT) ? "" : " --server " + server.uri();
         spec.commandLine().getOut().printf("""
                 Sluice standalone is running with %d DAG(s): %s
                 REST API: %s/api/v1 (OpenAPI document: %s/api/v1/openapi.yaml)
-                Try the CLI, for instance:
-                  sluice dags list%s
-                  sluice runs list%s --limit 10
-                Run history is in Postgres too: %s
-                Stop with Ctrl-C; data stays in %s
-                """, service.registry().dags().size(), dagIds, server.uri(), server.uri(), serverFlag, serverFlag, psql,
-                home.toAbsolutePath());
+                Run history: Postgres at %s (%s)
+                Try, from the repository root:
+                  %s dags list%s
+                  %s runs list%s --limit 10
+                  psql %s -c "SELECT dag_id, run_id, state, started_at, ended_at FROM dag_run ORDER BY id DESC LIMIT 10"
+                Stop with Ctrl-C (or SIGTERM); data stays in %s
+                """, service.registry().dags().size(), dagIds, server.uri(), server.uri(), postgresUrl,
+                durability, sluice, serverFlag, sluice, serverFlag, postgresUrl, home.toAbsolutePath());
         demo.ifPresent(backfill -> spec.commandLine().getOut().printf("""
 
                 The S&P 500 pipeline (sp500_daily) is backfilling %s to %s as backfill %d; follow it with:
-                  sluice backfill show %d --watch%s
+                  %s backfill show %d --watch%s
                 Its results are Iceberg tables in the local Trino (%s); once runs finish, for instance:
-                  sluice trino "SELECT trade_date, sector, stock_count, round(average_return * 100, 3) AS return_pct \
+                  %s trino "SELECT trade_date, sector, stock_count, round(average_return * 100, 3) AS return_pct \
                 FROM iceberg.sp500_gold.gold_sector_daily ORDER BY trade_date DESC, return_pct DESC LIMIT 11"
-                """, backfill.from(), backfill.to(), backfill.id(), backfill.id(), serverFlag, trino.orElseThrow().jdbcUrl()));
+                """, backfill.from(), backfill.to(), backfill.id(), sluice, backfill.id(), serverFlag,
+                trino.orElseThrow().jdbcUrl(), sluice));
         spec.commandLine().getOut().flush();
-        List<AutoCloseable> resources = new ArrayList<>(List.of(server, service));
-        trino.ifPresent(resources::add);
-        resources.add(postgres);
-        ServerCommand.runUntilStopped(resources.toArray(AutoCloseable[]::new));
-        return ExitCodes.OK;
     }
 }

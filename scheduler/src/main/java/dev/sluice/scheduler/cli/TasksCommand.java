@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.Task;
 import dev.sluice.scheduler.api.Views;
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -18,7 +19,6 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
-import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -183,7 +183,7 @@ final class TasksCommand {
         public Integer call() throws InterruptedException, JsonProcessingException {
             PrintWriter out = spec.commandLine().getOut();
             PrintWriter err = spec.commandLine().getErr();
-            Dag dag = LocalTaskRunner.findDag(dagId, new LinkedHashSet<>(providers), Optional.ofNullable(dagsFolder), err);
+            Dag dag = LocalTaskRunner.findDag(dagId, ClasspathProviders.namedOr(providers, ClasspathProviders.ALL), Optional.ofNullable(dagsFolder), err);
             Task task = LocalTaskRunner.findTask(dag, taskId);
             LocalTaskRunner.When when = LocalTaskRunner.when(dag, date);
             Map<String, Object> outputs = Converters.params(null, upstreamOutputs);

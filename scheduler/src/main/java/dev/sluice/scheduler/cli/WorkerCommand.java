@@ -1,6 +1,7 @@
 package dev.sluice.scheduler.cli;
 
 import dev.sluice.scheduler.SluiceService;
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
@@ -27,12 +28,14 @@ final class WorkerCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
-        SluiceService service = SluiceService.startWorker(database.settings(), engine.settings(), Clock.systemUTC(),
-                engine.providerClasses(), sources.settings());
-        spec.commandLine().getOut().printf("Sluice worker %s is running with %d slot(s); stop with Ctrl-C%n",
-                service.engine().workerId(), engine.settings().workerSlots());
-        spec.commandLine().getOut().flush();
-        ServerCommand.runUntilStopped(service);
+        try (StartedResources started = new StartedResources()) {
+            SluiceService service = started.add(SluiceService.startWorker(database.settings(), engine.settings(), Clock.systemUTC(),
+                    engine.providers(ClasspathProviders.NONE), sources.settings()));
+            spec.commandLine().getOut().printf("Sluice worker %s is running with %d slot(s); stop with Ctrl-C%n",
+                    service.engine().workerId(), engine.settings().workerSlots());
+            spec.commandLine().getOut().flush();
+            started.awaitStop();
+        }
         return ExitCodes.OK;
     }
 }

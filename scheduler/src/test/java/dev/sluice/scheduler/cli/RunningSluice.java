@@ -1,5 +1,6 @@
 package dev.sluice.scheduler.cli;
 
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.ManualClock;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.TestDatabase;
@@ -34,7 +35,7 @@ final class RunningSluice implements AutoCloseable {
     }
 
     RunningSluice(Authenticator authenticator) {
-        service = SluiceService.start(TestDatabase.create(), EngineSettings.DEFAULT, clock, Set.of(CliTestDags.class.getName()));
+        service = SluiceService.start(TestDatabase.create(), EngineSettings.DEFAULT, clock, ClasspathProviders.only(Set.of(CliTestDags.class.getName())));
         server = ApiServer.start(service.operations(), authenticator, "127.0.0.1", 0);
     }
 

@@ -1,5 +1,6 @@
 package dev.sluice.scheduler.cli;
 
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.ManualClock;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.TestDatabase;
@@ -19,7 +20,7 @@ class WorkerServiceTest {
     @Test
     void aWorkerClaimsAndRunsTheTasksOfARun() {
         try (SluiceService worker = SluiceService.startWorker(TestDatabase.create(), EngineSettings.DEFAULT.withWorkerSlots(2),
-                new ManualClock(RunningSluice.NOW), Set.of(CliTestDags.class.getName()))) {
+                new ManualClock(RunningSluice.NOW), ClasspathProviders.only(Set.of(CliTestDags.class.getName())))) {
             String runId = worker.operations().trigger("cli_daily", Optional.of(Instant.parse("2024-02-09T11:00:00Z")),
                     Map.of("greeting", "from a worker")).runId();
             await().until(() -> worker.operations().run("cli_daily", runId).run().state().equals("success"));

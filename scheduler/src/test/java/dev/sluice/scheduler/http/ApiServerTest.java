@@ -1,5 +1,6 @@
 package dev.sluice.scheduler.http;
 
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
@@ -50,7 +51,7 @@ class ApiServerTest {
     @BeforeAll
     static void start() {
         service = SluiceService.start(TestDatabase.create(), EngineSettings.DEFAULT, new ManualClock(Instant.parse("2024-03-01T12:00:00Z")),
-                Set.of("dev.sluice.scheduler.cli.CliTestDags"));
+                ClasspathProviders.only(Set.of("dev.sluice.scheduler.cli.CliTestDags")));
         open = ApiServer.start(service.operations(), Authenticator.disabled(), "127.0.0.1", 0);
         guarded = ApiServer.start(service.operations(), ApiServerTest::bearerRole, "127.0.0.1", 0);
     }

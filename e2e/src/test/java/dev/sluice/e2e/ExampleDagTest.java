@@ -1,5 +1,9 @@
-package dev.sluice.scheduler;
+package dev.sluice.e2e;
 
+import dev.sluice.scheduler.ManualClock;
+import dev.sluice.scheduler.SluiceService;
+import dev.sluice.scheduler.TestDatabase;
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.engine.EngineSettings;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
@@ -19,7 +23,7 @@ class ExampleDagTest {
     void helloSluiceRetriesPassesOutputsRendersAndCleansUp() {
         ManualClock clock = new ManualClock(Instant.parse("2024-06-03T10:00:30Z"));
         try (SluiceService service = SluiceService.start(TestDatabase.create(), EngineSettings.DEFAULT, clock,
-                Set.of("dev.sluice.examples.ExampleDags"))) {
+                ClasspathProviders.only(Set.of("dev.sluice.examples.ExampleDags")))) {
             Jdbi jdbi = service.database().jdbi();
             assertThat(service.ticks().hasTrigger("hello_sluice")).isTrue();
 
