@@ -1,5 +1,7 @@
 package dev.sluice.dag;
 
+import static java.util.Objects.requireNonNull;
+
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
@@ -9,8 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A checked, immutable DAG: its settings and its tasks in the order they were declared. Make one
@@ -51,10 +51,12 @@ public record Dag(
         tags = List.copyOf(tags);
         tasks = List.copyOf(tasks);
         if (maxBackfillIntervalsPerRun < 1) {
-            throw new DagDefinitionException(id, "max backfill intervals per run must be at least 1: " + maxBackfillIntervalsPerRun);
+            throw new DagDefinitionException(
+                    id, "max backfill intervals per run must be at least 1: " + maxBackfillIntervalsPerRun);
         }
         if (startDate.isPresent() && endDate.isPresent() && startDate.get().isAfter(endDate.get())) {
-            throw new DagDefinitionException(id, "start date " + startDate.get() + " is after end date " + endDate.get());
+            throw new DagDefinitionException(
+                    id, "start date " + startDate.get() + " is after end date " + endDate.get());
         }
         checkGraph(id, tasks);
     }

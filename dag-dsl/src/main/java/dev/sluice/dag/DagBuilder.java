@@ -1,5 +1,7 @@
 package dev.sluice.dag;
 
+import static java.util.Objects.requireNonNull;
+
 import java.time.DateTimeException;
 import java.time.Duration;
 import java.time.Instant;
@@ -17,8 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Declares a DAG step by step. Each step checks its own values at once; {@link #build()} checks
@@ -235,12 +235,26 @@ public final class DagBuilder {
             built.add(task.build(defaultPolicy, List.copyOf(upstreams.get(task.id()))));
         }
         if (startDate == null && !(schedule instanceof Schedule.None)) {
-            throw new DagDefinitionException(id, "a start date is required for schedule '" + schedule.expression() + "'");
+            throw new DagDefinitionException(
+                    id, "a start date is required for schedule '" + schedule.expression() + "'");
         }
         Optional<Instant> start = Optional.ofNullable(startDate).map(this::toInstant);
         Optional<Instant> end = Optional.ofNullable(endDate).map(this::toInstant);
-        return new Dag(id, description, schedule, timezone, start, end, catchup, maxActiveRuns, maxActiveTasks,
-                maxBackfillIntervalsPerRun, defaultPolicy, params, List.copyOf(tags), built);
+        return new Dag(
+                id,
+                description,
+                schedule,
+                timezone,
+                start,
+                end,
+                catchup,
+                maxActiveRuns,
+                maxActiveTasks,
+                maxBackfillIntervalsPerRun,
+                defaultPolicy,
+                params,
+                List.copyOf(tags),
+                built);
     }
 
     private Map<String, Set<String>> resolveUpstreams() {
@@ -313,8 +327,10 @@ public final class DagBuilder {
             try {
                 return Instant.parse(text);
             } catch (DateTimeParseException notInstant) {
-                throw new DagDefinitionException(id, "malformed " + what + " '" + text
-                        + "': expected 2013-02-08, 2013-02-08T16:00 or an ISO instant");
+                throw new DagDefinitionException(
+                        id,
+                        "malformed " + what + " '" + text
+                                + "': expected 2013-02-08, 2013-02-08T16:00 or an ISO instant");
             }
         }
     }

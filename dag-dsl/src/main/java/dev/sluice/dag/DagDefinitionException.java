@@ -1,8 +1,8 @@
 package dev.sluice.dag;
 
-import java.util.Optional;
-
 import static java.util.Objects.requireNonNull;
+
+import java.util.Optional;
 
 /**
  * A DAG that cannot be built as written: a cycle, a duplicate or unknown task id, an invalid cron

@@ -1,8 +1,8 @@
 package dev.sluice.dag;
 
-import java.time.Instant;
-
 import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
 
 /** The half-open span of data {@code [start, end)} that one DagRun processes. */
 public record DataInterval(Instant start, Instant end) {

@@ -16,8 +16,8 @@ final class Identifiers {
         if (id.length() > MAX_LENGTH || !VALID.matcher(id).matches()) {
             throw new DagDefinitionException(
                     dagId == null ? id : dagId,
-                    kind + " id '" + id + "' is invalid: use letters, digits, '_' and '-', at most "
-                            + MAX_LENGTH + " characters");
+                    kind + " id '" + id + "' is invalid: use letters, digits, '_' and '-', at most " + MAX_LENGTH
+                            + " characters");
         }
         return id;
     }

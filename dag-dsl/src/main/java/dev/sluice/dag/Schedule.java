@@ -1,18 +1,17 @@
 package dev.sluice.dag;
 
+import static java.util.Objects.requireNonNull;
+
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
 import com.cronutils.parser.CronParser;
-
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * When a DAG runs. A cron schedule's run for logical date {@code t} covers the data interval from
@@ -38,8 +37,9 @@ public sealed interface Schedule {
         if (trimmed.startsWith("@")) {
             String cron = PRESETS.get(trimmed.toLowerCase(Locale.ROOT));
             if (cron == null) {
-                throw new IllegalArgumentException("unknown schedule preset '" + trimmed
-                        + "': use one of @hourly, @daily, @weekly, @monthly, @yearly, @once or a 5-field cron expression");
+                throw new IllegalArgumentException(
+                        "unknown schedule preset '" + trimmed
+                                + "': use one of @hourly, @daily, @weekly, @monthly, @yearly, @once or a 5-field cron expression");
             }
             return new Cron(cron, trimmed.toLowerCase(Locale.ROOT));
         }
@@ -111,7 +111,8 @@ public sealed interface Schedule {
         @Override
         public DataInterval intervalFor(Instant logicalDate, ZoneId zone) {
             Instant end = nextTickAfter(logicalDate, zone)
-                    .orElseThrow(() -> new IllegalStateException("cron '" + cron + "' has no tick after " + logicalDate));
+                    .orElseThrow(
+                            () -> new IllegalStateException("cron '" + cron + "' has no tick after " + logicalDate));
             return new DataInterval(logicalDate, end);
         }
     }

@@ -1,9 +1,9 @@
 package dev.sluice.dag;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.List;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * One task of a DAG, as built by {@link DagBuilder}: its full id (prefixed by its groups, as in

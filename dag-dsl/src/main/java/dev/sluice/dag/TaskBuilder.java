@@ -1,11 +1,11 @@
 package dev.sluice.dag;
 
+import static java.util.Objects.requireNonNull;
+
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /** One task being declared; made by {@link DagBuilder#task} or {@link TaskGroup#task}. */
 public final class TaskBuilder implements TaskRef {
@@ -104,7 +104,15 @@ public final class TaskBuilder implements TaskRef {
     }
 
     Task build(TaskPolicy defaults, List<String> resolvedUpstreams) {
-        return new Task(id, resolvedUpstreams, triggerRule, policy.over(defaults), pool, priorityWeight, group,
-                Optional.ofNullable(doc), body);
+        return new Task(
+                id,
+                resolvedUpstreams,
+                triggerRule,
+                policy.over(defaults),
+                pool,
+                priorityWeight,
+                group,
+                Optional.ofNullable(doc),
+                body);
     }
 }

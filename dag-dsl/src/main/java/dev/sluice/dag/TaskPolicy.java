@@ -1,9 +1,9 @@
 package dev.sluice.dag;
 
+import static java.util.Objects.requireNonNull;
+
 import java.time.Duration;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * How a task is retried and how long one attempt may take. Immutable; the DAG's default policy is

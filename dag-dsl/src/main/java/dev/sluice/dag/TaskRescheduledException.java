@@ -1,8 +1,8 @@
 package dev.sluice.dag;
 
-import java.time.Instant;
-
 import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
 
 /**
  * Thrown by a task body, typically a sensor, that wants to be run again at {@code at} without

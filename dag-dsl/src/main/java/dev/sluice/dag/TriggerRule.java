@@ -33,8 +33,8 @@ public enum TriggerRule {
     public record UpstreamCounts(int total, int success, int failed, int skipped) {
         public UpstreamCounts {
             if (total < 0 || success < 0 || failed < 0 || skipped < 0 || success + failed + skipped > total) {
-                throw new IllegalArgumentException("inconsistent upstream counts: total=" + total
-                        + " success=" + success + " failed=" + failed + " skipped=" + skipped);
+                throw new IllegalArgumentException("inconsistent upstream counts: total=" + total + " success="
+                        + success + " failed=" + failed + " skipped=" + skipped);
             }
         }
 

@@ -1,20 +1,22 @@
 package dev.sluice.dag;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
 
 class DagBuilderTest {
     private static final TaskBody NOOP = context -> null;
 
     @Test
     void buildsTasksInDeclarationOrderWithResolvedPolicies() {
-        DagBuilder builder = Dag.builder("prices").schedule("@daily").timezone("America/New_York").startDate("2013-02-08")
+        DagBuilder builder = Dag.builder("prices")
+                .schedule("@daily")
+                .timezone("America/New_York")
+                .startDate("2013-02-08")
                 .defaults(policy -> policy.retries(2).retryDelay(Duration.ofMinutes(1)));
         TaskBuilder extract = builder.task("extract", NOOP);
         extract.then(builder.task("load", NOOP).retries(5).executionTimeout(Duration.ofMinutes(10)));
@@ -25,7 +27,11 @@ class DagBuilderTest {
         assertThat(dag.task("load").orElseThrow().upstreams()).containsExactly("extract");
         assertThat(dag.task("extract").orElseThrow().policy().retries()).isEqualTo(2);
         assertThat(dag.task("load").orElseThrow().policy())
-                .isEqualTo(new TaskPolicy(5, Duration.ofMinutes(1), false, java.util.Optional.empty(),
+                .isEqualTo(new TaskPolicy(
+                        5,
+                        Duration.ofMinutes(1),
+                        false,
+                        java.util.Optional.empty(),
                         java.util.Optional.of(Duration.ofMinutes(10))));
         assertThat(dag.startDate()).contains(Instant.parse("2013-02-08T05:00:00Z"));
         assertThat(dag.timezone()).isEqualTo(ZoneId.of("America/New_York"));
@@ -60,11 +66,13 @@ class DagBuilderTest {
         assertThatThrownBy(() -> Dag.builder("cron").schedule("61 * * * *"))
                 .isInstanceOf(DagDefinitionException.class)
                 .hasMessageStartingWith("DAG 'cron': invalid cron expression '61 * * * *'");
-        assertThatThrownBy(() -> Dag.builder("cron").schedule("0 17 * *"))
-                .hasMessageContaining("expected 5 fields");
+        assertThatThrownBy(() -> Dag.builder("cron").schedule("0 17 * *")).hasMessageContaining("expected 5 fields");
         assertThatThrownBy(() -> Dag.builder("preset").schedule("@fortnightly"))
                 .hasMessageContaining("unknown schedule preset '@fortnightly'");
-        assertThatThrownBy(() -> Dag.builder("dates").startDate("2018-02-07").endDate("2013-02-08").build())
+        assertThatThrownBy(() -> Dag.builder("dates")
+                        .startDate("2018-02-07")
+                        .endDate("2013-02-08")
+                        .build())
                 .hasMessageStartingWith("DAG 'dates': start date 2018-02-07T00:00:00Z is after end date");
         assertThatThrownBy(() -> Dag.builder("dates").startDate("2018-02-30"))
                 .hasMessageContaining("malformed start date '2018-02-30'");
@@ -74,8 +82,7 @@ class DagBuilderTest {
                 .hasMessage("DAG 'policy', task 't': retries must not be negative: -1");
         assertThatThrownBy(() -> Dag.builder("policy").defaults(policy -> policy.executionTimeout(Duration.ZERO)))
                 .hasMessageContaining("execution timeout must be positive");
-        assertThatThrownBy(() -> Dag.builder("bad id!"))
-                .hasMessageContaining("DAG id 'bad id!' is invalid");
+        assertThatThrownBy(() -> Dag.builder("bad id!")).hasMessageContaining("DAG id 'bad id!' is invalid");
         assertThatThrownBy(() -> Dag.builder("scheduled").schedule("@daily").build())
                 .hasMessage("DAG 'scheduled': a start date is required for schedule '@daily'");
     }
@@ -101,8 +108,12 @@ class DagBuilderTest {
 
     @Test
     void retryDelaysDoubleUpToTheirCap() {
-        TaskPolicy policy = TaskPolicy.builder().retries(5).retryDelay(Duration.ofSeconds(10)).exponentialBackoff(true)
-                .maxRetryDelay(Duration.ofSeconds(60)).build();
+        TaskPolicy policy = TaskPolicy.builder()
+                .retries(5)
+                .retryDelay(Duration.ofSeconds(10))
+                .exponentialBackoff(true)
+                .maxRetryDelay(Duration.ofSeconds(60))
+                .build();
 
         assertThat(policy.delayBefore(2)).isEqualTo(Duration.ofSeconds(10));
         assertThat(policy.delayBefore(3)).isEqualTo(Duration.ofSeconds(20));

@@ -1,11 +1,10 @@
 package dev.sluice.dag;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.time.Instant;
 import java.time.ZoneId;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class ScheduleTest {
     private static final ZoneId NEW_YORK = ZoneId.of("America/New_York");

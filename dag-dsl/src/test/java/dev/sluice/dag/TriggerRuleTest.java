@@ -1,11 +1,11 @@
 package dev.sluice.dag;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sluice.dag.TriggerRule.Decision;
 import dev.sluice.dag.TriggerRule.UpstreamCounts;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
-
-import static org.assertj.core.api.Assertions.assertThat;
 
 class TriggerRuleTest {
     @ParameterizedTest(name = "{0} with total={1} success={2} failed={3} skipped={4} -> {5}")

@@ -1,7 +1,6 @@
 package dev.sluice.dbt;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -17,8 +16,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-
-import static java.util.Objects.requireNonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A virtualenv with pinned dbt-core and adapters, made on first use inside a cache folder: {@code
@@ -33,6 +32,7 @@ public final class DbtEnvironment implements DbtExecutable {
     private static final Logger log = LoggerFactory.getLogger(DbtEnvironment.class);
     /** The environment variable that, when set, names the Python interpreter that makes the virtualenv. */
     public static final String PYTHON_VARIABLE = "SLUICE_PYTHON";
+
     private static final String READY_MARKER = ".sluice-installed";
     private static final Duration INSTALL_TIMEOUT = Duration.ofMinutes(20);
     private static final Map<Path, Object> INSTALLING = new ConcurrentHashMap<>();
@@ -47,7 +47,8 @@ public final class DbtEnvironment implements DbtExecutable {
         this.cacheDirectory = cacheDirectory;
         this.python = python;
         this.requirements = requirements;
-        this.directory = cacheDirectory.resolve("dbt-venv-" + Hashing.sha256(python + "\n" + requirements).substring(0, 16));
+        this.directory = cacheDirectory.resolve(
+                "dbt-venv-" + Hashing.sha256(python + "\n" + requirements).substring(0, 16));
     }
 
     /** The virtualenv for Sluice's own pinned requirements, in {@code cacheDirectory}. */
@@ -128,14 +129,24 @@ public final class DbtEnvironment implements DbtExecutable {
         }
         Path requirementsFile = directory.resolve("requirements.txt");
         Files.writeString(requirementsFile, requirements);
-        Subprocess.Result pip = run(List.of(directory.resolve("bin").resolve("python").toString(), "-m", "pip",
-                "install", "--disable-pip-version-check", "--no-input", "--progress-bar", "off",
-                "-r", requirementsFile.toString()));
+        Subprocess.Result pip = run(List.of(
+                directory.resolve("bin").resolve("python").toString(),
+                "-m",
+                "pip",
+                "install",
+                "--disable-pip-version-check",
+                "--no-input",
+                "--progress-bar",
+                "off",
+                "-r",
+                requirementsFile.toString()));
         if (pip.exitCode() != 0) {
             throw new DbtSetupException("installing dbt into " + directory + " with pip failed (is PyPI reachable?"
                     + " set PIP_INDEX_URL for a mirror):\n" + pip.tail(30));
         }
-        log.info("dbt virtualenv ready in {} s", Duration.ofNanos(System.nanoTime() - started).toSeconds());
+        log.info(
+                "dbt virtualenv ready in {} s",
+                Duration.ofNanos(System.nanoTime() - started).toSeconds());
     }
 
     private void checkPython() {
@@ -143,10 +154,13 @@ public final class DbtEnvironment implements DbtExecutable {
         try {
             version = run(List.of(python, "-c", "import sys; print('%d.%d' % sys.version_info[:2])"));
         } catch (IOException e) {
-            throw new DbtSetupException("Python was not found as '" + python + "': install Python 3.10 or later"
-                    + " (with its venv module), or set " + PYTHON_VARIABLE + " to the interpreter's path", e);
+            throw new DbtSetupException(
+                    "Python was not found as '" + python + "': install Python 3.10 or later"
+                            + " (with its venv module), or set " + PYTHON_VARIABLE + " to the interpreter's path",
+                    e);
         }
-        String reported = version.lines().isEmpty() ? "" : version.lines().getLast().strip();
+        String reported =
+                version.lines().isEmpty() ? "" : version.lines().getLast().strip();
         if (version.exitCode() != 0 || !reported.matches("\\d+\\.\\d+")) {
             throw new DbtSetupException("'" + python + "' does not run as Python:\n" + version.tail(10));
         }
@@ -169,7 +183,8 @@ public final class DbtEnvironment implements DbtExecutable {
         private String requirements;
 
         private Builder(Path cacheDirectory) {
-            this.cacheDirectory = requireNonNull(cacheDirectory, "cacheDirectory is null").toAbsolutePath();
+            this.cacheDirectory =
+                    requireNonNull(cacheDirectory, "cacheDirectory is null").toAbsolutePath();
             this.python = Optional.ofNullable(System.getenv(PYTHON_VARIABLE))
                     .filter(value -> !value.isBlank())
                     .orElse("python3");
@@ -188,8 +203,8 @@ public final class DbtEnvironment implements DbtExecutable {
         }
 
         public DbtEnvironment build() {
-            return new DbtEnvironment(cacheDirectory, python,
-                    requirements != null ? requirements : defaultRequirements());
+            return new DbtEnvironment(
+                    cacheDirectory, python, requirements != null ? requirements : defaultRequirements());
         }
     }
 }

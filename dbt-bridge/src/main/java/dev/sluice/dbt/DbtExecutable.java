@@ -1,8 +1,8 @@
 package dev.sluice.dbt;
 
-import java.nio.file.Path;
-
 import static java.util.Objects.requireNonNull;
+
+import java.nio.file.Path;
 
 /**
  * Where the dbt program is: a path given by the user, the {@code dbt} of a virtualenv, or a

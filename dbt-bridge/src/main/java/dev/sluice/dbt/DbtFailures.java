@@ -2,7 +2,6 @@ package dev.sluice.dbt;
 
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
-
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -17,21 +16,24 @@ final class DbtFailures {
     static TaskFailedException toException(DbtResult result) {
         String command = "dbt " + result.command().commandLine();
         if (result.cancelled()) {
-            return new TaskFailedException(ErrorCategory.INTERNAL_ERROR,
-                    command + " was stopped before it finished (cancelled or timed out)");
+            return new TaskFailedException(
+                    ErrorCategory.INTERNAL_ERROR, command + " was stopped before it finished (cancelled or timed out)");
         }
         List<NodeResult> failed = result.failedNodes();
         if (!failed.isEmpty()) {
-            return new TaskFailedException(ErrorCategory.USER_ERROR,
+            return new TaskFailedException(
+                    ErrorCategory.USER_ERROR,
                     command + " failed: " + describe(failed) + " (target path " + result.targetDirectory() + ")");
         }
         String error = result.errors().isEmpty()
                 ? "exit code " + result.exitCode() + " without an error message; see the task log"
                 : String.join("\n", result.errors());
         String lower = error.toLowerCase(Locale.ROOT);
-        if (lower.contains("could not find profile") || lower.contains("does not have a target named")
+        if (lower.contains("could not find profile")
+                || lower.contains("does not have a target named")
                 || lower.contains("profile") && lower.contains("invalid")
-                || lower.contains("credentials in profile") || lower.contains("could not find adapter type")
+                || lower.contains("credentials in profile")
+                || lower.contains("could not find adapter type")
                 || lower.contains("no dbt_project.yml found")) {
             return new DbtSetupException(command + " cannot start: " + error
                     + "\nCheck the project directory, profiles.yml in the profiles directory, the target name"
@@ -40,12 +42,14 @@ final class DbtFailures {
         if (lower.contains("database error")) {
             return new TaskFailedException(ErrorCategory.EXTERNAL, command + " failed: " + error);
         }
-        if (lower.contains("compilation error") || lower.contains("parsing error") || lower.contains("runtime error")
+        if (lower.contains("compilation error")
+                || lower.contains("parsing error")
+                || lower.contains("runtime error")
                 || lower.contains("syntax error")) {
             return new TaskFailedException(ErrorCategory.USER_ERROR, command + " failed: " + error);
         }
-        return new TaskFailedException(ErrorCategory.INTERNAL_ERROR,
-                command + " failed with exit code " + result.exitCode() + ": " + error);
+        return new TaskFailedException(
+                ErrorCategory.INTERNAL_ERROR, command + " failed with exit code " + result.exitCode() + ": " + error);
     }
 
     /** Such as {@code model stg_prices (Database Error: ...), test not_null_prices_close (Got 3 results)}. */
@@ -53,7 +57,9 @@ final class DbtFailures {
         String listed = failed.stream()
                 .limit(MAX_LISTED)
                 .map(node -> node.resourceType() + " " + node.name()
-                        + node.message().map(message -> " (" + oneLine(message) + ")").orElse(""))
+                        + node.message()
+                                .map(message -> " (" + oneLine(message) + ")")
+                                .orElse(""))
                 .collect(Collectors.joining(", "));
         return failed.size() > MAX_LISTED ? listed + " and " + (failed.size() - MAX_LISTED) + " more" : listed;
     }

@@ -1,5 +1,7 @@
 package dev.sluice.dbt;
 
+import static java.util.Objects.requireNonNull;
+
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -8,8 +10,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * One dbt command with its selection and flags; what the project, profile and target are is the
@@ -36,7 +36,8 @@ public record DbtInvocation(
         requireNonNull(state, "state is null");
         arguments = List.copyOf(arguments);
         if (!command.acceptsSelection() && (!select.isEmpty() || !exclude.isEmpty() || selector.isPresent())) {
-            throw new IllegalArgumentException("dbt " + command.commandLine() + " takes no --select, --exclude or --selector");
+            throw new IllegalArgumentException(
+                    "dbt " + command.commandLine() + " takes no --select, --exclude or --selector");
         }
         if (fullRefresh && !command.acceptsFullRefresh()) {
             throw new IllegalArgumentException("dbt " + command.commandLine() + " takes no --full-refresh");
@@ -120,8 +121,15 @@ public record DbtInvocation(
         }
 
         public DbtInvocation build() {
-            return new DbtInvocation(command, select, exclude, Optional.ofNullable(selector), vars, fullRefresh,
-                    Optional.ofNullable(state), arguments);
+            return new DbtInvocation(
+                    command,
+                    select,
+                    exclude,
+                    Optional.ofNullable(selector),
+                    vars,
+                    fullRefresh,
+                    Optional.ofNullable(state),
+                    arguments);
         }
     }
 }

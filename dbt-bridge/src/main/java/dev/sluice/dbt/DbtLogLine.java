@@ -1,13 +1,12 @@
 package dev.sluice.dbt;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.util.Locale;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * One line of dbt's output made readable. dbt writes structured JSON events ({@code --log-format
@@ -49,8 +48,11 @@ record DbtLogLine(Level level, String message, Optional<String> event, Optional<
                 case "error" -> Level.ERROR;
                 default -> Level.INFO;
             };
-            return new DbtLogLine(level, info.path("msg").asText("").stripTrailing(),
-                    Optional.ofNullable(info.path("name").textValue()), Optional.of(root.path("data")));
+            return new DbtLogLine(
+                    level,
+                    info.path("msg").asText("").stripTrailing(),
+                    Optional.ofNullable(info.path("name").textValue()),
+                    Optional.of(root.path("data")));
         } catch (JsonProcessingException e) {
             return new DbtLogLine(Level.INFO, line, Optional.empty(), Optional.empty());
         }

@@ -1,8 +1,9 @@
 package dev.sluice.dbt;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
@@ -12,8 +13,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /** What Sluice reads from a dbt {@code manifest.json}: the project's name and its nodes with their dependencies. */
 public record DbtManifest(String projectName, Map<String, DbtNode> nodes) {

@@ -1,9 +1,9 @@
 package dev.sluice.dbt;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.List;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A node of a dbt manifest: a model, seed, snapshot, test or source.

@@ -1,7 +1,6 @@
 package dev.sluice.dbt;
 
 import dev.sluice.dag.TaskLogger;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -35,7 +34,12 @@ public final class DbtProcess {
     private final Deque<String> tail = new ArrayDeque<>();
     private volatile boolean cancelled;
 
-    DbtProcess(Process process, DbtCommand command, Path targetDirectory, TaskLogger log, Duration stopGracePeriod,
+    DbtProcess(
+            Process process,
+            DbtCommand command,
+            Path targetDirectory,
+            TaskLogger log,
+            Duration stopGracePeriod,
             Runnable afterExit) {
         this.process = process;
         this.command = command;
@@ -113,15 +117,20 @@ public final class DbtProcess {
                 reported.add(String.join("\n", tail));
             }
         }
-        DbtResult result = new DbtResult(command, process.exitValue(), cancelled, nodes, reported, elapsed, targetDirectory);
-        log.info("dbt {} ended with exit code {} in {} s: {}", command.commandLine(), result.exitCode(),
-                elapsed.toMillis() / 1000.0, result.counts());
+        DbtResult result =
+                new DbtResult(command, process.exitValue(), cancelled, nodes, reported, elapsed, targetDirectory);
+        log.info(
+                "dbt {} ended with exit code {} in {} s: {}",
+                command.commandLine(),
+                result.exitCode(),
+                elapsed.toMillis() / 1000.0,
+                result.counts());
         return result;
     }
 
     private void readOutput() {
-        try (BufferedReader output = new BufferedReader(
-                new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+        try (BufferedReader output =
+                new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
             for (String raw = output.readLine(); raw != null; raw = output.readLine()) {
                 accept(DbtLogLine.parse(raw));
             }
@@ -132,7 +141,10 @@ public final class DbtProcess {
 
     private void accept(DbtLogLine line) {
         if (line.isEvent("MainEncounteredError")) {
-            String exception = line.data().map(data -> data.path("exc").asText("")).orElse("").strip();
+            String exception = line.data()
+                    .map(data -> data.path("exc").asText(""))
+                    .orElse("")
+                    .strip();
             synchronized (errors) {
                 errors.add(exception.isEmpty() ? line.message() : exception);
             }

@@ -1,10 +1,11 @@
 package dev.sluice.dbt;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.DagBuilder;
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskBuilder;
 import dev.sluice.dag.TaskGroup;
-
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -18,8 +19,6 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
 import java.util.function.Function;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Turns a dbt project, or a selection of it, into one task per model inside a task group, wired by
@@ -49,6 +48,7 @@ public final class DbtProject {
     public static final String INVOCATION_TASK = "dbt_build";
     /** The id of the task that runs every test, with {@link TestPlacement#AT_END}. */
     public static final String TESTS_TASK = "tests";
+
     private static final String TEST_TASK_SUFFIX = "_test";
 
     private final DbtRunner runner;
@@ -160,14 +160,17 @@ public final class DbtProject {
         Map<String, TaskBuilder> runTasks = new LinkedHashMap<>();
         Map<String, TaskBuilder> lastTasks = new LinkedHashMap<>();
         for (DbtNode node : graph.runnables()) {
-            TaskBuilder task = add(group, node.name(), body(group, node.command(), List.of(node), modelDescription(node)));
+            TaskBuilder task =
+                    add(group, node.name(), body(group, node.command(), List.of(node), modelDescription(node)));
             invocation.ifPresent(task::after);
             graph.upstreamsOf(node.uniqueId()).forEach(upstream -> task.after(lastTasks.get(upstream)));
             runTasks.put(node.uniqueId(), task);
             lastTasks.put(node.uniqueId(), task);
             List<DbtNode> nodeTests = graph.testsOf(node.uniqueId());
             if (tests == TestPlacement.AFTER_EACH_MODEL && !nodeTests.isEmpty()) {
-                TaskBuilder test = add(group, node.name() + TEST_TASK_SUFFIX,
+                TaskBuilder test = add(
+                        group,
+                        node.name() + TEST_TASK_SUFFIX,
                         body(group, DbtCommand.TEST, nodeTests, testDescription(nodeTests)));
                 invocation.ifPresent(test::after);
                 test.after(task);
@@ -177,7 +180,8 @@ public final class DbtProject {
         }
         List<DbtNode> allTests = graph.allTests();
         if (tests == TestPlacement.AT_END && !allTests.isEmpty()) {
-            TaskBuilder test = add(group, TESTS_TASK, body(group, DbtCommand.TEST, allTests, testDescription(allTests)));
+            TaskBuilder test =
+                    add(group, TESTS_TASK, body(group, DbtCommand.TEST, allTests, testDescription(allTests)));
             invocation.ifPresent(test::after);
             graph.leaves().forEach(leaf -> test.after(runTasks.get(leaf.uniqueId())));
         }
@@ -208,7 +212,8 @@ public final class DbtProject {
     }
 
     /** Parents of these tests, other than {@code owner}, that have run tasks in this group. */
-    private static Set<TaskBuilder> otherParents(List<DbtNode> tests, DbtNode owner, Map<String, TaskBuilder> runTasks) {
+    private static Set<TaskBuilder> otherParents(
+            List<DbtNode> tests, DbtNode owner, Map<String, TaskBuilder> runTasks) {
         Set<TaskBuilder> parents = new LinkedHashSet<>();
         Set<String> seen = new HashSet<>();
         for (DbtNode test : tests) {

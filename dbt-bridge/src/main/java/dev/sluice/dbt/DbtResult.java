@@ -1,13 +1,13 @@
 package dev.sluice.dbt;
 
+import static java.util.Objects.requireNonNull;
+
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * How one dbt invocation ended: its exit code, the results of each node it ran, and the errors

@@ -1,9 +1,10 @@
 package dev.sluice.dbt;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.dag.TaskLogger;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -14,8 +15,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Runs the dbt CLI as a subprocess for one project, profile target and dbt installation. Each
@@ -41,7 +40,8 @@ public final class DbtRunner {
         this.executable = builder.executable;
         this.projectDirectory = builder.projectDirectory;
         this.profilesDirectory = Optional.ofNullable(builder.profilesDirectory)
-                .or(() -> Optional.of(projectDirectory).filter(directory -> Files.exists(directory.resolve("profiles.yml"))));
+                .or(() -> Optional.of(projectDirectory)
+                        .filter(directory -> Files.exists(directory.resolve("profiles.yml"))));
         this.target = Optional.ofNullable(builder.target);
         this.threads = builder.threads == 0 ? OptionalInt.empty() : OptionalInt.of(builder.threads);
         this.environment = Map.copyOf(builder.environment);
@@ -86,8 +86,12 @@ public final class DbtRunner {
         requireNonNull(invocation, "invocation is null");
         requireNonNull(targetDirectory, "targetDirectory is null");
         requireNonNull(log, "log is null");
-        if (invocation.state().map(state -> state.toAbsolutePath().equals(targetDirectory.toAbsolutePath())).orElse(false)) {
-            throw new IllegalArgumentException("the state folder to retry from must not be the new target folder: " + targetDirectory);
+        if (invocation
+                .state()
+                .map(state -> state.toAbsolutePath().equals(targetDirectory.toAbsolutePath()))
+                .orElse(false)) {
+            throw new IllegalArgumentException(
+                    "the state folder to retry from must not be the new target folder: " + targetDirectory);
         }
         Path dbt = executable.resolve();
         Map<String, String> processEnvironment = processEnvironment();
@@ -103,7 +107,12 @@ public final class DbtRunner {
                     .redirectErrorStream(true);
             builder.environment().putAll(processEnvironment);
             Process process = builder.start();
-            return new DbtProcess(process, invocation.command(), targetDirectory, log, stopGracePeriod,
+            return new DbtProcess(
+                    process,
+                    invocation.command(),
+                    targetDirectory,
+                    log,
+                    stopGracePeriod,
                     () -> PartialParse.keep(targetDirectory, partialParseFile()));
         } catch (IOException e) {
             throw new DbtSetupException("cannot start " + dbt + ": " + e.getMessage(), e);
@@ -181,12 +190,15 @@ public final class DbtRunner {
 
         private Builder(DbtExecutable executable, Path projectDirectory) {
             this.executable = requireNonNull(executable, "executable is null");
-            this.projectDirectory = requireNonNull(projectDirectory, "projectDirectory is null").toAbsolutePath().normalize();
+            this.projectDirectory = requireNonNull(projectDirectory, "projectDirectory is null")
+                    .toAbsolutePath()
+                    .normalize();
         }
 
         /** The folder with {@code profiles.yml}: the project folder if it has one, else dbt's default ({@code ~/.dbt}). */
         public Builder profilesDirectory(Path profilesDirectory) {
-            this.profilesDirectory = requireNonNull(profilesDirectory, "profilesDirectory is null").toAbsolutePath();
+            this.profilesDirectory = requireNonNull(profilesDirectory, "profilesDirectory is null")
+                    .toAbsolutePath();
             return this;
         }
 
@@ -216,7 +228,8 @@ public final class DbtRunner {
         }
 
         public Builder workDirectory(Path workDirectory) {
-            this.workDirectory = requireNonNull(workDirectory, "workDirectory is null").toAbsolutePath();
+            this.workDirectory =
+                    requireNonNull(workDirectory, "workDirectory is null").toAbsolutePath();
             return this;
         }
 

@@ -1,14 +1,13 @@
 package dev.sluice.dbt;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A task that runs one dbt command, such as {@code dbt build --select tag:daily}, with the run
@@ -50,18 +49,30 @@ public final class DbtTask implements TaskBody {
     }
 
     /** Runs {@code invocation} for this attempt, as a retry of the last attempt's failures where that applies. */
-    static DbtResult execute(DbtRunner runner, DbtInvocation invocation, TaskContext context, boolean retryFailedNodes) {
+    static DbtResult execute(
+            DbtRunner runner, DbtInvocation invocation, TaskContext context, boolean retryFailedNodes) {
         Map<String, Object> vars = new LinkedHashMap<>(RunContextVars.of(context));
         vars.putAll(invocation.vars());
-        DbtInvocation resolved = new DbtInvocation(invocation.command(), invocation.select(), invocation.exclude(),
-                invocation.selector(), vars, invocation.fullRefresh(), invocation.state(), invocation.arguments());
+        DbtInvocation resolved = new DbtInvocation(
+                invocation.command(),
+                invocation.select(),
+                invocation.exclude(),
+                invocation.selector(),
+                vars,
+                invocation.fullRefresh(),
+                invocation.state(),
+                invocation.arguments());
         Path target = InvocationFolders.forAttempt(runner, context, context.attempt());
         if (retryFailedNodes && context.attempt() > 1 && resolved.command().writesRunResults()) {
             Path previous = InvocationFolders.forAttempt(runner, context, context.attempt() - 1);
             if (Files.exists(previous.resolve(DbtArtifacts.RUN_RESULTS))) {
-                context.log().info("Attempt {} reruns the failed and skipped nodes of attempt {} with dbt retry",
-                        context.attempt(), context.attempt() - 1);
-                resolved = DbtInvocation.builder(DbtCommand.RETRY).state(previous).build();
+                context.log()
+                        .info(
+                                "Attempt {} reruns the failed and skipped nodes of attempt {} with dbt retry",
+                                context.attempt(),
+                                context.attempt() - 1);
+                resolved =
+                        DbtInvocation.builder(DbtCommand.RETRY).state(previous).build();
             }
         }
         DbtProcess process = runner.start(resolved, target, context.log());
@@ -94,7 +105,8 @@ public final class DbtTask implements TaskBody {
         private Builder(DbtRunner runner, DbtCommand command) {
             this.runner = requireNonNull(runner, "runner is null");
             if (command == DbtCommand.RETRY) {
-                throw new IllegalArgumentException("a dbt task retries by itself on its next attempt; use BUILD, RUN, ...");
+                throw new IllegalArgumentException(
+                        "a dbt task retries by itself on its next attempt; use BUILD, RUN, ...");
             }
             this.invocation = DbtInvocation.builder(command);
         }

@@ -29,18 +29,21 @@ final class DbtVersionCheck {
             return known;
         }
         if (!Files.isRegularFile(dbt) || !Files.isExecutable(dbt)) {
-            throw new DbtSetupException("dbt was not found at " + dbt + ": install dbt-core and the adapter into that"
-                    + " virtualenv, point the runner at the right executable, or let Sluice install it (DbtEnvironment)");
+            throw new DbtSetupException(
+                    "dbt was not found at " + dbt + ": install dbt-core and the adapter into that"
+                            + " virtualenv, point the runner at the right executable, or let Sluice install it (DbtEnvironment)");
         }
         Subprocess.Result result;
         try {
-            result = Subprocess.run(List.of(dbt.toString(), "--version"), workingDirectory, environment, TIMEOUT, line -> {});
+            result = Subprocess.run(
+                    List.of(dbt.toString(), "--version"), workingDirectory, environment, TIMEOUT, line -> {});
         } catch (IOException e) {
             throw new DbtSetupException("cannot run " + dbt + " --version: " + e.getMessage(), e);
         }
         Matcher matcher = INSTALLED.matcher(String.join("\n", result.lines()));
         if (result.exitCode() != 0 || !matcher.find()) {
-            throw new DbtSetupException(dbt + " --version did not report a dbt-core version; is it dbt?\n" + result.tail(10));
+            throw new DbtSetupException(
+                    dbt + " --version did not report a dbt-core version; is it dbt?\n" + result.tail(10));
         }
         int major = Integer.parseInt(matcher.group(1));
         int minor = Integer.parseInt(matcher.group(2));

@@ -1,7 +1,6 @@
 package dev.sluice.dbt;
 
 import dev.sluice.dag.TaskContext;
-
 import java.nio.file.Path;
 
 /**

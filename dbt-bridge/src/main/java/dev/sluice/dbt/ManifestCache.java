@@ -4,9 +4,6 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.dag.TaskLogger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.AtomicMoveNotSupportedException;
@@ -18,6 +15,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Manifests and resolved selections, kept under {@code <work>/manifests/<hash of the project>}. A
@@ -53,7 +52,8 @@ final class ManifestCache {
 
     /** The unique ids of the models, seeds and snapshots that a selection picks, as {@code dbt ls} resolves it. */
     List<String> select(List<String> select, List<String> exclude, Optional<String> selector) {
-        Path file = folder.resolve("selection-" + Hashing.sha256(select + "|" + exclude + "|" + selector).substring(0, 16) + ".json");
+        Path file = folder.resolve("selection-"
+                + Hashing.sha256(select + "|" + exclude + "|" + selector).substring(0, 16) + ".json");
         try {
             if (Files.exists(file)) {
                 return List.of(JSON.readValue(file.toFile(), String[].class));
@@ -90,7 +90,15 @@ final class ManifestCache {
         DbtInvocation.Builder invocation = DbtInvocation.builder(DbtCommand.LIST)
                 .select(select)
                 .exclude(exclude)
-                .arguments("--resource-types", "model", "seed", "snapshot", "--output", "json", "--output-keys", "unique_id");
+                .arguments(
+                        "--resource-types",
+                        "model",
+                        "seed",
+                        "snapshot",
+                        "--output",
+                        "json",
+                        "--output-keys",
+                        "unique_id");
         selector.ifPresent(invocation::selector);
         Path temporary = folder.resolveSibling(folder.getFileName() + ".ls-" + UUID.randomUUID());
         List<String> selected = new ArrayList<>();

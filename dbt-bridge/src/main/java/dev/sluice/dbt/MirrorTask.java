@@ -5,7 +5,6 @@ import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskSkippedException;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -44,23 +43,38 @@ final class MirrorTask implements TaskBody {
         for (DbtNode node : nodes) {
             Object result = reported.get(node.uniqueId());
             if (!(result instanceof Map<?, ?> values)) {
-                context.log().warn("{} did not report {}; running dbt for {} alone", invocationTaskId, node.uniqueId(), names());
+                context.log()
+                        .warn(
+                                "{} did not report {}; running dbt for {} alone",
+                                invocationTaskId,
+                                node.uniqueId(),
+                                names());
                 return alone.run(context);
             }
             results.add(NodeResult.fromOutput(node.uniqueId(), values));
         }
         Map<String, Object> output = new LinkedHashMap<>();
         for (NodeResult result : results) {
-            context.log().info("{} {}: {} in {} s{}{}", result.resourceType(), result.name(), result.status(),
-                    result.executionTime().toMillis() / 1000.0,
-                    result.rowsAffected().map(rows -> ", " + rows + " rows").orElse(""),
-                    result.message().map(message -> " (" + message + ")").orElse(""));
+            context.log()
+                    .info(
+                            "{} {}: {} in {} s{}{}",
+                            result.resourceType(),
+                            result.name(),
+                            result.status(),
+                            result.executionTime().toMillis() / 1000.0,
+                            result.rowsAffected()
+                                    .map(rows -> ", " + rows + " rows")
+                                    .orElse(""),
+                            result.message()
+                                    .map(message -> " (" + message + ")")
+                                    .orElse(""));
             output.put(result.uniqueId(), result.toOutput());
         }
         List<NodeResult> failed = results.stream().filter(NodeResult::failed).toList();
         if (!failed.isEmpty()) {
-            throw new TaskFailedException(ErrorCategory.USER_ERROR, "dbt build (task " + invocationTaskId + ") failed: "
-                    + DbtFailures.describe(failed));
+            throw new TaskFailedException(
+                    ErrorCategory.USER_ERROR,
+                    "dbt build (task " + invocationTaskId + ") failed: " + DbtFailures.describe(failed));
         }
         if (results.stream().anyMatch(NodeResult::skipped)) {
             // dbt skips a node when something it depends on failed: a test on a source, say, that
@@ -71,8 +85,10 @@ final class MirrorTask implements TaskBody {
                     .filter(NodeResult::failed)
                     .toList();
             if (!failedInBuild.isEmpty()) {
-                throw new TaskFailedException(ErrorCategory.USER_ERROR, "dbt build (task " + invocationTaskId + ") skipped "
-                        + names() + " because these failed: " + DbtFailures.describe(failedInBuild));
+                throw new TaskFailedException(
+                        ErrorCategory.USER_ERROR,
+                        "dbt build (task " + invocationTaskId + ") skipped " + names() + " because these failed: "
+                                + DbtFailures.describe(failedInBuild));
             }
             throw new TaskSkippedException("dbt skipped " + names());
         }

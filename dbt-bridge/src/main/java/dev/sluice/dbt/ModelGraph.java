@@ -23,7 +23,8 @@ final class ModelGraph {
     private final Map<String, Set<String>> upstreams;
     private final Map<String, List<DbtNode>> testsByOwner;
 
-    private ModelGraph(List<DbtNode> runnables, Map<String, Set<String>> upstreams, Map<String, List<DbtNode>> testsByOwner) {
+    private ModelGraph(
+            List<DbtNode> runnables, Map<String, Set<String>> upstreams, Map<String, List<DbtNode>> testsByOwner) {
         this.runnables = runnables;
         this.upstreams = upstreams;
         this.testsByOwner = testsByOwner;
@@ -46,7 +47,8 @@ final class ModelGraph {
                 .forEach(test -> test.dependsOn().stream()
                         .filter(position::containsKey)
                         .max(Comparator.comparing(position::get))
-                        .ifPresent(owner -> tests.computeIfAbsent(owner, key -> new ArrayList<>()).add(test)));
+                        .ifPresent(owner -> tests.computeIfAbsent(owner, key -> new ArrayList<>())
+                                .add(test)));
         return new ModelGraph(order, upstreams, tests);
     }
 
@@ -64,14 +66,18 @@ final class ModelGraph {
     }
 
     List<DbtNode> allTests() {
-        return runnables.stream().flatMap(node -> testsOf(node.uniqueId()).stream()).toList();
+        return runnables.stream()
+                .flatMap(node -> testsOf(node.uniqueId()).stream())
+                .toList();
     }
 
     /** The runnables that no other selected runnable depends on. */
     List<DbtNode> leaves() {
         Set<String> upstreamOfSomething = new HashSet<>();
         upstreams.values().forEach(upstreamOfSomething::addAll);
-        return runnables.stream().filter(node -> !upstreamOfSomething.contains(node.uniqueId())).toList();
+        return runnables.stream()
+                .filter(node -> !upstreamOfSomething.contains(node.uniqueId()))
+                .toList();
     }
 
     private static Set<String> selectedAncestors(DbtManifest manifest, String id, Set<String> selected) {
@@ -98,10 +104,13 @@ final class ModelGraph {
         Map<String, List<String>> downstreams = new HashMap<>();
         upstreams.forEach((id, parents) -> {
             waiting.put(id, parents.size());
-            parents.forEach(parent -> downstreams.computeIfAbsent(parent, key -> new ArrayList<>()).add(id));
+            parents.forEach(parent -> downstreams
+                    .computeIfAbsent(parent, key -> new ArrayList<>())
+                    .add(id));
         });
-        PriorityQueue<String> ready = new PriorityQueue<>(Comparator.comparing((String id) -> manifest.nodes().get(id).name())
-                .thenComparing(Comparator.naturalOrder()));
+        PriorityQueue<String> ready = new PriorityQueue<>(
+                Comparator.comparing((String id) -> manifest.nodes().get(id).name())
+                        .thenComparing(Comparator.naturalOrder()));
         waiting.forEach((id, count) -> {
             if (count == 0) {
                 ready.add(id);

@@ -1,13 +1,13 @@
 package dev.sluice.dbt;
 
+import static java.util.Objects.requireNonNull;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * What dbt reported for one node (model, test, seed, snapshot, source) of an invocation, read from
@@ -83,8 +83,12 @@ public record NodeResult(
                 uniqueId,
                 String.valueOf(output.get("status")),
                 Duration.ofMillis(Math.round(seconds * 1000)),
-                Optional.ofNullable(output.get("started_at")).map(Object::toString).map(Instant::parse),
-                Optional.ofNullable(output.get("completed_at")).map(Object::toString).map(Instant::parse),
+                Optional.ofNullable(output.get("started_at"))
+                        .map(Object::toString)
+                        .map(Instant::parse),
+                Optional.ofNullable(output.get("completed_at"))
+                        .map(Object::toString)
+                        .map(Instant::parse),
                 Optional.ofNullable(output.get("rows_affected")).map(value -> ((Number) value).longValue()),
                 Optional.ofNullable(output.get("failures")).map(value -> ((Number) value).longValue()),
                 Optional.ofNullable(output.get("message")).map(Object::toString));

@@ -2,7 +2,6 @@ package dev.sluice.dbt;
 
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
-
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +19,12 @@ final class NodeTask implements TaskBody {
     private final boolean fullRefresh;
     private final Map<String, Object> description;
 
-    NodeTask(DbtRunner runner, DbtCommand command, List<DbtNode> nodes, Map<String, Object> vars, boolean fullRefresh,
+    NodeTask(
+            DbtRunner runner,
+            DbtCommand command,
+            List<DbtNode> nodes,
+            Map<String, Object> vars,
+            boolean fullRefresh,
             Map<String, Object> description) {
         this.runner = runner;
         this.command = command;

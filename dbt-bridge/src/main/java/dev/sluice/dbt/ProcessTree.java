@@ -71,7 +71,9 @@ final class ProcessTree {
     }
 
     private static List<ProcessHandle> treeOf(ProcessHandle root) {
-        return Stream.concat(Stream.of(root), root.descendants()).filter(ProcessHandle::isAlive).toList();
+        return Stream.concat(Stream.of(root), root.descendants())
+                .filter(ProcessHandle::isAlive)
+                .toList();
     }
 
     private static boolean awaitExit(ProcessHandle process, long nanos) {

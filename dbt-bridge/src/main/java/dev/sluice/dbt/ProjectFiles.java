@@ -17,7 +17,8 @@ import java.util.stream.Stream;
  * needs no {@code dbt parse} when nothing changed.
  */
 final class ProjectFiles {
-    private static final Set<String> SKIPPED_FOLDERS = Set.of("target", "logs", ".git", ".venv", "venv", ".idea", ".vscode");
+    private static final Set<String> SKIPPED_FOLDERS =
+            Set.of("target", "logs", ".git", ".venv", "venv", ".idea", ".vscode");
 
     private ProjectFiles() {}
 
@@ -25,8 +26,7 @@ final class ProjectFiles {
         MessageDigest digest = Hashing.digest();
         Path project = runner.projectDirectory();
         try (Stream<Path> walk = Files.walk(project)) {
-            List<Path> files = walk
-                    .filter(Files::isRegularFile)
+            List<Path> files = walk.filter(Files::isRegularFile)
                     .filter(path -> !skipped(project, path, runner.workDirectory()))
                     .sorted()
                     .toList();
@@ -54,6 +54,7 @@ final class ProjectFiles {
             return true;
         }
         Path relative = project.relativize(file);
-        return relative.getNameCount() > 1 && SKIPPED_FOLDERS.contains(relative.getName(0).toString());
+        return relative.getNameCount() > 1
+                && SKIPPED_FOLDERS.contains(relative.getName(0).toString());
     }
 }

@@ -1,7 +1,6 @@
 package dev.sluice.dbt;
 
 import dev.sluice.dag.TaskContext;
-
 import java.time.Instant;
 import java.time.format.DateTimeFormatter;
 import java.util.LinkedHashMap;
@@ -31,7 +30,8 @@ final class RunContextVars {
         vars.put("data_interval_start", context.dataInterval().start().toString());
         vars.put("data_interval_end", context.dataInterval().end().toString());
         vars.put("ds", context.ds());
-        vars.put("data_interval_start_date", date(context, context.dataInterval().start()));
+        vars.put(
+                "data_interval_start_date", date(context, context.dataInterval().start()));
         vars.put("data_interval_end_date", date(context, context.dataInterval().end()));
         vars.put("dag_id", context.dagId());
         vars.put("run_id", context.runId());

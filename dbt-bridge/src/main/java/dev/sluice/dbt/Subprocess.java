@@ -37,15 +37,21 @@ final class Subprocess {
     /**
      * @throws IOException when the program cannot be started (typically: it does not exist)
      */
-    static Result run(List<String> command, Path directory, Map<String, String> environment, Duration timeout,
-            Consumer<String> lineConsumer) throws IOException {
-        ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
+    static Result run(
+            List<String> command,
+            Path directory,
+            Map<String, String> environment,
+            Duration timeout,
+            Consumer<String> lineConsumer)
+            throws IOException {
+        ProcessBuilder builder =
+                new ProcessBuilder(command).directory(directory.toFile()).redirectErrorStream(true);
         builder.environment().putAll(environment);
         Process process = builder.start();
         List<String> lines = new ArrayList<>();
         Thread reader = Thread.ofVirtual().start(() -> {
-            try (BufferedReader output = new BufferedReader(
-                    new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
+            try (BufferedReader output =
+                    new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line = output.readLine(); line != null; line = output.readLine()) {
                     synchronized (lines) {
                         lines.add(line);

@@ -1,11 +1,10 @@
 package dev.sluice.dbt;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.local.LocalTaskContext;
 import dev.sluice.servers.LocalPostgres;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -15,8 +14,8 @@ import java.sql.Statement;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** The dbts project on its Postgres target (dbt-postgres), against the real embedded Postgres. */
 class DbtBuildOnPostgresTest {
@@ -28,8 +27,13 @@ class DbtBuildOnPostgresTest {
         LocalPostgres postgres = LocalPostgres.shared();
         String database = DbtTesting.uniqueSchema("dbts");
         postgres.createDatabase(database);
-        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(database), postgres.user(), postgres.password())) {
-            Sp500SourceData.load(connection, Sp500SourceData.Dialect.POSTGRES, "raw", LocalDate.parse("2018-01-02"),
+        try (Connection connection =
+                DriverManager.getConnection(postgres.jdbcUrl(database), postgres.user(), postgres.password())) {
+            Sp500SourceData.load(
+                    connection,
+                    Sp500SourceData.Dialect.POSTGRES,
+                    "raw",
+                    LocalDate.parse("2018-01-02"),
                     LocalDate.parse("2018-01-05"));
             DbtRunner runner = DbtRunner.builder(DbtTesting.environment(), DbtTesting.copyOfDbts(folder))
                     .target("postgres")
@@ -47,7 +51,8 @@ class DbtBuildOnPostgresTest {
             assertThat(output.get("exit_code")).isEqualTo(0);
             assertThat(DbtTesting.map(output.get("counts"))).containsOnlyKeys("pass", "success");
             try (Statement statement = connection.createStatement();
-                    ResultSet result = statement.executeQuery("SELECT count(DISTINCT trade_date), count(*) FROM sp500_gold.gold_sector_daily")) {
+                    ResultSet result = statement.executeQuery(
+                            "SELECT count(DISTINCT trade_date), count(*) FROM sp500_gold.gold_sector_daily")) {
                 result.next();
                 assertThat(result.getLong(1)).isEqualTo(2);
                 assertThat(result.getLong(2)).isEqualTo(2 * 12);

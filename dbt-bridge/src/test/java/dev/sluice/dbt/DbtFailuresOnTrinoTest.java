@@ -1,16 +1,14 @@
 package dev.sluice.dbt;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.local.LocalTaskContext;
 import dev.sluice.servers.LocalTrino;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -26,10 +24,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** What happens when dbt fails, is fixed, or is stopped, on the real Trino. */
 class DbtFailuresOnTrinoTest {
@@ -41,6 +40,7 @@ class DbtFailuresOnTrinoTest {
 
     @TempDir
     private Path folder;
+
     private Path project;
     private DbtRunner runner;
 
@@ -49,8 +49,12 @@ class DbtFailuresOnTrinoTest {
         trino = LocalTrino.shared();
         connection = DriverManager.getConnection(trino.jdbcUrl(), "sluice", null);
         rawSchema = DbtTesting.uniqueSchema("raw");
-        Sp500SourceData.load(connection, Sp500SourceData.Dialect.TRINO, "iceberg." + rawSchema,
-                LocalDate.parse("2018-01-02"), LocalDate.parse("2018-01-04"));
+        Sp500SourceData.load(
+                connection,
+                Sp500SourceData.Dialect.TRINO,
+                "iceberg." + rawSchema,
+                LocalDate.parse("2018-01-02"),
+                LocalDate.parse("2018-01-04"));
     }
 
     @AfterAll
@@ -70,17 +74,18 @@ class DbtFailuresOnTrinoTest {
     void aFailingModelFailsTheTaskNamingTheModelAndSkipsWhatDependsOnIt() throws IOException {
         writeModel("silver_broken", "select symbol, no_such_column from {{ ref('bronze_prices') }}");
         writeModel("gold_after_broken", "select * from {{ ref('silver_broken') }}");
-        DbtTask task = DbtTask.builder(runner, DbtCommand.BUILD).select("bronze_prices", "silver_broken", "gold_after_broken").build();
+        DbtTask task = DbtTask.builder(runner, DbtCommand.BUILD)
+                .select("bronze_prices", "silver_broken", "gold_after_broken")
+                .build();
         LocalTaskContext context = context("failing-model", 1);
 
-        assertThatThrownBy(() -> task.run(context))
-                .isInstanceOfSatisfying(TaskFailedException.class, failure -> {
-                    assertThat(failure.category()).isEqualTo(ErrorCategory.USER_ERROR);
-                    assertThat(failure.getMessage())
-                            .startsWith("dbt build failed: model silver_broken (")
-                            .contains("no_such_column")
-                            .doesNotContain("bronze_prices");
-                });
+        assertThatThrownBy(() -> task.run(context)).isInstanceOfSatisfying(TaskFailedException.class, failure -> {
+            assertThat(failure.category()).isEqualTo(ErrorCategory.USER_ERROR);
+            assertThat(failure.getMessage())
+                    .startsWith("dbt build failed: model silver_broken (")
+                    .contains("no_such_column")
+                    .doesNotContain("bronze_prices");
+        });
         assertThat(context.logLines()).anyMatch(line -> line.startsWith("ERROR ") && line.contains("silver_broken"));
         DbtResult attempt = resultOf(context);
         assertThat(statusOf(attempt, "model.sp500.bronze_prices")).isEqualTo("success");
@@ -90,9 +95,12 @@ class DbtFailuresOnTrinoTest {
 
     @Test
     void aFailingTestFailsTheTaskNamingTheTestAndItsFailures() throws IOException {
-        Files.writeString(project.resolve("tests").resolve("assert_no_cheap_closes.sql"),
+        Files.writeString(
+                project.resolve("tests").resolve("assert_no_cheap_closes.sql"),
                 "select * from {{ ref('bronze_prices') }} where close_price < 1000\n");
-        DbtTask task = DbtTask.builder(runner, DbtCommand.BUILD).select("bronze_prices").build();
+        DbtTask task = DbtTask.builder(runner, DbtCommand.BUILD)
+                .select("bronze_prices")
+                .build();
 
         assertThatThrownBy(() -> task.run(context("failing-test", 1)))
                 .isInstanceOf(TaskFailedException.class)
@@ -104,7 +112,9 @@ class DbtFailuresOnTrinoTest {
     void aLaterAttemptRetriesOnlyWhatFailedOnceTheModelIsFixed() throws IOException {
         writeModel("silver_broken", "select symbol, no_such_column from {{ ref('bronze_prices') }}");
         writeModel("gold_after_broken", "select * from {{ ref('silver_broken') }}");
-        DbtTask task = DbtTask.builder(runner, DbtCommand.BUILD).select("bronze_prices", "silver_broken", "gold_after_broken").build();
+        DbtTask task = DbtTask.builder(runner, DbtCommand.BUILD)
+                .select("bronze_prices", "silver_broken", "gold_after_broken")
+                .build();
         String runId = "retry-" + UUID.randomUUID();
         assertThatThrownBy(() -> task.run(context(runId, 1))).isInstanceOf(TaskFailedException.class);
 
@@ -112,19 +122,24 @@ class DbtFailuresOnTrinoTest {
         LocalTaskContext second = context(runId, 2);
         Map<String, Object> output = DbtTesting.map(task.run(second));
 
-        assertThat(second.logLines()).anyMatch(line -> line.contains("reruns the failed and skipped nodes of attempt 1 with dbt retry"));
+        assertThat(second.logLines())
+                .anyMatch(line -> line.contains("reruns the failed and skipped nodes of attempt 1 with dbt retry"));
         assertThat(second.logLines()).anyMatch(line -> line.contains(" retry ") && line.contains("--state"));
         assertThat(output.get("command")).isEqualTo("retry");
         assertThat(DbtTesting.map(output.get("nodes")))
                 .containsOnlyKeys("model.sp500.silver_broken", "model.sp500.gold_after_broken")
-                .allSatisfy((id, node) -> assertThat(DbtTesting.map(node).get("status")).isEqualTo("success"));
+                .allSatisfy((id, node) ->
+                        assertThat(DbtTesting.map(node).get("status")).isEqualTo("success"));
     }
 
     @Test
     void cancellingStopsDbtAndItsQueryOnTrino() throws Exception {
-        writeModel("slow_model", "{{ config(materialized='table') }}\nselect count(*) as rows_seen, '" + SLOW_QUERY_MARKER + "' as marker"
-                + " from tpch.sf1000.lineitem");
-        DbtTask task = DbtTask.builder(runner, DbtCommand.RUN).select("slow_model").build();
+        writeModel(
+                "slow_model",
+                "{{ config(materialized='table') }}\nselect count(*) as rows_seen, '" + SLOW_QUERY_MARKER
+                        + "' as marker" + " from tpch.sf1000.lineitem");
+        DbtTask task =
+                DbtTask.builder(runner, DbtCommand.RUN).select("slow_model").build();
         String runId = "cancel-" + UUID.randomUUID();
         LocalTaskContext context = context(runId, 1);
         try {
@@ -142,8 +157,10 @@ class DbtFailuresOnTrinoTest {
             context.cancel();
 
             assertThat(Duration.ofNanos(System.nanoTime() - cancelStarted)).isLessThan(Duration.ofSeconds(30));
-            assertThatThrownBy(running::join).hasRootCauseInstanceOf(TaskFailedException.class)
-                    .rootCause().hasMessageContaining("was stopped before it finished");
+            assertThatThrownBy(running::join)
+                    .hasRootCauseInstanceOf(TaskFailedException.class)
+                    .rootCause()
+                    .hasMessageContaining("was stopped before it finished");
             assertThat(dbtProcessesOf(runId)).isZero();
             await().atMost(Duration.ofSeconds(60)).until(() -> runningSlowQueries() == 0);
         } finally {
@@ -154,7 +171,10 @@ class DbtFailuresOnTrinoTest {
     private long dbtProcessesOf(String runId) {
         return ProcessHandle.allProcesses()
                 .filter(ProcessHandle::isAlive)
-                .filter(process -> process.info().commandLine().map(line -> line.contains(runId)).orElse(false))
+                .filter(process -> process.info()
+                        .commandLine()
+                        .map(line -> line.contains(runId))
+                        .orElse(false))
                 .count();
     }
 
@@ -175,31 +195,48 @@ class DbtFailuresOnTrinoTest {
                         + " AND query NOT LIKE '%system.runtime.queries%'")) {
             while (result.next()) {
                 try (Statement kill = connection.createStatement()) {
-                    kill.execute("CALL system.runtime.kill_query(query_id => '" + result.getString(1) + "', message => 'test cleanup')");
+                    kill.execute("CALL system.runtime.kill_query(query_id => '" + result.getString(1)
+                            + "', message => 'test cleanup')");
                 }
             }
         }
     }
 
     private void writeModel(String name, String sql) throws IOException {
-        Files.writeString(project.resolve("models").resolve("semantic_layer").resolve("silver").resolve(name + ".sql"), sql + "\n");
+        Files.writeString(
+                project.resolve("models")
+                        .resolve("semantic_layer")
+                        .resolve("silver")
+                        .resolve(name + ".sql"),
+                sql + "\n");
     }
 
     private DbtResult resultOf(LocalTaskContext context) {
         Path target = InvocationFolders.forAttempt(runner, context, context.attempt());
-        return new DbtResult(DbtCommand.BUILD, 1, false, DbtArtifacts.readResults(target, DbtCommand.BUILD), List.of(),
-                Duration.ZERO, target);
+        return new DbtResult(
+                DbtCommand.BUILD,
+                1,
+                false,
+                DbtArtifacts.readResults(target, DbtCommand.BUILD),
+                List.of(),
+                Duration.ZERO,
+                target);
     }
 
     private static String statusOf(DbtResult result, String uniqueId) {
-        return result.nodes().stream().filter(node -> node.uniqueId().equals(uniqueId)).findFirst().orElseThrow().status();
+        return result.nodes().stream()
+                .filter(node -> node.uniqueId().equals(uniqueId))
+                .findFirst()
+                .orElseThrow()
+                .status();
     }
 
     private static LocalTaskContext context(String runId, int attempt) {
         return LocalTaskContext.builder("sp500_daily", "dbt_build")
                 .runId(runId)
                 .attempt(attempt)
-                .dataInterval(new DataInterval(Instant.parse("2018-01-03T00:00:00Z"), Instant.parse("2018-01-04T00:00:00Z")))
+                .dataInterval(
+                        new DataInterval(Instant.parse("2018-01-03T00:00:00Z"), Instant.parse("2018-01-04T00:00:00Z")))
                 .build();
     }
 }

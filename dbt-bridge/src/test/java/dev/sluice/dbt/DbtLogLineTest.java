@@ -1,15 +1,16 @@
 package dev.sluice.dbt;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 class DbtLogLineTest {
     @Test
     void readsTheMessageAndLevelOfAJsonEvent() {
-        DbtLogLine line = DbtLogLine.parse("{\"data\": {\"exc\": \"Runtime Error\\n  Could not find profile named 'x'\"},"
-                + " \"info\": {\"code\": \"Z002\", \"level\": \"error\", \"msg\": \"Encountered an error:\\nRuntime Error\","
-                + " \"name\": \"MainEncounteredError\", \"ts\": \"2026-11-24T02:56:19.361365Z\"}}");
+        DbtLogLine line =
+                DbtLogLine.parse("{\"data\": {\"exc\": \"Runtime Error\\n  Could not find profile named 'x'\"},"
+                        + " \"info\": {\"code\": \"Z002\", \"level\": \"error\", \"msg\": \"Encountered an error:\\nRuntime Error\","
+                        + " \"name\": \"MainEncounteredError\", \"ts\": \"2026-11-24T02:56:19.361365Z\"}}");
 
         assertThat(line.level()).isEqualTo(DbtLogLine.Level.ERROR);
         assertThat(line.message()).isEqualTo("Encountered an error:\nRuntime Error");

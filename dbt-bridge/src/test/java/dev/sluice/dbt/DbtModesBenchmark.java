@@ -4,7 +4,6 @@ import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagBuilder;
 import dev.sluice.dag.DataInterval;
 import dev.sluice.servers.LocalTrino;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -44,22 +43,39 @@ public final class DbtModesBenchmark {
         LocalTrino trino = LocalTrino.shared();
         String rawSchema = DbtTesting.uniqueSchema("bench_raw");
         try (Connection connection = DriverManager.getConnection(trino.jdbcUrl(), "sluice", null)) {
-            Sp500SourceData.load(connection, Sp500SourceData.Dialect.TRINO, "iceberg." + rawSchema,
-                    LocalDate.parse("2018-01-02"), LocalDate.parse("2018-01-04"));
+            Sp500SourceData.load(
+                    connection,
+                    Sp500SourceData.Dialect.TRINO,
+                    "iceberg." + rawSchema,
+                    LocalDate.parse("2018-01-02"),
+                    LocalDate.parse("2018-01-04"));
         }
         measureDagLoading(trino, rawSchema);
         List<Way> ways = List.of(
-                new Way("one `dbt build` task", runner -> dag(dag -> dag.task("build",
-                        DbtTask.builder(runner, DbtCommand.BUILD).build()))),
-                new Way("model-level, one invocation (`ONE_INVOCATION`)", runner -> dag(dag ->
-                        DbtProject.of(runner).mode(ExecutionMode.ONE_INVOCATION).addTo(dag))),
-                new Way("model-level, dbt per model, tests after each", runner -> dag(dag ->
-                        DbtProject.of(runner).mode(ExecutionMode.INVOCATION_PER_MODEL)
-                                .tests(TestPlacement.AFTER_EACH_MODEL).addTo(dag))),
-                new Way("model-level, dbt per model, tests at the end", runner -> dag(dag ->
-                        DbtProject.of(runner).mode(ExecutionMode.INVOCATION_PER_MODEL)
-                                .tests(TestPlacement.AT_END).addTo(dag))));
-        System.out.println("| way | tasks | dbt processes | first day (creates tables) | second day (incremental) | full parses |");
+                new Way(
+                        "one `dbt build` task",
+                        runner -> dag(dag -> dag.task(
+                                "build",
+                                DbtTask.builder(runner, DbtCommand.BUILD).build()))),
+                new Way(
+                        "model-level, one invocation (`ONE_INVOCATION`)",
+                        runner -> dag(dag -> DbtProject.of(runner)
+                                .mode(ExecutionMode.ONE_INVOCATION)
+                                .addTo(dag))),
+                new Way(
+                        "model-level, dbt per model, tests after each",
+                        runner -> dag(dag -> DbtProject.of(runner)
+                                .mode(ExecutionMode.INVOCATION_PER_MODEL)
+                                .tests(TestPlacement.AFTER_EACH_MODEL)
+                                .addTo(dag))),
+                new Way(
+                        "model-level, dbt per model, tests at the end",
+                        runner -> dag(dag -> DbtProject.of(runner)
+                                .mode(ExecutionMode.INVOCATION_PER_MODEL)
+                                .tests(TestPlacement.AT_END)
+                                .addTo(dag))));
+        System.out.println(
+                "| way | tasks | dbt processes | first day (creates tables) | second day (incremental) | full parses |");
         System.out.println("|---|---|---|---|---|---|");
         List<Integer> picked = Stream.of(arguments).map(Integer::parseInt).toList();
         for (int number = 1; number <= ways.size(); number++) {
@@ -68,7 +84,8 @@ public final class DbtModesBenchmark {
             }
             Way way = ways.get(number - 1);
             Path project = DbtTesting.copyOfDbts(Files.createTempDirectory("dbts-benchmark-"));
-            DbtRunner runner = DbtTesting.trinoRunner(project, trino, DbtTesting.uniqueSchema("bench"), rawSchema).build();
+            DbtRunner runner = DbtTesting.trinoRunner(project, trino, DbtTesting.uniqueSchema("bench"), rawSchema)
+                    .build();
             Dag dag = way.dag().apply(runner);
             StringBuilder times = new StringBuilder();
             long processes = 0;
@@ -79,30 +96,38 @@ public final class DbtModesBenchmark {
                 Duration elapsed = Duration.ofNanos(System.nanoTime() - started);
                 outcomes.forEach((taskId, outcome) -> {
                     if (outcome.state() != LocalDagExecutor.State.SUCCESS) {
-                        throw new IllegalStateException(way.name() + ": task " + taskId + " ended " + outcome.state(), outcome.failure());
+                        throw new IllegalStateException(
+                                way.name() + ": task " + taskId + " ended " + outcome.state(), outcome.failure());
                     }
                 });
                 processes = count(outcomes, "INFO Running /");
                 fullParses += count(outcomes, "Unable to do partial parsing");
                 times.append(String.format(" %.1f s |", elapsed.toMillis() / 1000.0));
             }
-            System.out.printf("| %s | %d | %d per day |%s %d |%n", way.name(), dag.tasks().size(), processes, times, fullParses);
+            System.out.printf(
+                    "| %s | %d | %d per day |%s %d |%n", way.name(), dag.tasks().size(), processes, times, fullParses);
         }
     }
 
     /** A DAG load that must parse the project, then one that finds the manifest of the same files in the cache. */
     private static void measureDagLoading(LocalTrino trino, String rawSchema) throws Exception {
         Path project = DbtTesting.copyOfDbts(Files.createTempDirectory("dbts-benchmark-"));
-        DbtRunner runner = DbtTesting.trinoRunner(project, trino, DbtTesting.uniqueSchema("bench"), rawSchema).build();
+        DbtRunner runner = DbtTesting.trinoRunner(project, trino, DbtTesting.uniqueSchema("bench"), rawSchema)
+                .build();
         for (String load : List.of("first (dbt parse)", "again (cached manifest)", "again (cached manifest)")) {
             long started = System.nanoTime();
             dag(dag -> DbtProject.of(runner).addTo(dag));
-            System.out.printf("DAG load, %s: %d ms%n", load, Duration.ofNanos(System.nanoTime() - started).toMillis());
+            System.out.printf(
+                    "DAG load, %s: %d ms%n",
+                    load, Duration.ofNanos(System.nanoTime() - started).toMillis());
         }
     }
 
     private static long count(Map<String, LocalDagExecutor.Outcome> outcomes, String text) {
-        return outcomes.values().stream().flatMap(outcome -> outcome.logLines().stream()).filter(line -> line.contains(text)).count();
+        return outcomes.values().stream()
+                .flatMap(outcome -> outcome.logLines().stream())
+                .filter(line -> line.contains(text))
+                .count();
     }
 
     private static Dag dag(Consumer<DagBuilder> tasks) {

@@ -2,7 +2,6 @@ package dev.sluice.dbt;
 
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.servers.SluiceCache;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -40,7 +39,9 @@ final class DbtTesting {
         try (Stream<Path> files = Files.walk(source)) {
             for (Path file : files.toList()) {
                 Path relative = source.relativize(file);
-                if (relative.getNameCount() > 0 && Stream.of("target", "logs").anyMatch(relative.getName(0).toString()::equals)) {
+                if (relative.getNameCount() > 0
+                        && Stream.of("target", "logs")
+                                .anyMatch(relative.getName(0).toString()::equals)) {
                     continue;
                 }
                 Path copy = target.resolve(relative.toString());

@@ -5,17 +5,16 @@ import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.Task;
 import dev.sluice.dag.TaskSkippedException;
 import dev.sluice.dag.local.LocalTaskContext;
-
 import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Semaphore;
-import java.util.concurrent.CompletableFuture;
 
 /**
  * Runs a DAG's tasks in dependency order for one data interval, at most {@code parallelism} at once,
@@ -41,19 +40,25 @@ final class LocalDagExecutor {
         Map<String, Object> outputs = new ConcurrentHashMap<>();
         try (ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor()) {
             for (Task task : dag.tasks()) {
-                List<CompletableFuture<Outcome>> upstreams = task.upstreams().stream().map(futures::get).toList();
+                List<CompletableFuture<Outcome>> upstreams =
+                        task.upstreams().stream().map(futures::get).toList();
                 CompletableFuture<Outcome> future = CompletableFuture.allOf(upstreams.toArray(CompletableFuture[]::new))
-                        .thenApplyAsync(ignored -> {
-                            if (upstreams.stream().anyMatch(upstream -> upstream.join().state() != State.SUCCESS)) {
-                                return new Outcome(State.UPSTREAM_FAILED, null, null, List.of());
-                            }
-                            slots.acquireUninterruptibly();
-                            try {
-                                return runTask(dag, task, interval, attempts.getOrDefault(task.id(), 1), outputs);
-                            } finally {
-                                slots.release();
-                            }
-                        }, executor);
+                        .thenApplyAsync(
+                                ignored -> {
+                                    if (upstreams.stream()
+                                            .anyMatch(
+                                                    upstream -> upstream.join().state() != State.SUCCESS)) {
+                                        return new Outcome(State.UPSTREAM_FAILED, null, null, List.of());
+                                    }
+                                    slots.acquireUninterruptibly();
+                                    try {
+                                        return runTask(
+                                                dag, task, interval, attempts.getOrDefault(task.id(), 1), outputs);
+                                    } finally {
+                                        slots.release();
+                                    }
+                                },
+                                executor);
                 futures.put(task.id(), future);
             }
             Map<String, Outcome> outcomes = new LinkedHashMap<>();
@@ -62,13 +67,16 @@ final class LocalDagExecutor {
         }
     }
 
-    private static Outcome runTask(Dag dag, Task task, DataInterval interval, int attempt, Map<String, Object> outputs) {
+    private static Outcome runTask(
+            Dag dag, Task task, DataInterval interval, int attempt, Map<String, Object> outputs) {
         LocalTaskContext.Builder builder = LocalTaskContext.builder(dag.id(), task.id())
                 .runId("manual__" + interval.start())
                 .attempt(attempt)
                 .dataInterval(interval)
                 .timezone(ZoneOffset.UTC);
-        task.upstreams().stream().filter(outputs::containsKey).forEach(id -> builder.upstreamOutput(id, outputs.get(id)));
+        task.upstreams().stream()
+                .filter(outputs::containsKey)
+                .forEach(id -> builder.upstreamOutput(id, outputs.get(id)));
         LocalTaskContext context = builder.build();
         try {
             Object output = task.body().run(context);

@@ -1,14 +1,13 @@
 package dev.sluice.dbt;
 
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class ModelGraphTest {
     private static final DbtManifest MANIFEST = manifest(
@@ -25,7 +24,9 @@ class ModelGraphTest {
     void ordersTheSelectionTopologicallyAndLooksThroughUnselectedModels() {
         ModelGraph graph = ModelGraph.of(MANIFEST, Set.of("model.p.a", "model.p.c", "model.p.d"));
 
-        assertThat(graph.runnables()).extracting(DbtNode::uniqueId).containsExactly("model.p.a", "model.p.c", "model.p.d");
+        assertThat(graph.runnables())
+                .extracting(DbtNode::uniqueId)
+                .containsExactly("model.p.a", "model.p.c", "model.p.d");
         assertThat(graph.upstreamsOf("model.p.c")).containsExactly("model.p.a");
         assertThat(graph.leaves()).extracting(DbtNode::uniqueId).containsExactly("model.p.c", "model.p.d");
     }
@@ -41,7 +42,15 @@ class ModelGraphTest {
 
     private static DbtNode node(String uniqueId, String type, String... dependsOn) {
         String name = uniqueId.substring(uniqueId.lastIndexOf('.') + 1);
-        return new DbtNode(uniqueId, type, name, List.of("p", name), "hash-" + name, List.of(dependsOn), List.of(), Optional.empty());
+        return new DbtNode(
+                uniqueId,
+                type,
+                name,
+                List.of("p", name),
+                "hash-" + name,
+                List.of(dependsOn),
+                List.of(),
+                Optional.empty());
     }
 
     private static DbtManifest manifest(DbtNode... nodes) {

@@ -1,21 +1,26 @@
 package dev.sluice.dbt;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import org.junit.jupiter.api.Test;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
 
 class NodeResultTest {
     @Test
     void survivesTheTripThroughJsonThatTaskOutputsTake() throws Exception {
-        NodeResult result = new NodeResult("test.sp500.not_null_bronze_prices_close.1a2b", "fail", Duration.ofMillis(1250),
-                Optional.of(Instant.parse("2018-01-02T10:00:00Z")), Optional.of(Instant.parse("2018-01-02T10:00:01.250Z")),
-                Optional.empty(), Optional.of(3L), Optional.of("Got 3 results, configured to fail if != 0"));
+        NodeResult result = new NodeResult(
+                "test.sp500.not_null_bronze_prices_close.1a2b",
+                "fail",
+                Duration.ofMillis(1250),
+                Optional.of(Instant.parse("2018-01-02T10:00:00Z")),
+                Optional.of(Instant.parse("2018-01-02T10:00:01.250Z")),
+                Optional.empty(),
+                Optional.of(3L),
+                Optional.of("Got 3 results, configured to fail if != 0"));
         ObjectMapper json = new ObjectMapper();
 
         Map<?, ?> stored = json.readValue(json.writeValueAsString(result.toOutput()), Map.class);
@@ -36,7 +41,14 @@ class NodeResultTest {
     }
 
     private static NodeResult result(String status) {
-        return new NodeResult("model.sp500.bronze_prices", status, Duration.ZERO, Optional.empty(), Optional.empty(),
-                Optional.empty(), Optional.empty(), Optional.empty());
+        return new NodeResult(
+                "model.sp500.bronze_prices",
+                status,
+                Duration.ZERO,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty());
     }
 }

@@ -44,9 +44,10 @@ final class Sp500SourceData {
         String t = dialect.textType;
         try (Statement statement = connection.createStatement()) {
             statement.execute("CREATE SCHEMA IF NOT EXISTS " + qualifiedSchema);
-            statement.execute("CREATE TABLE " + qualifiedSchema + ".prices (trade_date date, symbol " + t + ", open " + d
-                    + ", high " + d + ", low " + d + ", close " + d + ", volume bigint)");
-            statement.execute("CREATE TABLE " + qualifiedSchema + ".companies (symbol " + t + ", name " + t + ", sector " + t + ")");
+            statement.execute("CREATE TABLE " + qualifiedSchema + ".prices (trade_date date, symbol " + t + ", open "
+                    + d + ", high " + d + ", low " + d + ", close " + d + ", volume bigint)");
+            statement.execute("CREATE TABLE " + qualifiedSchema + ".companies (symbol " + t + ", name " + t
+                    + ", sector " + t + ")");
             statement.execute("CREATE TABLE " + qualifiedSchema + ".index_levels (trade_date date, level " + d + ")");
             List<String> prices = new ArrayList<>();
             for (List<String> row : read("all_stocks_5yr.csv")) {
@@ -63,20 +64,23 @@ final class Sp500SourceData {
                     .toList();
             insert(statement, qualifiedSchema + ".companies", companies);
             List<String> levels = read("sp500_index_daily_1990-2022_skfolio.csv").stream()
-                    .filter(row -> !LocalDate.parse(row.get(0)).isBefore(from) && LocalDate.parse(row.get(0)).isBefore(to))
+                    .filter(row -> !LocalDate.parse(row.get(0)).isBefore(from)
+                            && LocalDate.parse(row.get(0)).isBefore(to))
                     .map(row -> "(" + date(row.get(0)) + ", " + number(row.get(1)) + ")")
                     .toList();
             insert(statement, qualifiedSchema + ".index_levels", levels);
             return prices.size();
         } catch (SQLException e) {
-            throw new IllegalStateException("cannot load the S&P 500 sources into " + qualifiedSchema + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "cannot load the S&P 500 sources into " + qualifiedSchema + ": " + e.getMessage(), e);
         }
     }
 
     private static void insert(Statement statement, String table, List<String> rows) throws SQLException {
         for (int start = 0; start < rows.size(); start += BATCH) {
             List<String> batch = rows.subList(start, Math.min(rows.size(), start + BATCH));
-            statement.executeUpdate("INSERT INTO " + table + " VALUES " + batch.stream().collect(Collectors.joining(", ")));
+            statement.executeUpdate(
+                    "INSERT INTO " + table + " VALUES " + batch.stream().collect(Collectors.joining(", ")));
         }
     }
 

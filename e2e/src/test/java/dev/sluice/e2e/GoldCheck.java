@@ -1,8 +1,8 @@
 package dev.sluice.e2e;
 
-import dev.sluice.servers.LocalTrino;
-import org.assertj.core.data.Offset;
+import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.servers.LocalTrino;
 import java.io.BufferedReader;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +15,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.assertj.core.data.Offset;
 
 /** Compares the gold layer in Iceberg with a computation from the CSV files that shares no code with dbts. */
 final class GoldCheck {
@@ -40,7 +39,8 @@ final class GoldCheck {
             while (result.next()) {
                 double average = result.getDouble(4);
                 boolean noReturns = result.wasNull();
-                actual.put(result.getDate(1).toLocalDate() + " " + result.getString(2),
+                actual.put(
+                        result.getDate(1).toLocalDate() + " " + result.getString(2),
                         new double[] {result.getLong(3), noReturns ? Double.NaN : average});
             }
         }
@@ -50,7 +50,9 @@ final class GoldCheck {
             if (Double.isNaN(values[1])) {
                 assertThat(actual.get(key)[1]).as("average return of %s", key).isNaN();
             } else {
-                assertThat(actual.get(key)[1]).as("average return of %s", key).isCloseTo(values[1], Offset.offset(1e-12));
+                assertThat(actual.get(key)[1])
+                        .as("average return of %s", key)
+                        .isCloseTo(values[1], Offset.offset(1e-12));
             }
         });
         return expected.size();
@@ -59,7 +61,8 @@ final class GoldCheck {
     /** The rows of the prices CSV dated from {@code from} to {@code to}, both included. */
     static long csvPriceRows(LocalDate from, LocalDate to) throws Exception {
         try (var lines = Files.lines(ROOT.resolve("examples/data/sp500/all_stocks_5yr.csv"))) {
-            return lines.skip(1).map(line -> LocalDate.parse(line.substring(0, 10)))
+            return lines.skip(1)
+                    .map(line -> LocalDate.parse(line.substring(0, 10)))
                     .filter(date -> !date.isBefore(from) && !date.isAfter(to))
                     .count();
         }
@@ -72,7 +75,8 @@ final class GoldCheck {
      */
     static Map<String, double[]> expectedSectorDays(LocalDate from, LocalDate to) throws Exception {
         Map<String, String> sectors = new HashMap<>();
-        try (BufferedReader reader = Files.newBufferedReader(ROOT.resolve("examples/data/sp500/constituents_2018-04-02.csv"))) {
+        try (BufferedReader reader =
+                Files.newBufferedReader(ROOT.resolve("examples/data/sp500/constituents_2018-04-02.csv"))) {
             reader.readLine();
             String line;
             while ((line = reader.readLine()) != null) {
@@ -110,12 +114,13 @@ final class GoldCheck {
         Map<String, double[]> expected = new TreeMap<>();
         counts.forEach((key, count) -> {
             List<Double> values = returns.get(key);
-            double average = values.isEmpty() ? Double.NaN : values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
+            double average = values.isEmpty()
+                    ? Double.NaN
+                    : values.stream().mapToDouble(Double::doubleValue).average().orElseThrow();
             expected.put(key, new double[] {count, average});
         });
         return expected;
     }
-
 
     /** Fields of a CSV line whose quoted fields hold no quotes. */
     private static List<String> csvFields(String line) {
@@ -135,5 +140,4 @@ final class GoldCheck {
         fields.add(field.toString());
         return fields;
     }
-
 }

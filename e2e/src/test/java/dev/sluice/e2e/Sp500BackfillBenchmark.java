@@ -1,5 +1,7 @@
 package dev.sluice.e2e;
 
+import static org.awaitility.Awaitility.await;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.examples.Sp500Daily;
@@ -9,8 +11,6 @@ import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.api.Views;
 import dev.sluice.servers.LocalPostgres;
 import dev.sluice.servers.LocalTrino;
-import org.jdbi.v3.core.Jdbi;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -27,8 +27,7 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static org.awaitility.Awaitility.await;
+import org.jdbi.v3.core.Jdbi;
 
 /**
  * Backfills {@code sp500_daily} through the scheduler, real Trino, Iceberg and dbt (one dbt process
@@ -62,23 +61,31 @@ public final class Sp500BackfillBenchmark {
             Sp500PipelineTest.dropSchemas(trino);
         }
         Path data = Files.createTempDirectory("sluice-sp500-benchmark-");
-        try (LocalPostgres postgres = LocalPostgres.builder().dataDirectory(data).cleanDataDirectory(true).start()) {
+        try (LocalPostgres postgres = LocalPostgres.builder()
+                .dataDirectory(data)
+                .cleanDataDirectory(true)
+                .start()) {
             postgres.createDatabase("benchmark");
             try (SluiceService service = Sp500PipelineTest.startPipeline(trino, postgres, "benchmark")) {
                 Operations operations = service.operations();
-                Views.Backfill backfill = operations.createBackfill(new BackfillRequest(Sp500Daily.DAG_ID, from, to,
-                        BackfillRequest.Reprocess.NONE, 1, false, intervalsPerRun));
-                System.out.printf("backfill %d: %d runs from %s to %s, %d weekday(s) per run at most%n", backfill.id(),
-                        backfill.plannedRuns(), from, to, intervalsPerRun);
-                await().atMost(Duration.ofHours(12)).pollInterval(Duration.ofSeconds(5)).until(() -> {
-                    Views.Backfill now = operations.backfill(backfill.id());
-                    System.out.printf("  %s%n", now.runsByState());
-                    return !now.state().equals("running");
-                });
+                Views.Backfill backfill = operations.createBackfill(new BackfillRequest(
+                        Sp500Daily.DAG_ID, from, to, BackfillRequest.Reprocess.NONE, 1, false, intervalsPerRun));
+                System.out.printf(
+                        "backfill %d: %d runs from %s to %s, %d weekday(s) per run at most%n",
+                        backfill.id(), backfill.plannedRuns(), from, to, intervalsPerRun);
+                await().atMost(Duration.ofHours(12))
+                        .pollInterval(Duration.ofSeconds(5))
+                        .until(() -> {
+                            Views.Backfill now = operations.backfill(backfill.id());
+                            System.out.printf("  %s%n", now.runsByState());
+                            return !now.state().equals("running");
+                        });
                 Views.Backfill done = operations.backfill(backfill.id());
                 report(Jdbi.create(postgres.jdbcUrl("benchmark"), postgres.user(), postgres.password()), backfill.id());
-                if (done.runsByState().keySet().stream().anyMatch(state -> !Set.of("success", "skipped").contains(state))) {
-                    throw new IllegalStateException("backfill " + backfill.id() + " ended with runs " + done.runsByState());
+                if (done.runsByState().keySet().stream()
+                        .anyMatch(state -> !Set.of("success", "skipped").contains(state))) {
+                    throw new IllegalStateException(
+                            "backfill " + backfill.id() + " ended with runs " + done.runsByState());
                 }
                 verify(trino, from, to);
             }
@@ -99,18 +106,21 @@ public final class Sp500BackfillBenchmark {
                         """.formatted(from, to))) {
             result.next();
             if (result.getLong(1) != csvRows || result.getLong(2) != csvRows) {
-                throw new IllegalStateException("raw prices from " + from + " to " + to + ": " + result.getLong(1) + " rows, "
-                        + result.getLong(2) + " distinct, the CSV has " + csvRows);
+                throw new IllegalStateException("raw prices from " + from + " to " + to + ": " + result.getLong(1)
+                        + " rows, " + result.getLong(2) + " distinct, the CSV has " + csvRows);
             }
         }
         int sectorDays = GoldCheck.assertGoldEqualsIndependentComputation(trino, from, to);
-        System.out.printf("%nverified: %d raw price rows (no duplicates, as many as the CSV has from %s to %s);"
-                + " gold_sector_daily equals the independent computation on all %d sector-days%n", csvRows, from, to, sectorDays);
+        System.out.printf(
+                "%nverified: %d raw price rows (no duplicates, as many as the CSV has from %s to %s);"
+                        + " gold_sector_daily equals the independent computation on all %d sector-days%n",
+                csvRows, from, to, sectorDays);
     }
 
     /** Prints the breakdown of the backfill's time as a Markdown table. */
     private static void report(Jdbi jdbi, long backfillId) {
-        Map<String, Object> row = jdbi.withHandle(handle -> handle.createQuery("""
+        Map<String, Object> row = jdbi.withHandle(handle ->
+                handle.createQuery("""
                         WITH attempts AS (
                             SELECT r.id AS run, ti.task_id, a.started_at, a.ended_at
                             FROM task_attempt a
@@ -138,16 +148,14 @@ public final class Sp500BackfillBenchmark {
                             extract(epoch FROM (SELECT sum(loads) FROM spans)) AS loads,
                             extract(epoch FROM (SELECT sum(dbt) FROM spans)) AS dbt,
                             extract(epoch FROM (SELECT sum(checks) FROM spans)) AS checks
-                        """)
-                .bind("id", backfillId)
-                .mapToMap()
-                .one());
+                        """).bind("id", backfillId).mapToMap().one());
         double wall = number(row, "wall");
         double busy = number(row, "busy");
         double loads = number(row, "loads");
         double dbt = number(row, "dbt");
         double checks = number(row, "checks");
-        System.out.printf("%nruns: %s (%s built by dbt; the others skipped: no trading day), task attempts: %s%n%n",
+        System.out.printf(
+                "%nruns: %s (%s built by dbt; the others skipped: no trading day), task attempts: %s%n%n",
                 row.get("runs"), row.get("built_runs"), row.get("attempts"));
         System.out.println("| part | seconds | share of wall time |");
         System.out.println("|---|---|---|");
@@ -156,7 +164,10 @@ public final class Sp500BackfillBenchmark {
         line("loads into Iceberg through Trino (per run, first start to last end)", loads, wall);
         line("dbt build, one process per run (its Trino queries included)", dbt, wall);
         line("quality checks on Trino (per run, first start to last end)", checks, wall);
-        line("the rest: model tasks reporting dbt's results, the skipped Dremio step", busy - loads - dbt - checks, wall);
+        line(
+                "the rest: model tasks reporting dbt's results, the skipped Dremio step",
+                busy - loads - dbt - checks,
+                wall);
 
         List<String> failures = jdbi.withHandle(handle -> handle.createQuery("""
                         SELECT r.logical_date || ' ' || ti.task_id || ' try ' || a.try_number || ': ' || a.state || ' at '
@@ -168,13 +179,16 @@ public final class Sp500BackfillBenchmark {
                 .bind("id", backfillId)
                 .mapTo(String.class)
                 .list());
-        System.out.printf("%nattempts that did not succeed (their time and the retry delay count in the spans above): %d%n",
+        System.out.printf(
+                "%nattempts that did not succeed (their time and the retry delay count in the spans above): %d%n",
                 failures.size());
-        failures.forEach(failure -> System.out.println("  " + failure.lines().findFirst().orElse("")));
+        failures.forEach(
+                failure -> System.out.println("  " + failure.lines().findFirst().orElse("")));
 
         double[] split = dbtSplit(jdbi, backfillId);
-        System.out.printf("%nInside the dbt processes (from their JSON logs): %.1f s with at least one Trino query running,"
-                + " %.1f s of dbt alone (Python start-up, parsing, compiling, between queries); %.1f s before the first log line%n",
+        System.out.printf(
+                "%nInside the dbt processes (from their JSON logs): %.1f s with at least one Trino query running,"
+                        + " %.1f s of dbt alone (Python start-up, parsing, compiling, between queries); %.1f s before the first log line%n",
                 split[1], split[0] - split[1], dbt - split[0]);
     }
 
@@ -184,21 +198,22 @@ public final class Sp500BackfillBenchmark {
      * Returns {logged seconds, seconds with a query running}.
      */
     private static double[] dbtSplit(Jdbi jdbi, long backfillId) {
-        List<Map<String, Object>> attempts = jdbi.withHandle(handle -> handle.createQuery("""
+        List<Map<String, Object>> attempts = jdbi.withHandle(handle ->
+                handle.createQuery("""
                         SELECT r.run_id, a.try_number, a.started_at, a.ended_at FROM task_attempt a
                         JOIN task_instance ti ON ti.id = a.task_instance JOIN dag_run r ON r.id = ti.run_pk
                         WHERE r.backfill_id = :id AND ti.task_id = 'dbt.dbt_build'
-                        """)
-                .bind("id", backfillId)
-                .mapToMap()
-                .list());
+                        """).bind("id", backfillId).mapToMap().list());
         ObjectMapper json = new ObjectMapper();
         double logged = 0;
         double querying = 0;
         for (Map<String, Object> attempt : attempts) {
-            Path log = ROOT.resolve("dbts/target/sluice/runs").resolve(Sp500Daily.DAG_ID)
+            Path log = ROOT.resolve("dbts/target/sluice/runs")
+                    .resolve(Sp500Daily.DAG_ID)
                     .resolve(((String) attempt.get("run_id")).replaceAll("[^A-Za-z0-9_.\\-]", "_"))
-                    .resolve("dbt.dbt_build").resolve("attempt-" + attempt.get("try_number")).resolve("logs/dbt.log");
+                    .resolve("dbt.dbt_build")
+                    .resolve("attempt-" + attempt.get("try_number"))
+                    .resolve("logs/dbt.log");
             Instant started = ((Timestamp) attempt.get("started_at")).toInstant();
             Instant ended = ((Timestamp) attempt.get("ended_at")).toInstant();
             Instant first = null;
@@ -215,7 +230,9 @@ public final class Sp500BackfillBenchmark {
                     last = at;
                     if (event.path("info").path("code").asText().equals("E017")) {
                         double end = at.toEpochMilli() / 1000.0;
-                        queries.add(new double[] {end - event.path("data").path("elapsed").asDouble(), end});
+                        queries.add(new double[] {
+                            end - event.path("data").path("elapsed").asDouble(), end
+                        });
                     }
                 }
             } catch (IOException e) {

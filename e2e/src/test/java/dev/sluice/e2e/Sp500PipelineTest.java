@@ -1,6 +1,8 @@
 package dev.sluice.e2e;
 
-import dev.sluice.scheduler.dags.ClasspathProviders;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dbt.DbtEnvironment;
 import dev.sluice.dbt.ExecutionMode;
@@ -10,6 +12,7 @@ import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.api.BackfillRequest;
 import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.api.Views;
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.dags.DagOrigin;
 import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.store.DatabaseSettings;
@@ -17,8 +20,6 @@ import dev.sluice.servers.LocalPostgres;
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.servers.SluiceCache;
 import dev.sluice.tasks.connection.Connections;
-import org.junit.jupiter.api.Test;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -33,9 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 /**
  * The S&P 500 pipeline as users run it: {@code sp500_daily} backfilled over a month of 2013 by the
@@ -45,12 +44,15 @@ import static org.awaitility.Awaitility.await;
  */
 class Sp500PipelineTest {
     /** The repository: the working directory's parent under Surefire (the module), or itself under {@code exec:java}. */
-    static final Path ROOT = Files.isDirectory(Path.of("dbts")) ? Path.of("").toAbsolutePath()
+    static final Path ROOT = Files.isDirectory(Path.of("dbts"))
+            ? Path.of("").toAbsolutePath()
             : Path.of("..").toAbsolutePath().normalize();
+
     private static final LocalDate FROM = LocalDate.parse("2013-02-08");
     private static final LocalDate LAST_DAILY = LocalDate.parse("2013-02-22");
     private static final LocalDate TO = LocalDate.parse("2013-03-08");
-    private static final List<String> SCHEMAS = List.of("raw", "sp500_bronze", "sp500_silver", "sp500_gold", "sp500_reference");
+    private static final List<String> SCHEMAS =
+            List.of("raw", "sp500_bronze", "sp500_silver", "sp500_gold", "sp500_reference");
 
     @Test
     void aBackfilledMonthOfGoldEqualsTheIndependentComputation() throws Exception {
@@ -60,35 +62,54 @@ class Sp500PipelineTest {
         postgres.createDatabase("sp500_pipeline");
         try (SluiceService service = startPipeline(trino, postgres, "sp500_pipeline")) {
             Operations operations = service.operations();
-            Views.Backfill daily = operations.createBackfill(new BackfillRequest(Sp500Daily.DAG_ID, FROM, LAST_DAILY,
-                    BackfillRequest.Reprocess.NONE, 1, false));
+            Views.Backfill daily = operations.createBackfill(
+                    new BackfillRequest(Sp500Daily.DAG_ID, FROM, LAST_DAILY, BackfillRequest.Reprocess.NONE, 1, false));
             assertThat(daily.plannedRuns()).isEqualTo(11);
-            await().atMost(Duration.ofMinutes(30)).pollInterval(Duration.ofSeconds(2))
+            await().atMost(Duration.ofMinutes(30))
+                    .pollInterval(Duration.ofSeconds(2))
                     .until(() -> operations.backfill(daily.id()).state().equals("completed"));
-            assertThat(operations.backfill(daily.id()).runsByState()).containsOnlyKeys("success").containsEntry("success", 11);
+            assertThat(operations.backfill(daily.id()).runsByState())
+                    .containsOnlyKeys("success")
+                    .containsEntry("success", 11);
 
-            Views.Backfill joined = operations.createBackfill(new BackfillRequest(Sp500Daily.DAG_ID, LAST_DAILY.plusDays(1), TO,
-                    BackfillRequest.Reprocess.NONE, 1, false, 5));
+            Views.Backfill joined = operations.createBackfill(new BackfillRequest(
+                    Sp500Daily.DAG_ID, LAST_DAILY.plusDays(1), TO, BackfillRequest.Reprocess.NONE, 1, false, 5));
             assertThat(joined.plannedRuns()).isEqualTo(2);
-            await().atMost(Duration.ofMinutes(10)).pollInterval(Duration.ofSeconds(2))
+            await().atMost(Duration.ofMinutes(10))
+                    .pollInterval(Duration.ofSeconds(2))
                     .until(() -> operations.backfill(joined.id()).state().equals("completed"));
-            assertThat(operations.backfill(joined.id()).runsByState()).containsOnlyKeys("success").containsEntry("success", 2);
+            assertThat(operations.backfill(joined.id()).runsByState())
+                    .containsOnlyKeys("success")
+                    .containsEntry("success", 2);
 
-            Views.Page<Views.RunSummary> runs = operations.listRuns(new Operations.RunFilter(Optional.of(Sp500Daily.DAG_ID),
-                    Optional.empty(), Optional.empty(), Optional.of(java.time.Instant.parse("2013-02-18T00:00:00Z")),
-                    Optional.of(java.time.Instant.parse("2013-02-19T00:00:00Z")), Optional.empty()), 0, 10);
+            Views.Page<Views.RunSummary> runs = operations.listRuns(
+                    new Operations.RunFilter(
+                            Optional.of(Sp500Daily.DAG_ID),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.of(java.time.Instant.parse("2013-02-18T00:00:00Z")),
+                            Optional.of(java.time.Instant.parse("2013-02-19T00:00:00Z")),
+                            Optional.empty()),
+                    0,
+                    10);
             String holiday = runs.items().getFirst().runId();
             assertThat(operations.run(Sp500Daily.DAG_ID, holiday).taskInstances())
                     .filteredOn(task -> task.taskId().equals("ingest.prices"))
-                    .singleElement().extracting(Views.TaskInstance::state).isEqualTo("skipped");
+                    .singleElement()
+                    .extracting(Views.TaskInstance::state)
+                    .isEqualTo("skipped");
         }
 
         GoldCheck.assertGoldEqualsIndependentComputation(trino, FROM, TO);
         try (Connection connection = trinoConnection(trino);
                 Statement statement = connection.createStatement();
-                ResultSet result = statement.executeQuery("SELECT count(*), count(DISTINCT (symbol, trade_date)) FROM iceberg.raw.prices")) {
+                ResultSet result = statement.executeQuery(
+                        "SELECT count(*), count(DISTINCT (symbol, trade_date)) FROM iceberg.raw.prices")) {
             result.next();
-            assertThat(result.getLong(1)).as("no duplicated price rows").isEqualTo(result.getLong(2)).isEqualTo(GoldCheck.csvPriceRows(FROM, TO));
+            assertThat(result.getLong(1))
+                    .as("no duplicated price rows")
+                    .isEqualTo(result.getLong(2))
+                    .isEqualTo(GoldCheck.csvPriceRows(FROM, TO));
         }
     }
 
@@ -100,22 +121,29 @@ class Sp500PipelineTest {
         Connections connections = Connections.builder()
                 .connection(Sp500Daily.TRINO, "trino://sluice@127.0.0.1:" + trino.port() + "/iceberg")
                 .build();
-        Dag dag = Sp500Daily.dag(new Sp500Daily.Settings(ROOT.resolve("examples/data/sp500"), ROOT.resolve("dbts"),
-                DbtEnvironment.inCache(SluiceCache.directory()), ExecutionMode.ONE_INVOCATION, connections));
-        DatabaseSettings database = new DatabaseSettings(postgres.jdbcUrl(databaseName), postgres.user(),
-                new DatabaseSettings.Secret(postgres.password()), 8);
+        Dag dag = Sp500Daily.dag(new Sp500Daily.Settings(
+                ROOT.resolve("examples/data/sp500"),
+                ROOT.resolve("dbts"),
+                DbtEnvironment.inCache(SluiceCache.directory()),
+                ExecutionMode.ONE_INVOCATION,
+                connections));
+        DatabaseSettings database = new DatabaseSettings(
+                postgres.jdbcUrl(databaseName), postgres.user(), new DatabaseSettings.Secret(postgres.password()), 8);
         DagSourceSettings paused = DagSourceSettings.NONE.withPausedAtCreation(true);
-        SluiceService service = SluiceService.start(database, EngineSettings.DEFAULT, Clock.systemUTC(), ClasspathProviders.NONE, paused);
+        SluiceService service = SluiceService.start(
+                database, EngineSettings.DEFAULT, Clock.systemUTC(), ClasspathProviders.NONE, paused);
         service.registry().register(dag, new DagOrigin("test", Sp500Daily.class.getName(), "test"));
         return service;
     }
 
     static void dropSchemas(LocalTrino trino) throws SQLException {
-        try (Connection connection = trinoConnection(trino); Statement statement = connection.createStatement()) {
+        try (Connection connection = trinoConnection(trino);
+                Statement statement = connection.createStatement()) {
             for (String schema : SCHEMAS) {
                 List<String> tables = new ArrayList<>();
                 try (ResultSet result = statement.executeQuery(
-                        "SELECT table_name FROM iceberg.information_schema.tables WHERE table_schema = '" + schema + "'")) {
+                        "SELECT table_name FROM iceberg.information_schema.tables WHERE table_schema = '" + schema
+                                + "'")) {
                     while (result.next()) {
                         tables.add(result.getString(1));
                     }

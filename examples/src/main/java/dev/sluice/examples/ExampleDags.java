@@ -2,7 +2,6 @@ package dev.sluice.examples;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagProvider;
-
 import java.util.List;
 
 /** The example DAGs that {@code sluice standalone} loads from its classpath. */

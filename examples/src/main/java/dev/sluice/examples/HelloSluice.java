@@ -7,7 +7,6 @@ import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskBuilder;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TriggerRule;
-
 import java.time.Duration;
 import java.util.Map;
 
@@ -26,7 +25,8 @@ public final class HelloSluice {
                 .timezone("UTC")
                 .startDate("2024-01-01")
                 .maxActiveRuns(2)
-                .defaults(policy -> policy.retries(2).retryDelay(Duration.ofSeconds(5)).exponentialBackoff(true))
+                .defaults(policy ->
+                        policy.retries(2).retryDelay(Duration.ofSeconds(5)).exponentialBackoff(true))
                 .param("greeting", "hello")
                 .tags("example");
 
@@ -34,12 +34,14 @@ public final class HelloSluice {
                 .doc("Pretends to extract three rows for the run's day.");
 
         TaskBuilder flaky = dag.task("flaky_load", context -> {
-            if (context.attempt() == 1) {
-                throw new TaskFailedException(ErrorCategory.EXTERNAL, "the warehouse was not ready (first try always fails)");
-            }
-            context.log().info("loaded on attempt {}", context.attempt());
-            return Map.of("loaded_on_attempt", context.attempt());
-        }).doc("Fails on its first try to show retries with backoff.");
+                    if (context.attempt() == 1) {
+                        throw new TaskFailedException(
+                                ErrorCategory.EXTERNAL, "the warehouse was not ready (first try always fails)");
+                    }
+                    context.log().info("loaded on attempt {}", context.attempt());
+                    return Map.of("loaded_on_attempt", context.attempt());
+                })
+                .doc("Fails on its first try to show retries with backoff.");
 
         TaskBuilder report = dag.task("report", context -> {
             String line = context.render(
@@ -48,7 +50,8 @@ public final class HelloSluice {
             return line;
         });
 
-        TaskBuilder cleanup = dag.task("cleanup", TaskBody.action(context -> context.log().info("cleaning up {}", context.runId())))
+        TaskBuilder cleanup = dag.task(
+                        "cleanup", TaskBody.action(context -> context.log().info("cleaning up {}", context.runId())))
                 .triggerRule(TriggerRule.ALL_DONE);
 
         extract.then(flaky).then(report).then(cleanup);

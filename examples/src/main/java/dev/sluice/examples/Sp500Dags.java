@@ -6,7 +6,6 @@ import dev.sluice.dbt.DbtEnvironment;
 import dev.sluice.dbt.ExecutionMode;
 import dev.sluice.servers.SluiceCache;
 import dev.sluice.tasks.connection.Connections;
-
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Optional;
@@ -23,7 +22,8 @@ public final class Sp500Dags implements DagProvider {
         if (connections.tryConnection(Sp500Daily.TRINO).isEmpty()) {
             return List.of();
         }
-        Path home = Path.of(Optional.ofNullable(System.getenv("SLUICE_EXAMPLES_HOME")).orElse("."));
+        Path home = Path.of(
+                Optional.ofNullable(System.getenv("SLUICE_EXAMPLES_HOME")).orElse("."));
         return List.of(Sp500Daily.dag(new Sp500Daily.Settings(
                 home.resolve("examples/data/sp500"),
                 home.resolve("dbts"),

@@ -1,5 +1,7 @@
 package dev.sluice.examples;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagBuilder;
 import dev.sluice.dag.TaskBody;
@@ -17,12 +19,9 @@ import dev.sluice.tasks.dremio.DremioSql;
 import dev.sluice.tasks.ingest.BadRowLimit;
 import dev.sluice.tasks.ingest.ColumnType;
 import dev.sluice.tasks.ingest.CsvIngest;
-
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * The S&P 500 lakehouse pipeline, run every weekday after the US market closes: load the day's
@@ -53,7 +52,8 @@ public final class Sp500Daily {
      * @param dbt the dbt program
      * @param mode one dbt process per model, or one for the whole selection
      */
-    public record Settings(Path dataDirectory, Path dbtProject, DbtExecutable dbt, ExecutionMode mode, Connections connections) {
+    public record Settings(
+            Path dataDirectory, Path dbtProject, DbtExecutable dbt, ExecutionMode mode, Connections connections) {
         public Settings {
             requireNonNull(dataDirectory, "dataDirectory is null");
             requireNonNull(dbtProject, "dbtProject is null");
@@ -74,41 +74,48 @@ public final class Sp500Daily {
                 .startDate("2013-02-08")
                 .maxActiveRuns(1)
                 .maxBackfillIntervalsPerRun(MAX_BACKFILL_DAYS_PER_RUN)
-                .defaults(policy -> policy.retries(2).retryDelay(Duration.ofSeconds(30)).exponentialBackoff(true))
+                .defaults(policy ->
+                        policy.retries(2).retryDelay(Duration.ofSeconds(30)).exponentialBackoff(true))
                 .param("data_dir", settings.dataDirectory().toAbsolutePath().toString())
                 .tags("sp500", "lakehouse", "example");
 
         TaskGroup ingest = dag.group("ingest");
-        ingest.task("prices", CsvIngest.file("{{ params.data_dir }}/all_stocks_5yr.csv")
-                .into(TRINO, "iceberg.raw.prices")
-                .requiredColumn("trade_date", "date", ColumnType.DATE)
-                .requiredColumn("symbol", "Name", ColumnType.TEXT)
-                .column("open", "open", ColumnType.DOUBLE)
-                .column("high", "high", ColumnType.DOUBLE)
-                .column("low", "low", ColumnType.DOUBLE)
-                .requiredColumn("close", "close", ColumnType.DOUBLE)
-                .requiredColumn("volume", "volume", ColumnType.BIGINT)
-                .intervalColumn("trade_date")
-                .skipWhenEmpty(true)
-                .badRowLimit(BadRowLimit.rows(10))
-                .tableProperties("WITH (partitioning = ARRAY['year(trade_date)'])")
-                .connections(settings.connections())
-                .build());
-        ingest.task("index_levels", CsvIngest.file("{{ params.data_dir }}/sp500_index_daily_1990-2022_skfolio.csv")
-                .into(TRINO, "iceberg.raw.index_levels")
-                .requiredColumn("trade_date", "Date", ColumnType.DATE)
-                .requiredColumn("level", "SP500", ColumnType.DOUBLE)
-                .intervalColumn("trade_date")
-                .skipWhenEmpty(true)
-                .connections(settings.connections())
-                .build());
-        ingest.task("companies", CsvIngest.file("{{ params.data_dir }}/constituents_2018-04-02.csv")
-                .into(TRINO, "iceberg.raw.companies")
-                .requiredColumn("symbol", "Symbol", ColumnType.TEXT)
-                .requiredColumn("name", "Name", ColumnType.TEXT)
-                .requiredColumn("sector", "Sector", ColumnType.TEXT)
-                .connections(settings.connections())
-                .build());
+        ingest.task(
+                "prices",
+                CsvIngest.file("{{ params.data_dir }}/all_stocks_5yr.csv")
+                        .into(TRINO, "iceberg.raw.prices")
+                        .requiredColumn("trade_date", "date", ColumnType.DATE)
+                        .requiredColumn("symbol", "Name", ColumnType.TEXT)
+                        .column("open", "open", ColumnType.DOUBLE)
+                        .column("high", "high", ColumnType.DOUBLE)
+                        .column("low", "low", ColumnType.DOUBLE)
+                        .requiredColumn("close", "close", ColumnType.DOUBLE)
+                        .requiredColumn("volume", "volume", ColumnType.BIGINT)
+                        .intervalColumn("trade_date")
+                        .skipWhenEmpty(true)
+                        .badRowLimit(BadRowLimit.rows(10))
+                        .tableProperties("WITH (partitioning = ARRAY['year(trade_date)'])")
+                        .connections(settings.connections())
+                        .build());
+        ingest.task(
+                "index_levels",
+                CsvIngest.file("{{ params.data_dir }}/sp500_index_daily_1990-2022_skfolio.csv")
+                        .into(TRINO, "iceberg.raw.index_levels")
+                        .requiredColumn("trade_date", "Date", ColumnType.DATE)
+                        .requiredColumn("level", "SP500", ColumnType.DOUBLE)
+                        .intervalColumn("trade_date")
+                        .skipWhenEmpty(true)
+                        .connections(settings.connections())
+                        .build());
+        ingest.task(
+                "companies",
+                CsvIngest.file("{{ params.data_dir }}/constituents_2018-04-02.csv")
+                        .into(TRINO, "iceberg.raw.companies")
+                        .requiredColumn("symbol", "Symbol", ColumnType.TEXT)
+                        .requiredColumn("name", "Name", ColumnType.TEXT)
+                        .requiredColumn("sector", "Sector", ColumnType.TEXT)
+                        .connections(settings.connections())
+                        .build());
 
         DbtRunner runner = DbtRunner.builder(settings.dbt(), settings.dbtProject())
                 .target("trino")
@@ -127,35 +134,52 @@ public final class Sp500Daily {
         ingest.then(transform);
 
         // The checks hold for any data interval: a day's run, or a backfill run that joins many days.
-        String interval = "trade_date >= DATE '{{ data_interval_start_ds }}' AND trade_date < DATE '{{ data_interval_end_ds }}'";
+        String interval =
+                "trade_date >= DATE '{{ data_interval_start_ds }}' AND trade_date < DATE '{{ data_interval_end_ds }}'";
         String tradingDays = "(SELECT DISTINCT trade_date FROM iceberg.raw.prices WHERE " + interval + ") AS days";
         TaskGroup quality = dag.group("quality");
-        quality.task("row_counts_match", SqlCheck.connection(TRINO)
-                .sql("SELECT (SELECT count(*) FROM iceberg.raw.prices WHERE " + interval + ")"
-                        + " - (SELECT count(*) FROM iceberg.sp500_silver.silver_daily_prices WHERE " + interval + ")")
-                .between(0, 0)
-                .connections(settings.connections())
-                .build())
+        quality.task(
+                        "row_counts_match",
+                        SqlCheck.connection(TRINO)
+                                .sql("SELECT (SELECT count(*) FROM iceberg.raw.prices WHERE " + interval + ")"
+                                        + " - (SELECT count(*) FROM iceberg.sp500_silver.silver_daily_prices WHERE "
+                                        + interval + ")")
+                                .between(0, 0)
+                                .connections(settings.connections())
+                                .build())
                 .doc("Every loaded price row reaches silver, once.");
-        quality.task("gold_has_every_sector", SqlCheck.connection(TRINO)
-                .sql("SELECT count(*) FROM " + tradingDays + " LEFT JOIN (SELECT trade_date, count(DISTINCT sector) AS sectors"
-                        + " FROM iceberg.sp500_gold.gold_sector_daily WHERE sector <> 'Unknown' AND " + interval
-                        + " GROUP BY trade_date) AS gold ON gold.trade_date = days.trade_date WHERE coalesce(gold.sectors, 0) <> 11")
-                .between(0, 0)
-                .connections(settings.connections())
-                .build())
+        quality.task(
+                        "gold_has_every_sector",
+                        SqlCheck.connection(TRINO)
+                                .sql(
+                                        "SELECT count(*) FROM " + tradingDays
+                                                + " LEFT JOIN (SELECT trade_date, count(DISTINCT sector) AS sectors"
+                                                + " FROM iceberg.sp500_gold.gold_sector_daily WHERE sector <> 'Unknown' AND "
+                                                + interval
+                                                + " GROUP BY trade_date) AS gold ON gold.trade_date = days.trade_date WHERE coalesce(gold.sectors, 0) <> 11")
+                                .between(0, 0)
+                                .connections(settings.connections())
+                                .build())
                 .doc("Trading days whose gold rows miss one of the 11 GICS sectors: none.");
-        quality.task("no_null_close", SqlCheck.connection(TRINO)
-                .sql("SELECT count(*) FROM iceberg.sp500_silver.silver_daily_prices WHERE close_price IS NULL AND " + interval)
-                .between(0, 0)
-                .connections(settings.connections())
-                .build());
-        quality.task("index_level_present", SqlCheck.connection(TRINO)
-                .sql("SELECT count(*) FROM " + tradingDays + " LEFT JOIN iceberg.sp500_silver.silver_index_daily AS levels"
-                        + " ON levels.trade_date = days.trade_date AND levels.index_level IS NOT NULL WHERE levels.trade_date IS NULL")
-                .between(0, 0)
-                .connections(settings.connections())
-                .build())
+        quality.task(
+                "no_null_close",
+                SqlCheck.connection(TRINO)
+                        .sql(
+                                "SELECT count(*) FROM iceberg.sp500_silver.silver_daily_prices WHERE close_price IS NULL AND "
+                                        + interval)
+                        .between(0, 0)
+                        .connections(settings.connections())
+                        .build());
+        quality.task(
+                        "index_level_present",
+                        SqlCheck.connection(TRINO)
+                                .sql(
+                                        "SELECT count(*) FROM " + tradingDays
+                                                + " LEFT JOIN iceberg.sp500_silver.silver_index_daily AS levels"
+                                                + " ON levels.trade_date = days.trade_date AND levels.index_level IS NOT NULL WHERE levels.trade_date IS NULL")
+                                .between(0, 0)
+                                .connections(settings.connections())
+                                .build())
                 .doc("Trading days without an S&P 500 index level: none.");
         transform.then(quality);
 
@@ -165,11 +189,13 @@ public final class Sp500Daily {
                 .connections(connections)
                 .build();
         quality.then(dag.task("dremio_publish", context -> {
-            if (connections.tryConnection(DREMIO).isEmpty()) {
-                throw new TaskSkippedException("no Dremio connection is configured (set SLUICE_CONN_DREMIO to run this step)");
-            }
-            return dremio.run(context);
-        }).doc("Reads the day's gold rows through Dremio; skipped where no Dremio connection is configured."));
+                    if (connections.tryConnection(DREMIO).isEmpty()) {
+                        throw new TaskSkippedException(
+                                "no Dremio connection is configured (set SLUICE_CONN_DREMIO to run this step)");
+                    }
+                    return dremio.run(context);
+                })
+                .doc("Reads the day's gold rows through Dremio; skipped where no Dremio connection is configured."));
         return dag.build();
     }
 }

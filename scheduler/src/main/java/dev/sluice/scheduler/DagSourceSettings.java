@@ -1,12 +1,11 @@
 package dev.sluice.scheduler;
 
-import dev.sluice.scheduler.loading.GitSettings;
+import static java.util.Objects.requireNonNull;
 
+import dev.sluice.scheduler.loading.GitSettings;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Where the service loads DAG files from, besides the classpath: a dags folder
@@ -15,8 +14,8 @@ import static java.util.Objects.requireNonNull;
  * the first time starts paused ({@code scheduler.dags-paused-at-creation}, Airflow's
  * {@code dags_are_paused_at_creation}; off by default so that a new DAG runs at once).
  */
-public record DagSourceSettings(Optional<Path> dagsFolder, Optional<GitSettings> git, Duration refreshInterval,
-        boolean pausedAtCreation) {
+public record DagSourceSettings(
+        Optional<Path> dagsFolder, Optional<GitSettings> git, Duration refreshInterval, boolean pausedAtCreation) {
     public static final DagSourceSettings NONE =
             new DagSourceSettings(Optional.empty(), Optional.empty(), Duration.ofSeconds(30), false);
 

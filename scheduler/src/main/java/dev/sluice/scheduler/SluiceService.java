@@ -1,5 +1,7 @@
 package dev.sluice.scheduler;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagProvider;
 import dev.sluice.scheduler.api.Operations;
@@ -8,18 +10,15 @@ import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.dags.DagOrigin;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.DagSourceBinding;
+import dev.sluice.scheduler.engine.Engine;
+import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.loading.DagFolderSource;
 import dev.sluice.scheduler.loading.DagSource;
 import dev.sluice.scheduler.loading.DagSourcePoller;
 import dev.sluice.scheduler.loading.GitDagSource;
-import dev.sluice.scheduler.engine.Engine;
-import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.quartz.ScheduleTicks;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.DatabaseSettings;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -31,8 +30,8 @@ import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
-
-import static java.util.Objects.requireNonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /** The scheduler service: database, DAG registry, engine and schedule ticks, started together. */
 public final class SluiceService implements AutoCloseable {
@@ -57,13 +56,18 @@ public final class SluiceService implements AutoCloseable {
      * Connects to the database, loads the DAGs that the chosen {@link DagProvider}s on the classpath
      * give and starts scheduling.
      */
-    public static SluiceService start(DatabaseSettings settings, EngineSettings engineSettings, Clock clock, ClasspathProviders providers) {
+    public static SluiceService start(
+            DatabaseSettings settings, EngineSettings engineSettings, Clock clock, ClasspathProviders providers) {
         return start(settings, engineSettings, clock, providers, DagSourceSettings.NONE);
     }
 
     /** As above, also loading DAG files from a dags folder and a git repository, on a background thread each. */
-    public static SluiceService start(DatabaseSettings settings, EngineSettings engineSettings, Clock clock,
-            ClasspathProviders providers, DagSourceSettings sources) {
+    public static SluiceService start(
+            DatabaseSettings settings,
+            EngineSettings engineSettings,
+            Clock clock,
+            ClasspathProviders providers,
+            DagSourceSettings sources) {
         return start(settings, engineSettings, clock, providers, sources, true);
     }
 
@@ -77,13 +81,22 @@ public final class SluiceService implements AutoCloseable {
         return startWorker(settings, engineSettings, clock, providers, DagSourceSettings.NONE);
     }
 
-    public static SluiceService startWorker(DatabaseSettings settings, EngineSettings engineSettings, Clock clock,
-            ClasspathProviders providers, DagSourceSettings sources) {
+    public static SluiceService startWorker(
+            DatabaseSettings settings,
+            EngineSettings engineSettings,
+            Clock clock,
+            ClasspathProviders providers,
+            DagSourceSettings sources) {
         return start(settings, engineSettings, clock, providers, sources, false);
     }
 
-    private static SluiceService start(DatabaseSettings settings, EngineSettings engineSettings, Clock clock,
-            ClasspathProviders providers, DagSourceSettings sources, boolean fireTicks) {
+    private static SluiceService start(
+            DatabaseSettings settings,
+            EngineSettings engineSettings,
+            Clock clock,
+            ClasspathProviders providers,
+            DagSourceSettings sources,
+            boolean fireTicks) {
         requireNonNull(providers, "providers is null");
         requireNonNull(sources, "sources is null");
         Database database = Database.open(settings);
@@ -109,7 +122,8 @@ public final class SluiceService implements AutoCloseable {
 
     /** Reads every DAG source again now; completes when all have been applied. */
     public CompletableFuture<Void> refreshDags() {
-        return CompletableFuture.allOf(pollers.stream().map(DagSourcePoller::refreshNow).toArray(CompletableFuture[]::new));
+        return CompletableFuture.allOf(
+                pollers.stream().map(DagSourcePoller::refreshNow).toArray(CompletableFuture[]::new));
     }
 
     private void loadClasspathDags(ClasspathProviders chosen) {

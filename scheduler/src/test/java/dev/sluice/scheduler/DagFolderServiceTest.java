@@ -1,12 +1,11 @@
 package dev.sluice.scheduler;
 
-import dev.sluice.scheduler.dags.ClasspathProviders;
-import dev.sluice.scheduler.api.Views;
-import dev.sluice.scheduler.engine.EngineSettings;
-import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
+import dev.sluice.scheduler.api.Views;
+import dev.sluice.scheduler.dags.ClasspathProviders;
+import dev.sluice.scheduler.engine.EngineSettings;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,9 +13,9 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** DAG files in a dags folder, loaded by the running service: versions, broken files, removed files. */
 class DagFolderServiceTest {
@@ -55,13 +54,16 @@ class DagFolderServiceTest {
         Files.writeString(file, dagFile(""));
         ManualClock clock = new ManualClock(Instant.parse("2024-06-03T10:00:00Z"));
         DagSourceSettings sources = new DagSourceSettings(Optional.of(dags), Optional.empty(), Duration.ofHours(1));
-        try (SluiceService service = SluiceService.start(TestDatabase.create(), EngineSettings.DEFAULT, clock, ClasspathProviders.NONE, sources)) {
+        try (SluiceService service = SluiceService.start(
+                TestDatabase.create(), EngineSettings.DEFAULT, clock, ClasspathProviders.NONE, sources)) {
             Jdbi jdbi = service.database().jdbi();
             service.refreshDags().join();
             String first = service.registry().dag("versioned").version();
             assertThat(service.registry().dag("versioned").origin().kind()).isEqualTo("file");
 
-            String runId = service.operations().trigger("versioned", Optional.of(Instant.parse("2024-05-01T12:00:00Z")), Map.of()).runId();
+            String runId = service.operations()
+                    .trigger("versioned", Optional.of(Instant.parse("2024-05-01T12:00:00Z")), Map.of())
+                    .runId();
             await().until(() -> taskState(jdbi, runId, "gate").equals("running"));
 
             Files.writeString(file, dagFile("c.then(dag.task(\"d\", context -> \"d\"));"));
@@ -73,10 +75,13 @@ class DagFolderServiceTest {
             assertThat(difference.tasksChanged()).isEmpty();
 
             TestGates.open("versioned");
-            await().until(() -> service.operations().run("versioned", runId).run().state().equals("success"));
+            await().until(() ->
+                    service.operations().run("versioned", runId).run().state().equals("success"));
             Views.RunDetails run = service.operations().run("versioned", runId);
             assertThat(run.run().dagVersion()).isEqualTo(first);
-            assertThat(run.taskInstances()).extracting(Views.TaskInstance::taskId).containsExactly("a", "gate", "c");
+            assertThat(run.taskInstances())
+                    .extracting(Views.TaskInstance::taskId)
+                    .containsExactly("a", "gate", "c");
 
             Files.writeString(file, dagFile("this does not compile"));
             service.refreshDags().join();
@@ -93,7 +98,8 @@ class DagFolderServiceTest {
             assertThat(service.registry().find("versioned")).isEmpty();
             assertThat(service.ticks().hasTrigger("versioned")).isFalse();
             assertThat(service.operations().loadErrors()).isEmpty();
-            assertThat(service.operations().run("versioned", runId).run().state()).isEqualTo("success");
+            assertThat(service.operations().run("versioned", runId).run().state())
+                    .isEqualTo("success");
         }
     }
 

@@ -1,11 +1,10 @@
 package dev.sluice.scheduler;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.DatabaseSettings;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -16,9 +15,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** kill -9 of a real server process in the middle of a run, then a restart: nothing is lost or run twice. */
 class RestartSafetyTest {
@@ -40,38 +39,55 @@ class RestartSafetyTest {
                 FileChannel channel = FileChannel.open(gate, StandardOpenOption.WRITE)) {
             FileLock held = channel.lock();
             Process first = startServer(settings, "first");
-            await().atMost(Duration.ofSeconds(60)).until(() -> blockerAttempts(database).equals("running:1"));
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> blockerAttempts(database).equals("running:1"));
 
             first.destroyForcibly().waitFor();
             assertThat(first.exitValue()).isEqualTo(137);
             assertThat(journal()).containsExactly("first 1 done", "blocker 1 started");
 
             startServer(settings, "second");
-            await().atMost(Duration.ofSeconds(60)).until(() -> blockerAttempts(database).equals("failed:1,running:2"));
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> blockerAttempts(database).equals("failed:1,running:2"));
             held.release();
 
-            await().atMost(Duration.ofSeconds(60)).until(() -> runState(database).equals("success"));
-            assertThat(journal()).containsExactly(
-                    "first 1 done", "blocker 1 started", "blocker 2 started", "blocker 2 done", "last 1 done");
-            Map<String, Object> interrupted = database.jdbi().withHandle(handle -> handle.createQuery("""
+            await().atMost(Duration.ofSeconds(60))
+                    .until(() -> runState(database).equals("success"));
+            assertThat(journal())
+                    .containsExactly(
+                            "first 1 done", "blocker 1 started", "blocker 2 started", "blocker 2 done", "last 1 done");
+            Map<String, Object> interrupted = database.jdbi()
+                    .withHandle(handle -> handle.createQuery("""
                     SELECT a.error, a.worker_id FROM task_attempt a JOIN task_instance t ON t.id = a.task_instance
                     WHERE t.task_id = 'blocker' AND a.try_number = 1
                     """).mapToMap().one());
             assertThat((String) interrupted.get("error"))
                     .isEqualTo("worker " + interrupted.get("worker_id") + " stopped while running this attempt");
-            int firstAttempts = database.jdbi().withHandle(handle -> handle.createQuery(
-                    "SELECT count(*) FROM task_attempt a JOIN task_instance t ON t.id = a.task_instance WHERE t.task_id = 'first'")
-                    .mapTo(Integer.class).one());
+            int firstAttempts = database.jdbi()
+                    .withHandle(handle -> handle.createQuery(
+                                    "SELECT count(*) FROM task_attempt a JOIN task_instance t ON t.id = a.task_instance WHERE t.task_id = 'first'")
+                            .mapTo(Integer.class)
+                            .one());
             assertThat(firstAttempts).isEqualTo(1);
         }
     }
 
     private Process startServer(DatabaseSettings settings, String name) throws IOException {
         String java = ProcessHandle.current().info().command().orElse("java");
-        ProcessBuilder builder = new ProcessBuilder(java, "-cp", System.getProperty("java.class.path"),
-                "dev.sluice.scheduler.cli.SluiceCli", "server",
-                "--db-url", settings.jdbcUrl(), "--db-user", settings.user(), "--api-port", "0",
-                "--dag-provider", RestartTestDags.class.getName())
+        ProcessBuilder builder = new ProcessBuilder(
+                        java,
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        "dev.sluice.scheduler.cli.SluiceCli",
+                        "server",
+                        "--db-url",
+                        settings.jdbcUrl(),
+                        "--db-user",
+                        settings.user(),
+                        "--api-port",
+                        "0",
+                        "--dag-provider",
+                        RestartTestDags.class.getName())
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve(name + ".log").toFile());
         builder.environment().put(RestartTestDags.DIRECTORY_VARIABLE, directory.toString());
@@ -87,14 +103,19 @@ class RestartSafetyTest {
     }
 
     private static String blockerAttempts(Database database) {
-        return database.jdbi().withHandle(handle -> handle.createQuery("""
+        return database.jdbi()
+                .withHandle(
+                        handle -> handle.createQuery("""
                 SELECT coalesce(string_agg(a.state || ':' || a.try_number, ',' ORDER BY a.id), '')
                 FROM task_attempt a JOIN task_instance t ON t.id = a.task_instance WHERE t.task_id = 'blocker'
                 """).mapTo(String.class).one());
     }
 
     private static String runState(Database database) {
-        return database.jdbi().withHandle(handle -> handle.createQuery(
-                "SELECT coalesce(max(state), 'none') FROM dag_run WHERE dag_id = 'restartable'").mapTo(String.class).one());
+        return database.jdbi()
+                .withHandle(handle -> handle.createQuery(
+                                "SELECT coalesce(max(state), 'none') FROM dag_run WHERE dag_id = 'restartable'")
+                        .mapTo(String.class)
+                        .one());
     }
 }

@@ -5,7 +5,6 @@ import dev.sluice.dag.DagBuilder;
 import dev.sluice.dag.DagProvider;
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -26,7 +25,9 @@ public final class RestartTestDags implements DagProvider {
     @Override
     public List<Dag> dags() {
         Path directory = Path.of(System.getenv(DIRECTORY_VARIABLE));
-        DagBuilder dag = Dag.builder("restartable").schedule("@once").startDate("2024-01-01")
+        DagBuilder dag = Dag.builder("restartable")
+                .schedule("@once")
+                .startDate("2024-01-01")
                 .defaults(policy -> policy.retries(2).retryDelay(Duration.ZERO));
         dag.task("first", TaskBody.action(context -> journal(directory, context, "done")))
                 .then(dag.task("blocker", TaskBody.action(context -> {
@@ -41,7 +42,10 @@ public final class RestartTestDags implements DagProvider {
     }
 
     private static void journal(Path directory, TaskContext context, String event) throws IOException {
-        Files.writeString(directory.resolve("journal"), context.taskId() + " " + context.attempt() + " " + event + "\n",
-                StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+        Files.writeString(
+                directory.resolve("journal"),
+                context.taskId() + " " + context.attempt() + " " + event + "\n",
+                StandardOpenOption.CREATE,
+                StandardOpenOption.APPEND);
     }
 }

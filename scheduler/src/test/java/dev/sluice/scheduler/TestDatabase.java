@@ -3,7 +3,6 @@ package dev.sluice.scheduler;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.DatabaseSettings;
 import dev.sluice.servers.LocalPostgres;
-
 import java.util.concurrent.atomic.AtomicInteger;
 
 /** A fresh database on the shared embedded Postgres for each test. */

@@ -23,7 +23,9 @@ final class FileTrees {
     static void deleteContents(Path root) throws IOException {
         List<Path> paths;
         try (Stream<Path> walk = Files.walk(root)) {
-            paths = walk.filter(path -> !path.equals(root)).sorted(Comparator.reverseOrder()).toList();
+            paths = walk.filter(path -> !path.equals(root))
+                    .sorted(Comparator.reverseOrder())
+                    .toList();
         }
         for (Path path : paths) {
             Files.deleteIfExists(path);

@@ -1,10 +1,8 @@
 package dev.sluice.servers;
 
-import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static java.util.Objects.requireNonNull;
 
-import javax.sql.DataSource;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -16,8 +14,9 @@ import java.sql.Statement;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real Postgres server run as a child process from binaries that Maven fetched (zonky
@@ -47,7 +46,11 @@ public final class LocalPostgres implements AutoCloseable {
                 try {
                     Path data = Files.createTempDirectory("sluice-postgres-");
                     // Tests trade durability for speed: a lost commit matters only if the machine itself crashes.
-                    shared = builder().dataDirectory(data).cleanDataDirectory(true).durable(false).start();
+                    shared = builder()
+                            .dataDirectory(data)
+                            .cleanDataDirectory(true)
+                            .durable(false)
+                            .start();
                 } catch (IOException e) {
                     throw new UncheckedIOException(e);
                 }
@@ -111,8 +114,8 @@ public final class LocalPostgres implements AutoCloseable {
         }
         try (Connection connection = postgres.getPostgresDatabase().getConnection();
                 Statement statement = connection.createStatement()) {
-            try (ResultSet exists = statement.executeQuery(
-                    "SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
+            try (ResultSet exists =
+                    statement.executeQuery("SELECT 1 FROM pg_database WHERE datname = '" + database + "'")) {
                 if (exists.next()) {
                     return;
                 }

@@ -1,7 +1,6 @@
 package dev.sluice.servers;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -12,8 +11,8 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.SQLException;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A real Trino 476 server run as a plain process from the distribution on Maven Central, on
@@ -58,9 +57,12 @@ public final class LocalTrino implements AutoCloseable {
         if (!state.isReady()) {
             throw new IllegalArgumentException("the shared Trino is not ready yet: " + state);
         }
-        return new LocalTrino(state.trinoPort().getAsInt(), state.trinoPid().getAsLong(),
+        return new LocalTrino(
+                state.trinoPort().getAsInt(),
+                state.trinoPid().getAsLong(),
                 new PostgresEndpoint("127.0.0.1", state.postgresPort().getAsInt(), "postgres", ""),
-                state.instance().resolve("trino"), Optional.empty());
+                state.instance().resolve("trino"),
+                Optional.empty());
     }
 
     public String host() {
@@ -128,16 +130,18 @@ public final class LocalTrino implements AutoCloseable {
     public static void main(String[] arguments) {
         String command = arguments.length == 0 ? "status" : arguments[0];
         switch (command) {
-            case "stop" -> System.out.println(SharedTrino.stop()
-                    ? "stopped the shared Trino"
-                    : "no shared Trino was running");
-            case "status" -> System.out.println(SharedTrinoState.read(SharedTrino.directory())
-                    .filter(state -> ProcessHandle.of(state.hostPid()).map(ProcessHandle::isAlive).orElse(false))
-                    .map(state -> state.isReady()
-                            ? "shared Trino running on port " + state.trinoPort().getAsInt() + " (host process "
-                                    + state.hostPid() + ")"
-                            : "shared Trino starting (host process " + state.hostPid() + ")")
-                    .orElse("no shared Trino is running"));
+            case "stop" ->
+                System.out.println(SharedTrino.stop() ? "stopped the shared Trino" : "no shared Trino was running");
+            case "status" ->
+                System.out.println(SharedTrinoState.read(SharedTrino.directory())
+                        .filter(state -> ProcessHandle.of(state.hostPid())
+                                .map(ProcessHandle::isAlive)
+                                .orElse(false))
+                        .map(state -> state.isReady()
+                                ? "shared Trino running on port "
+                                        + state.trinoPort().getAsInt() + " (host process " + state.hostPid() + ")"
+                                : "shared Trino starting (host process " + state.hostPid() + ")")
+                        .orElse("no shared Trino is running"));
             default -> {
                 System.err.println("usage: LocalTrino stop|status");
                 System.exit(2);

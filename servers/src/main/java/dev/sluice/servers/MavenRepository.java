@@ -1,7 +1,6 @@
 package dev.sluice.servers;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -20,8 +19,8 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.util.HexFormat;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds artifacts in the local Maven repository ({@code ~/.m2/repository}) or downloads them from a
@@ -51,7 +50,9 @@ public final class MavenRepository {
         String remote = Optional.ofNullable(System.getenv("SLUICE_MAVEN_REPOSITORY"))
                 .filter(value -> !value.isBlank())
                 .orElse(MAVEN_CENTRAL);
-        return new MavenRepository(local, URI.create(remote.endsWith("/") ? remote : remote + "/"),
+        return new MavenRepository(
+                local,
+                URI.create(remote.endsWith("/") ? remote : remote + "/"),
                 SluiceCache.directory().resolve("downloads"));
     }
 
@@ -83,16 +84,18 @@ public final class MavenRepository {
         try {
             String expected = firstToken(fetchText(client, URI.create(uri + ".sha1")));
             Files.createDirectories(target.getParent());
-            Path partial = Files.createTempFile(target.getParent(), target.getFileName().toString(), ".partial");
+            Path partial = Files.createTempFile(
+                    target.getParent(), target.getFileName().toString(), ".partial");
             try {
-                HttpResponse<InputStream> response = client.send(HttpRequest.newBuilder(uri).GET().build(),
-                        HttpResponse.BodyHandlers.ofInputStream());
+                HttpResponse<InputStream> response = client.send(
+                        HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofInputStream());
                 if (response.statusCode() != 200) {
                     response.body().close();
                     throw new IllegalStateException("cannot download " + uri + ": HTTP " + response.statusCode()
                             + "; set SLUICE_MAVEN_REPOSITORY to a repository that has " + artifact);
                 }
-                long length = response.headers().firstValueAsLong("Content-Length").orElse(-1);
+                long length =
+                        response.headers().firstValueAsLong("Content-Length").orElse(-1);
                 log.info("downloading {} ({} MB) from {}", artifact, length < 0 ? "?" : length >> 20, uri);
                 String actual = copyWithProgress(response.body(), partial, length, artifact);
                 if (!actual.equalsIgnoreCase(expected)) {
@@ -118,7 +121,8 @@ public final class MavenRepository {
         long started = System.nanoTime();
         long lastReport = started;
         long copied = 0;
-        try (InputStream in = new DigestInputStream(body, sha1); OutputStream out = Files.newOutputStream(target)) {
+        try (InputStream in = new DigestInputStream(body, sha1);
+                OutputStream out = Files.newOutputStream(target)) {
             byte[] buffer = new byte[1 << 16];
             int read;
             while ((read = in.read(buffer)) >= 0) {
@@ -131,7 +135,10 @@ public final class MavenRepository {
                 }
             }
         }
-        log.info("downloaded {} ({} MB) in {} s", artifact, copied >> 20,
+        log.info(
+                "downloaded {} ({} MB) in {} s",
+                artifact,
+                copied >> 20,
                 Duration.ofNanos(System.nanoTime() - started).toSeconds());
         return HexFormat.of().formatHex(sha1.digest());
     }
@@ -163,8 +170,8 @@ public final class MavenRepository {
     }
 
     private static String fetchText(HttpClient client, URI uri) throws IOException, InterruptedException {
-        HttpResponse<String> response = client.send(HttpRequest.newBuilder(uri).GET().build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response =
+                client.send(HttpRequest.newBuilder(uri).GET().build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("cannot download " + uri + ": HTTP " + response.statusCode());
         }

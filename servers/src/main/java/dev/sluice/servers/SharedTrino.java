@@ -1,8 +1,5 @@
 package dev.sluice.servers;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.channels.FileChannel;
@@ -14,6 +11,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One Trino for a whole test run, reused by every test JVM (each Maven module runs its tests in its
@@ -35,6 +34,7 @@ import java.util.concurrent.TimeUnit;
 final class SharedTrino {
     /** Bump the revision whenever the servers' configuration changes, so that an older host is replaced. */
     static final String FINGERPRINT = "trino-" + TrinoDistribution.VERSION + "/configuration-2";
+
     static final String IDLE_TIMEOUT_VARIABLE = "SLUICE_TRINO_IDLE_TIMEOUT";
     private static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
     private static final Duration HOST_STARTUP_TIMEOUT = Duration.ofMinutes(5);
@@ -60,14 +60,14 @@ final class SharedTrino {
             Files.createDirectories(directory);
             // Download and unpack here rather than in the host, so that progress shows in this JVM's log.
             TrinoDistribution.install();
-            try (FileChannel lockFile = FileChannel.open(directory.resolve("shared.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel lockFile = FileChannel.open(
+                    directory.resolve("shared.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 // Released when the channel closes.
                 lockFile.lock();
                 boolean inUse = inUseByOthers(directory);
                 holdLease(directory);
-                Optional<LocalTrino> reused = SharedTrinoState.read(directory)
-                        .flatMap(state -> reuse(state, directory, inUse));
+                Optional<LocalTrino> reused =
+                        SharedTrinoState.read(directory).flatMap(state -> reuse(state, directory, inUse));
                 connected = reused.orElseGet(() -> startHost(directory));
                 return connected;
             }
@@ -97,16 +97,23 @@ final class SharedTrino {
             return DEFAULT_IDLE_TIMEOUT;
         }
         try {
-            return configured.startsWith("P") ? Duration.parse(configured) : Duration.ofSeconds(Long.parseLong(configured));
+            return configured.startsWith("P")
+                    ? Duration.parse(configured)
+                    : Duration.ofSeconds(Long.parseLong(configured));
         } catch (RuntimeException e) {
-            throw new IllegalStateException(IDLE_TIMEOUT_VARIABLE + " must be an ISO-8601 duration such as PT10M or a"
-                    + " number of seconds, not " + configured, e);
+            throw new IllegalStateException(
+                    IDLE_TIMEOUT_VARIABLE + " must be an ISO-8601 duration such as PT10M or a"
+                            + " number of seconds, not " + configured,
+                    e);
         }
     }
 
     private static void holdLease(Path directory) throws IOException {
         if (lease == null) {
-            lease = FileChannel.open(directory.resolve("lease.lock"), StandardOpenOption.CREATE, StandardOpenOption.READ,
+            lease = FileChannel.open(
+                    directory.resolve("lease.lock"),
+                    StandardOpenOption.CREATE,
+                    StandardOpenOption.READ,
                     StandardOpenOption.WRITE);
             lease.lock(0, Long.MAX_VALUE, true);
         }
@@ -118,8 +125,11 @@ final class SharedTrino {
         if (lease != null) {
             return true;
         }
-        try (FileChannel channel = FileChannel.open(directory.resolve("lease.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel channel = FileChannel.open(
+                directory.resolve("lease.lock"),
+                StandardOpenOption.CREATE,
+                StandardOpenOption.READ,
+                StandardOpenOption.WRITE)) {
             return channel.tryLock() == null;
         }
     }
@@ -145,7 +155,9 @@ final class SharedTrino {
             LocalTrino trino = LocalTrino.attached(ready);
             if (trino.isHealthy()) {
                 if (!state.fingerprint().equals(FINGERPRINT)) {
-                    log.warn("reusing the shared Trino started as {}, not {}, because other JVMs use it", state.fingerprint(),
+                    log.warn(
+                            "reusing the shared Trino started as {}, not {}, because other JVMs use it",
+                            state.fingerprint(),
                             FINGERPRINT);
                 }
                 log.info("reusing the shared Trino on port {} (host process {})", trino.port(), ready.hostPid());
@@ -166,7 +178,8 @@ final class SharedTrino {
             }
         }
         try {
-            Path argumentFile = JavaClasspath.writeArgumentFile(directory.resolve("host.classpath"), JavaClasspath.current());
+            Path argumentFile =
+                    JavaClasspath.writeArgumentFile(directory.resolve("host.classpath"), JavaClasspath.current());
             List<String> command = new ArrayList<>(List.of(
                     Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-Xmx256m",
@@ -193,15 +206,16 @@ final class SharedTrino {
     private static SharedTrinoState awaitReady(ProcessHandle host, Path directory) {
         long deadline = System.nanoTime() + HOST_STARTUP_TIMEOUT.toNanos();
         while (System.nanoTime() < deadline) {
-            Optional<SharedTrinoState> state = SharedTrinoState.read(directory)
-                    .filter(current -> current.hostPid() == host.pid());
+            Optional<SharedTrinoState> state =
+                    SharedTrinoState.read(directory).filter(current -> current.hostPid() == host.pid());
             if (state.isPresent() && state.get().isReady()) {
                 return state.get();
             }
             if (!host.isAlive()) {
-                throw new IllegalStateException("the shared Trino host process " + host.pid() + " exited while starting;"
-                        + " its log " + directory.resolve("host.log") + " ends with:\n"
-                        + LogTail.of(directory.resolve("host.log")));
+                throw new IllegalStateException(
+                        "the shared Trino host process " + host.pid() + " exited while starting;"
+                                + " its log " + directory.resolve("host.log") + " ends with:\n"
+                                + LogTail.of(directory.resolve("host.log")));
             }
             try {
                 host.onExit().get(250, TimeUnit.MILLISECONDS);

@@ -1,8 +1,5 @@
 package dev.sluice.servers;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -13,6 +10,8 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The detached JVM that owns the shared Trino and its Postgres (see {@link SharedTrino}): it starts
@@ -41,10 +40,15 @@ public final class SharedTrinoHost {
         SharedTrinoState starting = SharedTrinoState.starting(pid, SharedTrino.FINGERPRINT, instance);
         starting.write(directory);
 
-        LocalPostgres postgres = LocalPostgres.builder().dataDirectory(instance.resolve("postgres")).start();
+        LocalPostgres postgres = LocalPostgres.builder()
+                .dataDirectory(instance.resolve("postgres"))
+                .start();
         LocalTrino trino;
         try {
-            trino = LocalTrino.builder().postgres(postgres).directory(instance.resolve("trino")).start();
+            trino = LocalTrino.builder()
+                    .postgres(postgres)
+                    .directory(instance.resolve("trino"))
+                    .start();
         } catch (RuntimeException e) {
             log.error("cannot start Trino", e);
             postgres.close();
@@ -52,20 +56,26 @@ public final class SharedTrinoHost {
             System.exit(1);
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            starting.deleteIfCurrent(directory);
-            trino.close();
-            postgres.close();
-            try {
-                FileTrees.delete(instance);
-            } catch (IOException e) {
-                log.warn("cannot delete {}", instance, e);
-            }
-            log.info("shared Trino stopped");
-        }, "shared-trino-stop"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            starting.deleteIfCurrent(directory);
+                            trino.close();
+                            postgres.close();
+                            try {
+                                FileTrees.delete(instance);
+                            } catch (IOException e) {
+                                log.warn("cannot delete {}", instance, e);
+                            }
+                            log.info("shared Trino stopped");
+                        },
+                        "shared-trino-stop"));
         starting.ready(trino.pid(), trino.port(), postgres.port()).write(directory);
-        log.info("shared Trino ready on port {}, Postgres on port {}; stopping after {} without a lease", trino.port(),
-                postgres.port(), idleTimeout);
+        log.info(
+                "shared Trino ready on port {}, Postgres on port {}; stopping after {} without a lease",
+                trino.port(),
+                postgres.port(),
+                idleTimeout);
 
         awaitIdleOrDeath(directory, trino, idleTimeout, starting);
         System.exit(0);
@@ -73,10 +83,13 @@ public final class SharedTrinoHost {
 
     private static void awaitIdleOrDeath(Path directory, LocalTrino trino, Duration idleTimeout, SharedTrinoState state)
             throws IOException, InterruptedException {
-        try (FileChannel sharedLock = FileChannel.open(directory.resolve("shared.lock"), StandardOpenOption.CREATE,
-                StandardOpenOption.WRITE);
-                FileChannel lease = FileChannel.open(directory.resolve("lease.lock"), StandardOpenOption.CREATE,
-                        StandardOpenOption.READ, StandardOpenOption.WRITE)) {
+        try (FileChannel sharedLock = FileChannel.open(
+                        directory.resolve("shared.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+                FileChannel lease = FileChannel.open(
+                        directory.resolve("lease.lock"),
+                        StandardOpenOption.CREATE,
+                        StandardOpenOption.READ,
+                        StandardOpenOption.WRITE)) {
             Optional<Instant> idleSince = Optional.empty();
             while (true) {
                 Thread.sleep(CHECK_INTERVAL);

@@ -1,8 +1,5 @@
 package dev.sluice.servers;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
@@ -12,6 +9,8 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.Stream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The folders under {@code <shared>/instances/}, one per start of the shared servers, named after
@@ -96,7 +95,10 @@ final class SharedTrinoInstances {
             long pid = Long.parseLong(Files.readAllLines(pidFile).getFirst().strip());
             return ProcessHandle.of(pid)
                     .filter(ProcessHandle::isAlive)
-                    .filter(process -> process.info().command().map(command -> command.endsWith("postgres")).orElse(false));
+                    .filter(process -> process.info()
+                            .command()
+                            .map(command -> command.endsWith("postgres"))
+                            .orElse(false));
         } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }

@@ -1,5 +1,7 @@
 package dev.sluice.servers;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -12,8 +14,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.OptionalLong;
 import java.util.Properties;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * What the host process of the shared Trino publishes in {@code state.properties} for other JVMs:
@@ -44,12 +44,17 @@ record SharedTrinoState(
     }
 
     static SharedTrinoState starting(long hostPid, String fingerprint, Path instance) {
-        return new SharedTrinoState(hostPid, fingerprint, instance, OptionalLong.empty(), OptionalInt.empty(),
-                OptionalInt.empty());
+        return new SharedTrinoState(
+                hostPid, fingerprint, instance, OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
     }
 
     SharedTrinoState ready(long trinoPid, int trinoPort, int postgresPort) {
-        return new SharedTrinoState(hostPid, fingerprint, instance, OptionalLong.of(trinoPid), OptionalInt.of(trinoPort),
+        return new SharedTrinoState(
+                hostPid,
+                fingerprint,
+                instance,
+                OptionalLong.of(trinoPid),
+                OptionalInt.of(trinoPort),
                 OptionalInt.of(postgresPort));
     }
 
@@ -94,7 +99,10 @@ record SharedTrinoState(
             try (Writer writer = Files.newBufferedWriter(temporary)) {
                 properties.store(writer, "the shared Trino of Sluice's tests; stop it with: LocalTrino stop");
             }
-            Files.move(temporary, directory.resolve(FILE_NAME), StandardCopyOption.ATOMIC_MOVE,
+            Files.move(
+                    temporary,
+                    directory.resolve(FILE_NAME),
+                    StandardCopyOption.ATOMIC_MOVE,
                     StandardCopyOption.REPLACE_EXISTING);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot write " + directory.resolve(FILE_NAME) + ": " + e.getMessage(), e);

@@ -41,53 +41,59 @@ final class TrinoConfiguration {
         Path etc = Files.createDirectories(instance.resolve("etc"));
         Path catalogs = Files.createDirectories(etc.resolve("catalog"));
         Path warehouse = Files.createDirectories(instance.resolve("warehouse"));
-        Files.writeString(etc.resolve("config.properties"), lines(
-                "coordinator=true",
-                "node-scheduler.include-coordinator=true",
-                "http-server.http.port=" + port,
-                "discovery.uri=http://127.0.0.1:" + port,
-                "query.max-memory=1GB",
-                "query.max-memory-per-node=512MB",
-                // Trino keeps each finished query's text, plan and statistics for 15 minutes by default.
-                // A five-year backfill sends thousands of queries, loads among them with a thousand rows of
-                // literals each, and that history alone filled the 2 GB heap (measured: 175 full GCs).
-                "query.min-expire-age=1m",
-                "query.max-history=50",
-                "node.environment=sluice",
-                "node.id=sluice-local",
-                "node.bind-ip=127.0.0.1",
-                "node.internal-address=127.0.0.1",
-                // The HTTP request log grows by megabytes per minute of tests and nobody reads it.
-                "http-server.log.enabled=false",
-                "catalog.config-dir=" + catalogs,
-                "plugin.dir=" + installation.resolve("plugin")));
+        Files.writeString(
+                etc.resolve("config.properties"),
+                lines(
+                        "coordinator=true",
+                        "node-scheduler.include-coordinator=true",
+                        "http-server.http.port=" + port,
+                        "discovery.uri=http://127.0.0.1:" + port,
+                        "query.max-memory=1GB",
+                        "query.max-memory-per-node=512MB",
+                        // Trino keeps each finished query's text, plan and statistics for 15 minutes by default.
+                        // A five-year backfill sends thousands of queries, loads among them with a thousand rows of
+                        // literals each, and that history alone filled the 2 GB heap (measured: 175 full GCs).
+                        "query.min-expire-age=1m",
+                        "query.max-history=50",
+                        "node.environment=sluice",
+                        "node.id=sluice-local",
+                        "node.bind-ip=127.0.0.1",
+                        "node.internal-address=127.0.0.1",
+                        // The HTTP request log grows by megabytes per minute of tests and nobody reads it.
+                        "http-server.log.enabled=false",
+                        "catalog.config-dir=" + catalogs,
+                        "plugin.dir=" + installation.resolve("plugin")));
         Files.writeString(etc.resolve("log.properties"), lines("io.trino=INFO"));
-        Files.writeString(catalogs.resolve("memory.properties"), lines(
-                "connector.name=memory",
-                "memory.max-data-per-node=256MB"));
+        Files.writeString(
+                catalogs.resolve("memory.properties"),
+                lines("connector.name=memory", "memory.max-data-per-node=256MB"));
         Files.writeString(catalogs.resolve("tpch.properties"), lines("connector.name=tpch"));
-        Files.writeString(catalogs.resolve("postgresql.properties"), lines(
-                "connector.name=postgresql",
-                "connection-url=" + postgres.jdbcUrl(POSTGRESQL_CATALOG_DATABASE),
-                "connection-user=" + postgres.user(),
-                "connection-password=" + postgres.password()));
-        Files.writeString(catalogs.resolve("iceberg.properties"), lines(
-                "connector.name=iceberg",
-                "iceberg.catalog.type=jdbc",
-                "iceberg.jdbc-catalog.catalog-name=sluice",
-                "iceberg.jdbc-catalog.driver-class=org.postgresql.Driver",
-                "iceberg.jdbc-catalog.connection-url=" + postgres.jdbcUrl(ICEBERG_CATALOG_DATABASE),
-                "iceberg.jdbc-catalog.connection-user=" + postgres.user(),
-                "iceberg.jdbc-catalog.connection-password=" + postgres.password(),
-                "iceberg.jdbc-catalog.default-warehouse-dir=local:///iceberg",
-                "fs.native-local.enabled=true",
-                "local.location=" + warehouse));
+        Files.writeString(
+                catalogs.resolve("postgresql.properties"),
+                lines(
+                        "connector.name=postgresql",
+                        "connection-url=" + postgres.jdbcUrl(POSTGRESQL_CATALOG_DATABASE),
+                        "connection-user=" + postgres.user(),
+                        "connection-password=" + postgres.password()));
+        Files.writeString(
+                catalogs.resolve("iceberg.properties"),
+                lines(
+                        "connector.name=iceberg",
+                        "iceberg.catalog.type=jdbc",
+                        "iceberg.jdbc-catalog.catalog-name=sluice",
+                        "iceberg.jdbc-catalog.driver-class=org.postgresql.Driver",
+                        "iceberg.jdbc-catalog.connection-url=" + postgres.jdbcUrl(ICEBERG_CATALOG_DATABASE),
+                        "iceberg.jdbc-catalog.connection-user=" + postgres.user(),
+                        "iceberg.jdbc-catalog.connection-password=" + postgres.password(),
+                        "iceberg.jdbc-catalog.default-warehouse-dir=local:///iceberg",
+                        "fs.native-local.enabled=true",
+                        "local.location=" + warehouse));
     }
 
     /** Trino's Iceberg JDBC catalog expects its tables to exist already. */
     static void createIcebergCatalogTables(PostgresEndpoint postgres) throws SQLException {
-        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(ICEBERG_CATALOG_DATABASE),
-                postgres.user(), postgres.password());
+        try (Connection connection = DriverManager.getConnection(
+                        postgres.jdbcUrl(ICEBERG_CATALOG_DATABASE), postgres.user(), postgres.password());
                 Statement statement = connection.createStatement()) {
             statement.execute("""
                     CREATE TABLE IF NOT EXISTS iceberg_tables (

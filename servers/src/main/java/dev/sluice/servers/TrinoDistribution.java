@@ -1,10 +1,5 @@
 package dev.sluice.servers;
 
-import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
-import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.BufferedInputStream;
 import java.io.IOException;
 import java.io.InputStream;
@@ -22,6 +17,10 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.stream.Stream;
 import java.util.zip.GZIPInputStream;
+import org.apache.commons.compress.archivers.tar.TarArchiveEntry;
+import org.apache.commons.compress.archivers.tar.TarArchiveInputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The Trino server distribution, unpacked once into {@link SluiceCache} and shared by every instance
@@ -46,8 +45,8 @@ final class TrinoDistribution {
         try {
             Files.createDirectories(root);
             // Several test JVMs may ask at once: one unpacks, the others wait and reuse its work.
-            try (FileChannel lockFile = FileChannel.open(root.resolve("install.lock"), StandardOpenOption.CREATE,
-                    StandardOpenOption.WRITE)) {
+            try (FileChannel lockFile = FileChannel.open(
+                    root.resolve("install.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 // Released when the channel closes.
                 lockFile.lock();
                 if (isComplete(installation)) {
@@ -63,13 +62,16 @@ final class TrinoDistribution {
                 Files.writeString(partial.resolve(COMPLETE_MARKER), markerText());
                 FileTrees.delete(installation);
                 Files.move(partial, installation, StandardCopyOption.ATOMIC_MOVE);
-                log.info("unpacked Trino {} into {} in {} s", VERSION, installation,
+                log.info(
+                        "unpacked Trino {} into {} in {} s",
+                        VERSION,
+                        installation,
                         Duration.ofNanos(System.nanoTime() - started).toSeconds());
                 return installation;
             }
         } catch (IOException e) {
-            throw new UncheckedIOException("cannot install Trino " + VERSION + " into " + installation + ": "
-                    + e.getMessage(), e);
+            throw new UncheckedIOException(
+                    "cannot install Trino " + VERSION + " into " + installation + ": " + e.getMessage(), e);
         }
     }
 
@@ -111,7 +113,8 @@ final class TrinoDistribution {
                 }
                 Files.copy(tar, destination.get(), StandardCopyOption.REPLACE_EXISTING);
                 if ((entry.getMode() & 0100) != 0) {
-                    Set<PosixFilePermission> permissions = EnumSet.copyOf(Files.getPosixFilePermissions(destination.get()));
+                    Set<PosixFilePermission> permissions =
+                            EnumSet.copyOf(Files.getPosixFilePermissions(destination.get()));
                     permissions.add(PosixFilePermission.OWNER_EXECUTE);
                     Files.setPosixFilePermissions(destination.get(), permissions);
                 }

@@ -16,10 +16,12 @@ final class TrinoJava {
         if (Runtime.version().feature() >= MINIMUM_FEATURE_VERSION) {
             return Path.of(System.getProperty("java.home"), "bin", "java");
         }
-        Optional<String> configured = Optional.ofNullable(System.getenv(JAVA_HOME_VARIABLE)).filter(v -> !v.isBlank());
+        Optional<String> configured =
+                Optional.ofNullable(System.getenv(JAVA_HOME_VARIABLE)).filter(v -> !v.isBlank());
         if (configured.isEmpty()) {
             throw new IllegalStateException("Trino " + TrinoDistribution.VERSION + " needs Java "
-                    + MINIMUM_FEATURE_VERSION + " or newer, but this JVM is Java " + Runtime.version().feature()
+                    + MINIMUM_FEATURE_VERSION + " or newer, but this JVM is Java "
+                    + Runtime.version().feature()
                     + ": run with a newer JDK or set " + JAVA_HOME_VARIABLE + " to one");
         }
         Path java = Path.of(configured.get(), "bin", "java");

@@ -1,8 +1,5 @@
 package dev.sluice.servers;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,6 +13,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Starts and stops one Trino server JVM. Trino's {@code bin/launcher} is bypassed on purpose: started
@@ -68,12 +67,16 @@ final class TrinoProcess {
         SQLException last = null;
         while (System.nanoTime() < deadline) {
             if (!process.isAlive()) {
-                throw new IllegalStateException("Trino exited with code " + process.exitValue() + " while starting; see "
-                        + instance.resolve("trino.log") + ":\n" + LogTail.of(instance.resolve("trino.log")));
+                throw new IllegalStateException(
+                        "Trino exited with code " + process.exitValue() + " while starting; see "
+                                + instance.resolve("trino.log") + ":\n" + LogTail.of(instance.resolve("trino.log")));
             }
             try {
                 if (isHealthy(port)) {
-                    log.info("Trino {} ready on 127.0.0.1:{} after {} s", TrinoDistribution.VERSION, port,
+                    log.info(
+                            "Trino {} ready on 127.0.0.1:{} after {} s",
+                            TrinoDistribution.VERSION,
+                            port,
                             Duration.ofNanos(System.nanoTime() - started).toSeconds());
                     return;
                 }

@@ -1,20 +1,22 @@
 package dev.sluice.servers;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LocalPostgresTest {
     @Test
     void isDurableByDefaultThoughTheLibraryStartsItWithFsyncOff(@TempDir Path data) {
-        try (LocalPostgres postgres = LocalPostgres.builder().dataDirectory(data).cleanDataDirectory(true).start()) {
+        try (LocalPostgres postgres = LocalPostgres.builder()
+                .dataDirectory(data)
+                .cleanDataDirectory(true)
+                .start()) {
             assertThat(postgres.durabilitySettings())
                     .containsEntry("fsync", "on")
                     .containsEntry("synchronous_commit", "on")
@@ -24,14 +26,21 @@ class LocalPostgresTest {
 
     @Test
     void testsMayTurnDurabilityOff(@TempDir Path data) {
-        try (LocalPostgres postgres = LocalPostgres.builder().dataDirectory(data).cleanDataDirectory(true).durable(false).start()) {
-            assertThat(postgres.durabilitySettings()).containsEntry("fsync", "off").containsEntry("synchronous_commit", "off");
+        try (LocalPostgres postgres = LocalPostgres.builder()
+                .dataDirectory(data)
+                .cleanDataDirectory(true)
+                .durable(false)
+                .start()) {
+            assertThat(postgres.durabilitySettings())
+                    .containsEntry("fsync", "off")
+                    .containsEntry("synchronous_commit", "off");
         }
     }
 
     @Test
     void keepsDataInItsDirectoryAcrossRestarts(@TempDir Path data) throws Exception {
-        try (LocalPostgres postgres = LocalPostgres.builder().dataDirectory(data).start()) {
+        try (LocalPostgres postgres =
+                LocalPostgres.builder().dataDirectory(data).start()) {
             postgres.createDatabase("kept");
             try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl("kept"), "postgres", "");
                     Statement statement = connection.createStatement()) {
@@ -39,7 +48,8 @@ class LocalPostgresTest {
                 statement.execute("INSERT INTO t VALUES (42)");
             }
         }
-        try (LocalPostgres postgres = LocalPostgres.builder().dataDirectory(data).start();
+        try (LocalPostgres postgres =
+                        LocalPostgres.builder().dataDirectory(data).start();
                 Connection connection = DriverManager.getConnection(postgres.jdbcUrl("kept"), "postgres", "");
                 Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery("SELECT v FROM t")) {

@@ -1,8 +1,6 @@
 package dev.sluice.servers;
 
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -15,8 +13,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class LocalTrinoTest {
     private static LocalTrino trino;
@@ -38,15 +37,16 @@ class LocalTrinoTest {
         String schema = uniqueSchema();
         execute("CREATE SCHEMA memory." + schema);
         execute("CREATE TABLE memory." + schema + ".numbers AS SELECT * FROM (VALUES 1, 2, 3) AS t(n)");
-        assertThat(queryLongs("SELECT sum(n) FROM memory." + schema + ".numbers")).containsExactly(6L);
+        assertThat(queryLongs("SELECT sum(n) FROM memory." + schema + ".numbers"))
+                .containsExactly(6L);
     }
 
     @Test
     void showsThePostgresDatabaseAsThePostgresqlCatalog() throws SQLException {
         String schema = uniqueSchema();
         PostgresEndpoint postgres = trino.postgres();
-        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl(trino.postgresqlCatalogDatabase()),
-                postgres.user(), postgres.password());
+        try (Connection connection = DriverManager.getConnection(
+                        postgres.jdbcUrl(trino.postgresqlCatalogDatabase()), postgres.user(), postgres.password());
                 Statement statement = connection.createStatement()) {
             statement.execute("CREATE SCHEMA " + schema);
             statement.execute("CREATE TABLE " + schema + ".prices (symbol text, close numeric(10, 2))");
@@ -73,8 +73,8 @@ class LocalTrinoTest {
         assertThat(queryLongs("SELECT count(*) FROM iceberg." + schema + ".\"prices$snapshots\""))
                 .containsExactly(3L);
         PostgresEndpoint postgres = trino.postgres();
-        try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl("trino_iceberg"), postgres.user(),
-                postgres.password());
+        try (Connection connection = DriverManager.getConnection(
+                        postgres.jdbcUrl("trino_iceberg"), postgres.user(), postgres.password());
                 Statement statement = connection.createStatement();
                 ResultSet tables = statement.executeQuery(
                         "SELECT table_name FROM iceberg_tables WHERE table_namespace = '" + schema + "'")) {
@@ -88,8 +88,10 @@ class LocalTrinoTest {
     void anotherJvmReusesTheSameServer(@TempDir Path temporary) throws Exception {
         Path argumentFile = JavaClasspath.writeArgumentFile(temporary.resolve("classpath"), JavaClasspath.current());
         Path output = temporary.resolve("output.txt");
-        Process other = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "@" + argumentFile, SharedTrinoClient.class.getName())
+        Process other = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "@" + argumentFile,
+                        SharedTrinoClient.class.getName())
                 .redirectErrorStream(true)
                 .redirectOutput(output.toFile())
                 .start();

@@ -1,9 +1,9 @@
 package dev.sluice.servers;
 
-import com.sun.net.httpserver.HttpServer;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.sun.net.httpserver.HttpServer;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
@@ -13,9 +13,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class MavenRepositoryTest {
     private static final MavenArtifact SLF4J_POM = new MavenArtifact("org.slf4j", "slf4j-api", "2.0.17", "pom");
@@ -23,14 +22,15 @@ class MavenRepositoryTest {
     @Test
     void downloadsFromMavenCentralOnceAndThenUsesTheCache(@TempDir Path temporary) {
         Path downloads = temporary.resolve("downloads");
-        MavenRepository central = new MavenRepository(temporary.resolve("empty-m2"),
-                URI.create("https://repo.maven.apache.org/maven2/"), downloads);
+        MavenRepository central = new MavenRepository(
+                temporary.resolve("empty-m2"), URI.create("https://repo.maven.apache.org/maven2/"), downloads);
 
         Path pom = central.resolve(SLF4J_POM);
 
         assertThat(pom).isEqualTo(downloads.resolve("org/slf4j/slf4j-api/2.0.17/slf4j-api-2.0.17.pom"));
         assertThat(pom).content().contains("<artifactId>slf4j-api</artifactId>");
-        MavenRepository offline = new MavenRepository(temporary.resolve("empty-m2"), URI.create("http://127.0.0.1:9/"), downloads);
+        MavenRepository offline =
+                new MavenRepository(temporary.resolve("empty-m2"), URI.create("http://127.0.0.1:9/"), downloads);
         assertThat(offline.resolve(SLF4J_POM)).isEqualTo(pom);
     }
 
@@ -40,7 +40,8 @@ class MavenRepositoryTest {
         Path pom = local.resolve(SLF4J_POM.repositoryPath());
         Files.createDirectories(pom.getParent());
         Files.writeString(pom, "<project/>");
-        MavenRepository repository = new MavenRepository(local, URI.create("http://127.0.0.1:9/"), temporary.resolve("downloads"));
+        MavenRepository repository =
+                new MavenRepository(local, URI.create("http://127.0.0.1:9/"), temporary.resolve("downloads"));
 
         assertThat(repository.resolve(SLF4J_POM)).isEqualTo(pom);
 
@@ -59,9 +60,11 @@ class MavenRepositoryTest {
         HttpServer corruptMirror = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         Map<String, String> files = Map.of(
                 "/" + SLF4J_POM.repositoryPath(), "<project>tampered</project>",
-                "/" + SLF4J_POM.repositoryPath() + ".sha1", "da39a3ee5e6b4b0d3255bfef95601890afd80709  slf4j-api-2.0.17.pom");
+                "/" + SLF4J_POM.repositoryPath() + ".sha1",
+                        "da39a3ee5e6b4b0d3255bfef95601890afd80709  slf4j-api-2.0.17.pom");
         corruptMirror.createContext("/", exchange -> {
-            byte[] body = files.getOrDefault(exchange.getRequestURI().getPath(), "").getBytes(StandardCharsets.UTF_8);
+            byte[] body =
+                    files.getOrDefault(exchange.getRequestURI().getPath(), "").getBytes(StandardCharsets.UTF_8);
             exchange.sendResponseHeaders(body.length == 0 ? 404 : 200, body.length == 0 ? -1 : body.length);
             try (OutputStream out = exchange.getResponseBody()) {
                 out.write(body);
@@ -70,13 +73,16 @@ class MavenRepositoryTest {
         corruptMirror.start();
         try {
             Path downloads = temporary.resolve("downloads");
-            MavenRepository mirror = new MavenRepository(temporary.resolve("empty-m2"),
-                    URI.create("http://127.0.0.1:" + corruptMirror.getAddress().getPort() + "/"), downloads);
+            MavenRepository mirror = new MavenRepository(
+                    temporary.resolve("empty-m2"),
+                    URI.create("http://127.0.0.1:" + corruptMirror.getAddress().getPort() + "/"),
+                    downloads);
 
             assertThatThrownBy(() -> mirror.resolve(SLF4J_POM))
                     .hasMessageContaining("but the repository publishes da39a3ee5e6b4b0d3255bfef95601890afd80709");
             assertThat(downloads.resolve(SLF4J_POM.repositoryPath())).doesNotExist();
-            assertThat(downloads.resolve(SLF4J_POM.repositoryPath()).getParent()).isEmptyDirectory();
+            assertThat(downloads.resolve(SLF4J_POM.repositoryPath()).getParent())
+                    .isEmptyDirectory();
         } finally {
             corruptMirror.stop(0);
         }

@@ -5,7 +5,6 @@ import dev.sluice.dag.local.LocalTaskContext;
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.servers.PostgresEndpoint;
 import dev.sluice.tasks.connection.Connections;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -33,16 +32,18 @@ public final class TestServers {
         PostgresEndpoint postgres = trino.postgres();
         return Connections.builder()
                 .connection("trino", "trino://sluice-test@127.0.0.1:" + trino.port() + "/memory/default")
-                .connection("postgres", "postgresql://" + postgres.user() + "@127.0.0.1:" + postgres.port() + "/"
-                        + trino.postgresqlCatalogDatabase())
+                .connection(
+                        "postgres",
+                        "postgresql://" + postgres.user() + "@127.0.0.1:" + postgres.port() + "/"
+                                + trino.postgresqlCatalogDatabase())
                 .build();
     }
 
     /** A direct connection to the Postgres database that Trino's {@code postgresql} catalog shows. */
     public static Connection postgres() throws SQLException {
         PostgresEndpoint postgres = trino().postgres();
-        return DriverManager.getConnection(postgres.jdbcUrl(trino().postgresqlCatalogDatabase()), postgres.user(),
-                postgres.password());
+        return DriverManager.getConnection(
+                postgres.jdbcUrl(trino().postgresqlCatalogDatabase()), postgres.user(), postgres.password());
     }
 
     /** A direct connection to Trino, for checking what a task did. */

@@ -1,10 +1,10 @@
 package dev.sluice.dag.local;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * The actions a task body registered to run when its attempt is cancelled, for implementations of

@@ -1,10 +1,11 @@
 package dev.sluice.dag.local;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.RunType;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskLogger;
-
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -16,8 +17,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.function.UnaryOperator;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A task context for running one task body outside the engine: in a task type's own tests, and

@@ -1,8 +1,8 @@
 package dev.sluice.scheduler.api;
 
-import java.time.LocalDate;
-
 import static java.util.Objects.requireNonNull;
+
+import java.time.LocalDate;
 
 /**
  * One run per schedule tick whose logical date falls on a day from {@code from} to {@code to}
@@ -14,7 +14,12 @@ import static java.util.Objects.requireNonNull;
  *     tick, as in Airflow); at most the DAG's max backfill intervals per run
  */
 public record BackfillRequest(
-        String dagId, LocalDate from, LocalDate to, Reprocess reprocess, int maxActiveRuns, boolean runBackwards,
+        String dagId,
+        LocalDate from,
+        LocalDate to,
+        Reprocess reprocess,
+        int maxActiveRuns,
+        boolean runBackwards,
         int intervalsPerRun) {
     public enum Reprocess {
         /** Leave existing runs alone. */
@@ -26,7 +31,8 @@ public record BackfillRequest(
     }
 
     /** One run per schedule tick. */
-    public BackfillRequest(String dagId, LocalDate from, LocalDate to, Reprocess reprocess, int maxActiveRuns, boolean runBackwards) {
+    public BackfillRequest(
+            String dagId, LocalDate from, LocalDate to, Reprocess reprocess, int maxActiveRuns, boolean runBackwards) {
         this(dagId, from, to, reprocess, maxActiveRuns, runBackwards, 1);
     }
 

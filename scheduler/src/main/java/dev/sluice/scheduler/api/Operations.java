@@ -83,11 +83,21 @@ public interface Operations {
     Views.Backfill cancelBackfill(long id);
 
     /** Filters for {@link #listRuns}; empty means any. */
-    record RunFilter(Optional<String> dagId, Optional<String> state, Optional<String> runType,
-            Optional<Instant> logicalDateFrom, Optional<Instant> logicalDateTo, Optional<Long> backfillId) {
+    record RunFilter(
+            Optional<String> dagId,
+            Optional<String> state,
+            Optional<String> runType,
+            Optional<Instant> logicalDateFrom,
+            Optional<Instant> logicalDateTo,
+            Optional<Long> backfillId) {
         public static RunFilter any() {
-            return new RunFilter(Optional.empty(), Optional.empty(), Optional.empty(), Optional.empty(),
-                    Optional.empty(), Optional.empty());
+            return new RunFilter(
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty(),
+                    Optional.empty());
         }
     }
 }

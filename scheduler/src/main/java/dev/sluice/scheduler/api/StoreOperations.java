@@ -1,5 +1,7 @@
 package dev.sluice.scheduler.api;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.Task;
 import dev.sluice.scheduler.dags.DagGraph;
@@ -9,10 +11,6 @@ import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.engine.Engine;
 import dev.sluice.scheduler.store.Json;
 import dev.sluice.scheduler.store.TaskState;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Query;
-
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Timestamp;
@@ -27,8 +25,9 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
-
-import static java.util.Objects.requireNonNull;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
 
 /** {@link Operations} on Sluice's Postgres tables, with the engine for what changes state. Thread-safe. */
 public final class StoreOperations implements Operations {
@@ -56,7 +55,8 @@ public final class StoreOperations implements Operations {
     private Views.DagSummary dagSummary(ResultSet rs) throws SQLException {
         String dagId = rs.getString("dag_id");
         Optional<RegisteredDag> registered = registry.find(dagId);
-        return new Views.DagSummary(dagId,
+        return new Views.DagSummary(
+                dagId,
                 registered.map(dag -> dag.dag().description()).orElse(""),
                 rs.getString("schedule"),
                 rs.getString("timezone"),
@@ -78,17 +78,32 @@ public final class StoreOperations implements Operations {
     @Override
     public Views.DagDetails dag(String dagId) {
         Views.DagSummary summary = dagSummary(dagId);
-        RegisteredDag registered = registry.find(dagId).orElseThrow(() -> new OperationException.NotFound(
-                "DAG " + dagId + " is not loaded in this scheduler (its source is gone or broken)"));
+        RegisteredDag registered = registry.find(dagId)
+                .orElseThrow(() -> new OperationException.NotFound(
+                        "DAG " + dagId + " is not loaded in this scheduler (its source is gone or broken)"));
         Dag dag = registered.dag();
         DagGraph graph = registered.graph();
         List<Views.TaskSummary> tasks = new ArrayList<>();
         for (Task task : dag.tasks()) {
-            tasks.add(new Views.TaskSummary(task.id(), task.upstreams(), graph.downstreamOf(task.id()),
-                    task.triggerRule().airflowName(), task.pool(), task.policy().retries(), task.policy().executionTimeout()));
+            tasks.add(new Views.TaskSummary(
+                    task.id(),
+                    task.upstreams(),
+                    graph.downstreamOf(task.id()),
+                    task.triggerRule().airflowName(),
+                    task.pool(),
+                    task.policy().retries(),
+                    task.policy().executionTimeout()));
         }
-        return new Views.DagDetails(summary, dag.startDate(), dag.endDate(), dag.catchup(), dag.maxActiveRuns(),
-                dag.maxActiveTasks(), dag.maxBackfillIntervalsPerRun(), dag.params(), tasks);
+        return new Views.DagDetails(
+                summary,
+                dag.startDate(),
+                dag.endDate(),
+                dag.catchup(),
+                dag.maxActiveRuns(),
+                dag.maxActiveTasks(),
+                dag.maxBackfillIntervalsPerRun(),
+                dag.params(),
+                tasks);
     }
 
     @Override
@@ -99,9 +114,13 @@ public final class StoreOperations implements Operations {
                         WHERE dag_id = :dagId ORDER BY created_at, version
                         """)
                 .bind("dagId", dagId)
-                .map((rs, ctx) -> new Views.DagVersion(rs.getString("version"), rs.getString("origin_kind"),
-                        rs.getString("origin_location"), rs.getString("origin_digest"),
-                        rs.getTimestamp("created_at").toInstant(), rs.getString("version").equals(summary.currentVersion())))
+                .map((rs, ctx) -> new Views.DagVersion(
+                        rs.getString("version"),
+                        rs.getString("origin_kind"),
+                        rs.getString("origin_location"),
+                        rs.getString("origin_digest"),
+                        rs.getTimestamp("created_at").toInstant(),
+                        rs.getString("version").equals(summary.currentVersion())))
                 .list());
     }
 
@@ -112,8 +131,14 @@ public final class StoreOperations implements Operations {
         Map<String, Object> before = structure(dagId, fromVersion);
         Map<String, Object> after = structure(dagId, toVersion);
         DagStructure.Difference difference = DagStructure.difference(before, after);
-        return new Views.VersionDifference(dagId, fromVersion, toVersion, difference.added(), difference.removed(),
-                difference.changed(), difference.settings());
+        return new Views.VersionDifference(
+                dagId,
+                fromVersion,
+                toVersion,
+                difference.added(),
+                difference.removed(),
+                difference.changed(),
+                difference.settings());
     }
 
     @SuppressWarnings("unchecked")
@@ -124,22 +149,27 @@ public final class StoreOperations implements Operations {
                 .bind("version", version)
                 .mapTo(String.class)
                 .findOne()
-                .orElseThrow(() -> new OperationException.NotFound("DAG " + dagId + " has no version '" + version + "'")));
+                .orElseThrow(
+                        () -> new OperationException.NotFound("DAG " + dagId + " has no version '" + version + "'")));
         return Json.read(json, Map.class);
     }
 
     @Override
     public List<Views.LoadError> loadErrors() {
-        return jdbi.withHandle(handle -> handle.createQuery("SELECT location, line, message, at FROM dag_load_error ORDER BY location")
-                .map((rs, ctx) -> new Views.LoadError(rs.getString("location"),
+        return jdbi.withHandle(handle -> handle.createQuery(
+                        "SELECT location, line, message, at FROM dag_load_error ORDER BY location")
+                .map((rs, ctx) -> new Views.LoadError(
+                        rs.getString("location"),
                         rs.getObject("line") == null ? OptionalInt.empty() : OptionalInt.of(rs.getInt("line")),
-                        rs.getString("message"), rs.getTimestamp("at").toInstant()))
+                        rs.getString("message"),
+                        rs.getTimestamp("at").toInstant()))
                 .list());
     }
 
     @Override
     public Views.DagSummary setPaused(String dagId, boolean paused) {
-        int updated = jdbi.withHandle(handle -> handle.createUpdate("UPDATE dag SET is_paused = :paused, updated_at = :now WHERE dag_id = :dagId")
+        int updated = jdbi.withHandle(handle -> handle.createUpdate(
+                        "UPDATE dag SET is_paused = :paused, updated_at = :now WHERE dag_id = :dagId")
                 .bind("paused", paused)
                 .bind("now", clock.instant())
                 .bind("dagId", dagId)
@@ -159,7 +189,8 @@ public final class StoreOperations implements Operations {
         filter.dagId().ifPresent(this::dagSummary);
         filter.state().ifPresent(state -> {
             if (!List.of("queued", "running", "success", "failed").contains(state)) {
-                throw new OperationException.Invalid("unknown run state '" + state + "': use queued, running, success or failed");
+                throw new OperationException.Invalid(
+                        "unknown run state '" + state + "': use queued, running, success or failed");
             }
         });
         StringBuilder where = new StringBuilder(" WHERE true");
@@ -170,9 +201,13 @@ public final class StoreOperations implements Operations {
         filter.logicalDateTo().ifPresent(ignored -> where.append(" AND logical_date <= :to"));
         filter.backfillId().ifPresent(ignored -> where.append(" AND backfill_id = :backfillId"));
         return jdbi.withHandle(handle -> {
-            long total = bindFilter(handle.createQuery("SELECT count(*) FROM dag_run" + where), filter).mapTo(Long.class).one();
-            List<Views.RunSummary> runs = bindFilter(handle.createQuery(
-                            "SELECT * FROM dag_run" + where + " ORDER BY logical_date DESC, id DESC OFFSET :offset LIMIT :limit"), filter)
+            long total = bindFilter(handle.createQuery("SELECT count(*) FROM dag_run" + where), filter)
+                    .mapTo(Long.class)
+                    .one();
+            List<Views.RunSummary> runs = bindFilter(
+                            handle.createQuery("SELECT * FROM dag_run" + where
+                                    + " ORDER BY logical_date DESC, id DESC OFFSET :offset LIMIT :limit"),
+                            filter)
                     .bind("offset", offset)
                     .bind("limit", limit)
                     .map((rs, ctx) -> runSummary(rs))
@@ -194,12 +229,20 @@ public final class StoreOperations implements Operations {
     @SuppressWarnings("unchecked")
     private static Views.RunSummary runSummary(ResultSet rs) throws SQLException {
         Long backfill = rs.getObject("backfill_id", Long.class);
-        return new Views.RunSummary(rs.getString("dag_id"), rs.getString("run_id"), rs.getString("run_type"),
-                rs.getString("state"), rs.getTimestamp("logical_date").toInstant(),
-                rs.getTimestamp("data_interval_start").toInstant(), rs.getTimestamp("data_interval_end").toInstant(),
-                rs.getString("dag_version"), Json.read(rs.getString("conf"), Map.class),
+        return new Views.RunSummary(
+                rs.getString("dag_id"),
+                rs.getString("run_id"),
+                rs.getString("run_type"),
+                rs.getString("state"),
+                rs.getTimestamp("logical_date").toInstant(),
+                rs.getTimestamp("data_interval_start").toInstant(),
+                rs.getTimestamp("data_interval_end").toInstant(),
+                rs.getString("dag_version"),
+                Json.read(rs.getString("conf"), Map.class),
                 Optional.ofNullable(backfill),
-                rs.getTimestamp("created_at").toInstant(), instant(rs, "started_at"), instant(rs, "ended_at"));
+                rs.getTimestamp("created_at").toInstant(),
+                instant(rs, "started_at"),
+                instant(rs, "ended_at"));
     }
 
     @Override
@@ -213,9 +256,15 @@ public final class StoreOperations implements Operations {
                             """)
                     .bind("dagId", dagId)
                     .bind("runId", runId)
-                    .map((rs, ctx) -> new Views.TaskInstance(rs.getString("task_id"), rs.getString("state"),
-                            rs.getInt("try_number"), rs.getInt("max_tries"), rs.getString("pool"),
-                            instant(rs, "started_at"), instant(rs, "ended_at"), json(rs.getString("output"))))
+                    .map((rs, ctx) -> new Views.TaskInstance(
+                            rs.getString("task_id"),
+                            rs.getString("state"),
+                            rs.getInt("try_number"),
+                            rs.getInt("max_tries"),
+                            rs.getString("pool"),
+                            instant(rs, "started_at"),
+                            instant(rs, "ended_at"),
+                            json(rs.getString("output"))))
                     .list();
             return new Views.RunDetails(run, instances);
         });
@@ -250,7 +299,8 @@ public final class StoreOperations implements Operations {
         TaskState target = switch (state.toLowerCase(Locale.ROOT)) {
             case "success" -> TaskState.SUCCESS;
             case "failed" -> TaskState.FAILED;
-            default -> throw new OperationException.Invalid("a run can be marked success or failed, not '" + state + "'");
+            default ->
+                throw new OperationException.Invalid("a run can be marked success or failed, not '" + state + "'");
         };
         engine.markRun(dagId, runId, target);
         return jdbi.withHandle(handle -> findRun(handle, dagId, runId));
@@ -265,16 +315,22 @@ public final class StoreOperations implements Operations {
                             FROM task_attempt WHERE task_instance = :id ORDER BY id
                             """)
                     .bind("id", taskInstance)
-                    .map((rs, ctx) -> new Views.Attempt(rs.getInt("try_number"), rs.getString("state"),
-                            rs.getString("worker_id"), rs.getTimestamp("started_at").toInstant(), instant(rs, "ended_at"),
-                            Optional.ofNullable(rs.getString("error_category")), Optional.ofNullable(rs.getString("error")),
+                    .map((rs, ctx) -> new Views.Attempt(
+                            rs.getInt("try_number"),
+                            rs.getString("state"),
+                            rs.getString("worker_id"),
+                            rs.getTimestamp("started_at").toInstant(),
+                            instant(rs, "ended_at"),
+                            Optional.ofNullable(rs.getString("error_category")),
+                            Optional.ofNullable(rs.getString("error")),
                             json(rs.getString("output"))))
                     .list();
         });
     }
 
     @Override
-    public Views.Page<Views.LogLine> log(String dagId, String runId, String taskId, int tryNumber, int offset, int limit) {
+    public Views.Page<Views.LogLine> log(
+            String dagId, String runId, String taskId, int tryNumber, int offset, int limit) {
         checkPage(offset, limit);
         return jdbi.withHandle(handle -> {
             long taskInstance = taskInstanceId(handle, dagId, runId, taskId);
@@ -285,7 +341,8 @@ public final class StoreOperations implements Operations {
                     .mapTo(Long.class)
                     .list();
             if (attempts.isEmpty()) {
-                throw new OperationException.NotFound("task " + taskId + " of run " + runId + " has no attempt " + tryNumber);
+                throw new OperationException.NotFound(
+                        "task " + taskId + " of run " + runId + " has no attempt " + tryNumber);
             }
             long total = handle.createQuery("SELECT count(*) FROM task_log WHERE attempt = ANY(:attempts)")
                     .bindArray("attempts", Long.class, attempts)
@@ -298,8 +355,11 @@ public final class StoreOperations implements Operations {
                     .bindArray("attempts", Long.class, attempts)
                     .bind("offset", offset)
                     .bind("limit", limit)
-                    .map((rs, ctx) -> new Views.LogLine(rs.getInt("seq"), rs.getTimestamp("logged_at").toInstant(),
-                            rs.getString("level"), rs.getString("message")))
+                    .map((rs, ctx) -> new Views.LogLine(
+                            rs.getInt("seq"),
+                            rs.getTimestamp("logged_at").toInstant(),
+                            rs.getString("level"),
+                            rs.getString("message")))
                     .list();
             return new Views.Page<>(lines, offset, limit, total);
         });
@@ -316,7 +376,8 @@ public final class StoreOperations implements Operations {
                 .bind("taskId", taskId)
                 .mapTo(Long.class)
                 .findOne()
-                .orElseThrow(() -> new OperationException.NotFound("run " + runId + " of DAG " + dagId + " has no task '" + taskId + "'"));
+                .orElseThrow(() -> new OperationException.NotFound(
+                        "run " + runId + " of DAG " + dagId + " has no task '" + taskId + "'"));
     }
 
     @Override
@@ -349,19 +410,18 @@ public final class StoreOperations implements Operations {
                     .findOne()
                     .orElseThrow(() -> new OperationException.NotFound("no backfill " + id));
             Map<String, Integer> counts = new LinkedHashMap<>();
-            handle.createQuery("SELECT state, count(*) AS n FROM dag_run WHERE backfill_id = :id GROUP BY state ORDER BY state")
+            handle.createQuery(
+                            "SELECT state, count(*) AS n FROM dag_run WHERE backfill_id = :id GROUP BY state ORDER BY state")
                     .bind("id", id)
                     .mapToMap()
                     .forEach(count -> counts.put((String) count.get("state"), ((Number) count.get("n")).intValue()));
-            Map<String, Object> plan = handle.createQuery("""
+            Map<String, Object> plan =
+                    handle.createQuery("""
                             SELECT count(*) AS planned,
                                    count(*) FILTER (WHERE run_pk IS NULL AND action <> 'skip') AS pending,
                                    count(*) FILTER (WHERE action = 'skip') AS skipped
                             FROM backfill_run WHERE backfill_id = :id
-                            """)
-                    .bind("id", id)
-                    .mapToMap()
-                    .one();
+                            """).bind("id", id).mapToMap().one();
             int pending = ((Number) plan.get("pending")).intValue();
             int skipped = ((Number) plan.get("skipped")).intValue();
             if (pending > 0) {
@@ -379,11 +439,20 @@ public final class StoreOperations implements Operations {
                 Duration elapsed = Duration.between(created, clock.instant());
                 remaining = Optional.of(elapsed.multipliedBy(toRun - done).dividedBy(done));
             }
-            return new Views.Backfill(id, (String) row.get("dag_id"), ((java.sql.Date) row.get("from_date")).toLocalDate(),
-                    ((java.sql.Date) row.get("to_date")).toLocalDate(), (String) row.get("reprocess"),
-                    ((Number) row.get("max_active_runs")).intValue(), ((Number) row.get("intervals_per_run")).intValue(),
-                    (Boolean) row.get("run_backwards"), state, created,
-                    ((Number) plan.get("planned")).intValue(), counts, remaining);
+            return new Views.Backfill(
+                    id,
+                    (String) row.get("dag_id"),
+                    ((java.sql.Date) row.get("from_date")).toLocalDate(),
+                    ((java.sql.Date) row.get("to_date")).toLocalDate(),
+                    (String) row.get("reprocess"),
+                    ((Number) row.get("max_active_runs")).intValue(),
+                    ((Number) row.get("intervals_per_run")).intValue(),
+                    (Boolean) row.get("run_backwards"),
+                    state,
+                    created,
+                    ((Number) plan.get("planned")).intValue(),
+                    counts,
+                    remaining);
         });
     }
 
@@ -401,7 +470,8 @@ public final class StoreOperations implements Operations {
     public Views.Backfill cancelBackfill(long id) {
         Views.Backfill backfill = backfill(id);
         if (!backfill.state().equals("running") && !backfill.state().equals("paused")) {
-            throw new OperationException.Conflict("backfill " + id + " is " + backfill.state() + "; only an active one can be cancelled");
+            throw new OperationException.Conflict(
+                    "backfill " + id + " is " + backfill.state() + "; only an active one can be cancelled");
         }
         return changeBackfill(id, backfill.state(), "cancelled");
     }

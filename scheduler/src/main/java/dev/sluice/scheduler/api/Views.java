@@ -18,35 +18,92 @@ public final class Views {
         }
     }
 
-    public record DagSummary(String dagId, String description, String schedule, String timezone, boolean paused,
-            boolean active, String currentVersion, List<String> tags, Optional<Instant> nextLogicalDate) {}
+    public record DagSummary(
+            String dagId,
+            String description,
+            String schedule,
+            String timezone,
+            boolean paused,
+            boolean active,
+            String currentVersion,
+            List<String> tags,
+            Optional<Instant> nextLogicalDate) {}
 
-    public record TaskSummary(String taskId, List<String> upstreams, List<String> downstreams, String triggerRule,
-            String pool, int retries, Optional<Duration> executionTimeout) {}
+    public record TaskSummary(
+            String taskId,
+            List<String> upstreams,
+            List<String> downstreams,
+            String triggerRule,
+            String pool,
+            int retries,
+            Optional<Duration> executionTimeout) {}
 
-    public record DagDetails(DagSummary dag, Optional<Instant> startDate, Optional<Instant> endDate, boolean catchup,
-            int maxActiveRuns, int maxActiveTasks, int maxBackfillIntervalsPerRun, Map<String, Object> params,
+    public record DagDetails(
+            DagSummary dag,
+            Optional<Instant> startDate,
+            Optional<Instant> endDate,
+            boolean catchup,
+            int maxActiveRuns,
+            int maxActiveTasks,
+            int maxBackfillIntervalsPerRun,
+            Map<String, Object> params,
             List<TaskSummary> tasks) {}
 
-    public record DagVersion(String version, String originKind, String originLocation, String originDigest,
-            Instant createdAt, boolean current) {}
+    public record DagVersion(
+            String version,
+            String originKind,
+            String originLocation,
+            String originDigest,
+            Instant createdAt,
+            boolean current) {}
 
-    public record VersionDifference(String dagId, String fromVersion, String toVersion, List<String> tasksAdded,
-            List<String> tasksRemoved, List<String> tasksChanged, List<String> settingsChanged) {}
+    public record VersionDifference(
+            String dagId,
+            String fromVersion,
+            String toVersion,
+            List<String> tasksAdded,
+            List<String> tasksRemoved,
+            List<String> tasksChanged,
+            List<String> settingsChanged) {}
 
     public record LoadError(String location, OptionalInt line, String message, Instant at) {}
 
-    public record RunSummary(String dagId, String runId, String runType, String state, Instant logicalDate,
-            Instant dataIntervalStart, Instant dataIntervalEnd, String dagVersion, Map<String, Object> params,
-            Optional<Long> backfillId, Instant createdAt, Optional<Instant> startedAt, Optional<Instant> endedAt) {}
+    public record RunSummary(
+            String dagId,
+            String runId,
+            String runType,
+            String state,
+            Instant logicalDate,
+            Instant dataIntervalStart,
+            Instant dataIntervalEnd,
+            String dagVersion,
+            Map<String, Object> params,
+            Optional<Long> backfillId,
+            Instant createdAt,
+            Optional<Instant> startedAt,
+            Optional<Instant> endedAt) {}
 
-    public record TaskInstance(String taskId, String state, int tryNumber, int maxTries, String pool,
-            Optional<Instant> startedAt, Optional<Instant> endedAt, Optional<Object> output) {}
+    public record TaskInstance(
+            String taskId,
+            String state,
+            int tryNumber,
+            int maxTries,
+            String pool,
+            Optional<Instant> startedAt,
+            Optional<Instant> endedAt,
+            Optional<Object> output) {}
 
     public record RunDetails(RunSummary run, List<TaskInstance> taskInstances) {}
 
-    public record Attempt(int tryNumber, String state, String workerId, Instant startedAt, Optional<Instant> endedAt,
-            Optional<String> errorCategory, Optional<String> error, Optional<Object> output) {}
+    public record Attempt(
+            int tryNumber,
+            String state,
+            String workerId,
+            Instant startedAt,
+            Optional<Instant> endedAt,
+            Optional<String> errorCategory,
+            Optional<String> error,
+            Optional<Object> output) {}
 
     public record LogLine(int sequence, Instant loggedAt, String level, String message) {}
 
@@ -55,8 +112,14 @@ public final class Views {
      * covers {@code intervals} consecutive schedule intervals, from {@code logicalDate}'s to
      * {@code dataIntervalEnd}; an existing run is skipped or rerun with the interval it has.
      */
-    public record PlannedRun(Instant logicalDate, Instant dataIntervalStart, Instant dataIntervalEnd, int intervals,
-            Optional<String> existingRunId, Optional<String> existingState, String action) {}
+    public record PlannedRun(
+            Instant logicalDate,
+            Instant dataIntervalStart,
+            Instant dataIntervalEnd,
+            int intervals,
+            Optional<String> existingRunId,
+            Optional<String> existingState,
+            String action) {}
 
     public record BackfillPlan(String dagId, LocalDate from, LocalDate to, String reprocess, List<PlannedRun> runs) {
         public BackfillPlan {
@@ -68,7 +131,18 @@ public final class Views {
      * A backfill and its progress. {@code runsByState} counts its runs by state, plus {@code pending}
      * for planned dates without a run yet; the estimate is from the pace so far.
      */
-    public record Backfill(long id, String dagId, LocalDate from, LocalDate to, String reprocess, int maxActiveRuns,
-            int intervalsPerRun, boolean runBackwards, String state, Instant createdAt, int plannedRuns, Map<String, Integer> runsByState,
+    public record Backfill(
+            long id,
+            String dagId,
+            LocalDate from,
+            LocalDate to,
+            String reprocess,
+            int maxActiveRuns,
+            int intervalsPerRun,
+            boolean runBackwards,
+            String state,
+            Instant createdAt,
+            int plannedRuns,
+            Map<String, Integer> runsByState,
             Optional<Duration> estimatedRemaining) {}
 }

@@ -1,5 +1,7 @@
 package dev.sluice.scheduler.cli;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.DeserializationFeature;
@@ -7,7 +9,6 @@ import com.fasterxml.jackson.databind.JavaType;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.scheduler.store.Json;
-
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -23,8 +24,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
 
-import static java.util.Objects.requireNonNull;
-
 /**
  * Calls the REST API. A 4xx answer ends the command with {@link ExitCodes#INVALID} and the
  * server's message; a 5xx answer or an unreachable server with {@link ExitCodes#UNAVAILABLE}.
@@ -32,6 +31,7 @@ import static java.util.Objects.requireNonNull;
 final class ApiClient {
     /** Newer servers may add fields; this client reads the ones it knows. */
     static final ObjectMapper MAPPER = Json.MAPPER.copy().disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+
     private static final Duration TIMEOUT = Duration.ofSeconds(30);
 
     private static final Object HTTP_LOCK = new Object();
@@ -50,7 +50,10 @@ final class ApiClient {
         synchronized (HTTP_LOCK) {
             if (shared == null) {
                 // HTTP/1.1 at once: the API serves no HTTP/2, so the default upgrade attempt would be wasted.
-                shared = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).connectTimeout(Duration.ofSeconds(5)).build();
+                shared = HttpClient.newBuilder()
+                        .version(HttpClient.Version.HTTP_1_1)
+                        .connectTimeout(Duration.ofSeconds(5))
+                        .build();
             }
             return shared;
         }
@@ -73,7 +76,8 @@ final class ApiClient {
     /** A path under {@code /api/v1} from segments, each encoded: run ids hold characters such as {@code :} and {@code +}. */
     static String path(Object... segments) {
         return Arrays.stream(segments)
-                .map(segment -> URLEncoder.encode(segment.toString(), StandardCharsets.UTF_8).replace("+", "%20"))
+                .map(segment -> URLEncoder.encode(segment.toString(), StandardCharsets.UTF_8)
+                        .replace("+", "%20"))
                 .collect(Collectors.joining("/", "/", ""));
     }
 
@@ -95,9 +99,15 @@ final class ApiClient {
 
     private URI uri(String path, Map<String, ?> query) {
         String parameters = query.entrySet().stream()
-                .filter(entry -> entry.getValue() != null && !(entry.getValue() instanceof Optional<?> optional && optional.isEmpty()))
-                .map(entry -> entry.getKey() + "=" + URLEncoder.encode(String.valueOf(
-                        entry.getValue() instanceof Optional<?> optional ? optional.get() : entry.getValue()), StandardCharsets.UTF_8))
+                .filter(entry -> entry.getValue() != null
+                        && !(entry.getValue() instanceof Optional<?> optional && optional.isEmpty()))
+                .map(entry -> entry.getKey() + "="
+                        + URLEncoder.encode(
+                                String.valueOf(
+                                        entry.getValue() instanceof Optional<?> optional
+                                                ? optional.get()
+                                                : entry.getValue()),
+                                StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
         return URI.create(server.uri() + "/api/v1" + path + (parameters.isEmpty() ? "" : "?" + parameters));
     }
@@ -113,8 +123,12 @@ final class ApiClient {
     private Response send(HttpRequest.Builder request, String path) {
         HttpResponse<String> response;
         try {
-            response = http().send(request.timeout(TIMEOUT).header("Accept", "application/json")
-                    .header("Content-Type", "application/json").build(), HttpResponse.BodyHandlers.ofString());
+            response = http().send(
+                            request.timeout(TIMEOUT)
+                                    .header("Accept", "application/json")
+                                    .header("Content-Type", "application/json")
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
         } catch (ConnectException e) {
             throw unreachable("connection refused", e);
         } catch (HttpTimeoutException e) {
@@ -137,9 +151,12 @@ final class ApiClient {
     }
 
     private CommandFailedException unreachable(String reason, Exception cause) {
-        return new CommandFailedException(ExitCodes.UNAVAILABLE, "cannot reach the Sluice API at " + server.uri() + " (from "
-                + server.source() + "): " + reason + ". Is the server running? Set its address with --server, "
-                + ServerAddress.ENVIRONMENT_VARIABLE + " or server= in the config file.", cause);
+        return new CommandFailedException(
+                ExitCodes.UNAVAILABLE,
+                "cannot reach the Sluice API at " + server.uri() + " (from "
+                        + server.source() + "): " + reason + ". Is the server running? Set its address with --server, "
+                        + ServerAddress.ENVIRONMENT_VARIABLE + " or server= in the config file.",
+                cause);
     }
 
     private static Optional<String> errorMessage(String body) {
@@ -161,8 +178,10 @@ final class ApiClient {
             try {
                 return MAPPER.readValue(body, type);
             } catch (JsonProcessingException e) {
-                throw new CommandFailedException(ExitCodes.UNAVAILABLE, "the server's answer cannot be read as "
-                        + type.getTypeName() + ": " + e.getOriginalMessage(), e);
+                throw new CommandFailedException(
+                        ExitCodes.UNAVAILABLE,
+                        "the server's answer cannot be read as " + type.getTypeName() + ": " + e.getOriginalMessage(),
+                        e);
             }
         }
 

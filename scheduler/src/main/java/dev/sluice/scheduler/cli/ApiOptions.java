@@ -1,13 +1,12 @@
 package dev.sluice.scheduler.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Spec;
-
 import java.io.PrintWriter;
 import java.util.Optional;
 import java.util.function.BiConsumer;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /** What every command that talks to the API takes: where the server is, and how to print. */
 final class ApiOptions {
@@ -19,12 +18,17 @@ final class ApiOptions {
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(names = "--server", paramLabel = "URL",
+    @Option(
+            names = "--server",
+            paramLabel = "URL",
             description = "the Sluice API; else env SLUICE_SERVER, else server= in ~/.config/sluice/config.properties "
                     + "(or $SLUICE_CONFIG), else " + ServerAddress.DEFAULT)
     Optional<String> server = Optional.empty();
 
-    @Option(names = {"-o", "--output"}, paramLabel = "FORMAT", defaultValue = "table",
+    @Option(
+            names = {"-o", "--output"},
+            paramLabel = "FORMAT",
+            defaultValue = "table",
             description = "table (for people, the default) or json (the API's JSON, for scripts)")
     Output output = Output.TABLE;
 

@@ -7,11 +7,18 @@ import picocli.CommandLine.Option;
 
 /** Where the service's REST API listens. */
 final class ApiServerOptions {
-    @Option(names = "--api-host", paramLabel = "HOST", defaultValue = "${env:SLUICE_API_HOST:-127.0.0.1}",
-            description = "address the REST API listens on (env SLUICE_API_HOST, default 127.0.0.1; 0.0.0.0 for every interface)")
+    @Option(
+            names = "--api-host",
+            paramLabel = "HOST",
+            defaultValue = "${env:SLUICE_API_HOST:-127.0.0.1}",
+            description =
+                    "address the REST API listens on (env SLUICE_API_HOST, default 127.0.0.1; 0.0.0.0 for every interface)")
     String host;
 
-    @Option(names = "--api-port", paramLabel = "PORT", defaultValue = "${env:SLUICE_API_PORT:-8080}",
+    @Option(
+            names = "--api-port",
+            paramLabel = "PORT",
+            defaultValue = "${env:SLUICE_API_PORT:-8080}",
             description = "port of the REST API (env SLUICE_API_PORT, default 8080; 0 for any free port)")
     int port;
 

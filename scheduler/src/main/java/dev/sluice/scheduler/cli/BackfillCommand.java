@@ -2,11 +2,6 @@ package dev.sluice.scheduler.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.sluice.scheduler.api.Views;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.PrintWriter;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -17,9 +12,15 @@ import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 import java.util.stream.Collectors;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code sluice backfill ...}: backfills run by the scheduler, so they outlive this command. */
-@Command(name = "backfill", mixinStandardHelpOptions = true,
+@Command(
+        name = "backfill",
+        mixinStandardHelpOptions = true,
         description = "Create, follow, pause, resume and cancel backfills; the scheduler runs them.",
         subcommands = {
             BackfillCommand.Create.class,
@@ -36,9 +37,12 @@ final class BackfillCommand {
         COMPLETED
     }
 
-    @Command(name = "create", mixinStandardHelpOptions = true,
-            description = "Create a backfill: one run per schedule tick whose logical date falls on a day from --from to --to "
-                    + "(inclusive, in the DAG's time zone), or per --intervals-per-run consecutive ticks. The scheduler runs it; it survives this command and restarts.")
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Create a backfill: one run per schedule tick whose logical date falls on a day from --from to --to "
+                            + "(inclusive, in the DAG's time zone), or per --intervals-per-run consecutive ticks. The scheduler runs it; it survives this command and restarts.")
     static final class Create implements Callable<Integer> {
         @Mixin
         ApiOptions api;
@@ -46,23 +50,40 @@ final class BackfillCommand {
         @Parameters(paramLabel = "DAG", description = "the DAG's id")
         String dagId;
 
-        @Option(names = "--from", required = true, paramLabel = "DATE", converter = Converters.Date.class,
+        @Option(
+                names = "--from",
+                required = true,
+                paramLabel = "DATE",
+                converter = Converters.Date.class,
                 description = "the first day, such as 2013-02-08")
         LocalDate from;
 
-        @Option(names = "--to", required = true, paramLabel = "DATE", converter = Converters.Date.class,
+        @Option(
+                names = "--to",
+                required = true,
+                paramLabel = "DATE",
+                converter = Converters.Date.class,
                 description = "the last day (inclusive), such as 2018-02-07")
         LocalDate to;
 
-        @Option(names = "--reprocess", paramLabel = "WHICH", defaultValue = "none",
+        @Option(
+                names = "--reprocess",
+                paramLabel = "WHICH",
+                defaultValue = "none",
                 description = "what to do with dates that have a run already: none (leave them, the default), "
                         + "failed (run the failed ones again) or completed (run every finished one again)")
         Reprocess reprocess = Reprocess.NONE;
 
-        @Option(names = "--max-active-runs", paramLabel = "N", description = "runs of this backfill active at once (default: the DAG's)")
+        @Option(
+                names = "--max-active-runs",
+                paramLabel = "N",
+                description = "runs of this backfill active at once (default: the DAG's)")
         Optional<Integer> maxActiveRuns = Optional.empty();
 
-        @Option(names = "--intervals-per-run", paramLabel = "N", defaultValue = "1",
+        @Option(
+                names = "--intervals-per-run",
+                paramLabel = "N",
+                defaultValue = "1",
                 description = "schedule intervals one run may cover, up to the DAG's max backfill intervals per run "
                         + "(default 1: a run per tick, as in Airflow)")
         int intervalsPerRun = 1;
@@ -70,7 +91,9 @@ final class BackfillCommand {
         @Option(names = "--run-backwards", description = "newest logical date first")
         boolean runBackwards;
 
-        @Option(names = "--dry-run", description = "print the plan (dates, existing runs, what happens to each) and create nothing")
+        @Option(
+                names = "--dry-run",
+                description = "print the plan (dates, existing runs, what happens to each) and create nothing")
         boolean dryRun;
 
         @Override
@@ -84,10 +107,15 @@ final class BackfillCommand {
             body.put("runBackwards", runBackwards);
             body.put("intervalsPerRun", intervalsPerRun);
             if (dryRun) {
-                api.print(api.client().post("/backfills/plan", body), new TypeReference<Views.BackfillPlan>() {}, Create::printPlan);
+                api.print(
+                        api.client().post("/backfills/plan", body),
+                        new TypeReference<Views.BackfillPlan>() {},
+                        Create::printPlan);
                 return ExitCodes.OK;
             }
-            api.print(api.client().post("/backfills", body), new TypeReference<Views.Backfill>() {},
+            api.print(
+                    api.client().post("/backfills", body),
+                    new TypeReference<Views.Backfill>() {},
                     (backfill, out) -> out.println("backfill " + backfill.id() + " created: " + backfill.plannedRuns()
                             + " run(s) of DAG " + backfill.dagId() + " from " + backfill.from() + " to " + backfill.to()
                             + "; follow it with: sluice backfill show " + backfill.id() + " --watch"));
@@ -96,18 +124,29 @@ final class BackfillCommand {
 
         private static void printPlan(Views.BackfillPlan plan, PrintWriter out) {
             Table table = Table.of("LOGICAL DATE", "INTERVAL END", "INTERVALS", "EXISTING RUN", "STATE", "ACTION");
-            plan.runs().forEach(run -> table.row(run.logicalDate(), run.dataIntervalEnd(), run.intervals(), run.existingRunId(),
-                    run.existingState(), run.action()));
+            plan.runs()
+                    .forEach(run -> table.row(
+                            run.logicalDate(),
+                            run.dataIntervalEnd(),
+                            run.intervals(),
+                            run.existingRunId(),
+                            run.existingState(),
+                            run.action()));
             if (!table.isEmpty()) {
                 table.print(out);
             }
             Map<String, Long> actions = plan.runs().stream()
                     .collect(Collectors.groupingBy(Views.PlannedRun::action, TreeMap::new, Collectors.counting()));
-            out.println("dry run: backfill of DAG " + plan.dagId() + " from " + plan.from() + " to " + plan.to() + " (reprocess "
+            out.println("dry run: backfill of DAG " + plan.dagId() + " from " + plan.from() + " to " + plan.to()
+                    + " (reprocess "
                     + plan.reprocess() + ") has " + plan.runs().size() + " run(s) over "
                     + plan.runs().stream().mapToInt(Views.PlannedRun::intervals).sum() + " schedule interval(s)"
-                    + (actions.isEmpty() ? "" : ": " + actions.entrySet().stream()
-                            .map(entry -> entry.getValue() + " " + entry.getKey()).collect(Collectors.joining(", ")))
+                    + (actions.isEmpty()
+                            ? ""
+                            : ": "
+                                    + actions.entrySet().stream()
+                                            .map(entry -> entry.getValue() + " " + entry.getKey())
+                                            .collect(Collectors.joining(", ")))
                     + "; nothing was created");
         }
     }
@@ -117,28 +156,42 @@ final class BackfillCommand {
         @Mixin
         ApiOptions api;
 
-        @Option(names = {"-d", "--dag"}, paramLabel = "DAG", description = "only this DAG's backfills")
+        @Option(
+                names = {"-d", "--dag"},
+                paramLabel = "DAG",
+                description = "only this DAG's backfills")
         Optional<String> dagId = Optional.empty();
 
         @Override
         public Integer call() {
-            api.print(api.client().get("/backfills", Map.of("dagId", dagId)), new TypeReference<List<Views.Backfill>>() {},
+            api.print(
+                    api.client().get("/backfills", Map.of("dagId", dagId)),
+                    new TypeReference<List<Views.Backfill>>() {},
                     (backfills, out) -> {
                         if (backfills.isEmpty()) {
                             out.println("no backfills");
                             return;
                         }
-                        Table table = Table.of("ID", "DAG ID", "FROM", "TO", "STATE", "PROGRESS", "REPROCESS", "CREATED");
-                        backfills.forEach(backfill -> table.row(backfill.id(), backfill.dagId(), backfill.from().toString(),
-                                backfill.to().toString(), backfill.state(), BackfillProgress.of(backfill).summary(),
-                                backfill.reprocess(), backfill.createdAt()));
+                        Table table =
+                                Table.of("ID", "DAG ID", "FROM", "TO", "STATE", "PROGRESS", "REPROCESS", "CREATED");
+                        backfills.forEach(backfill -> table.row(
+                                backfill.id(),
+                                backfill.dagId(),
+                                backfill.from().toString(),
+                                backfill.to().toString(),
+                                backfill.state(),
+                                BackfillProgress.of(backfill).summary(),
+                                backfill.reprocess(),
+                                backfill.createdAt()));
                         table.print(out);
                     });
             return ExitCodes.OK;
         }
     }
 
-    @Command(name = "show", mixinStandardHelpOptions = true,
+    @Command(
+            name = "show",
+            mixinStandardHelpOptions = true,
             description = "Show a backfill's progress. With --watch, redraw it until the backfill ends; "
                     + "then exit with 1 if any of its runs failed or it was cancelled.")
     static final class Show implements Callable<Integer> {
@@ -148,10 +201,15 @@ final class BackfillCommand {
         @Parameters(paramLabel = "ID", description = "the backfill's id")
         long id;
 
-        @Option(names = {"-w", "--watch"}, description = "draw a live progress bar until the backfill ends")
+        @Option(
+                names = {"-w", "--watch"},
+                description = "draw a live progress bar until the backfill ends")
         boolean watch;
 
-        @Option(names = "--interval", paramLabel = "SECONDS", defaultValue = "1",
+        @Option(
+                names = "--interval",
+                paramLabel = "SECONDS",
+                defaultValue = "1",
                 description = "seconds between redraws with --watch (default ${DEFAULT-VALUE})")
         int intervalSeconds;
 
@@ -161,7 +219,10 @@ final class BackfillCommand {
                 boolean terminal = ((SluiceCli) api.spec.root().userObject()).terminal();
                 return new BackfillWatch(api, id, intervalSeconds, terminal).run();
             }
-            api.print(api.client().get(ApiClient.path("backfills", id)), new TypeReference<Views.Backfill>() {}, Show::print);
+            api.print(
+                    api.client().get(ApiClient.path("backfills", id)),
+                    new TypeReference<Views.Backfill>() {},
+                    Show::print);
             return ExitCodes.OK;
         }
 
@@ -170,7 +231,9 @@ final class BackfillCommand {
             Map<String, Object> fields = new LinkedHashMap<>();
             fields.put("Backfill", backfill.id());
             fields.put("DAG", backfill.dagId());
-            fields.put("Range", backfill.from() + " to " + backfill.to() + (backfill.runBackwards() ? ", newest first" : ""));
+            fields.put(
+                    "Range",
+                    backfill.from() + " to " + backfill.to() + (backfill.runBackwards() ? ", newest first" : ""));
             fields.put("Reprocess", backfill.reprocess());
             fields.put("Max active runs", backfill.maxActiveRuns());
             fields.put("Intervals per run", backfill.intervalsPerRun());
@@ -184,7 +247,10 @@ final class BackfillCommand {
         }
     }
 
-    @Command(name = "pause", mixinStandardHelpOptions = true, description = "Pause a backfill: it creates no further runs until resumed.")
+    @Command(
+            name = "pause",
+            mixinStandardHelpOptions = true,
+            description = "Pause a backfill: it creates no further runs until resumed.")
     static final class Pause implements Callable<Integer> {
         @Mixin
         ApiOptions api;
@@ -212,7 +278,9 @@ final class BackfillCommand {
         }
     }
 
-    @Command(name = "cancel", mixinStandardHelpOptions = true,
+    @Command(
+            name = "cancel",
+            mixinStandardHelpOptions = true,
             description = "Cancel a backfill: it creates no further runs; runs already started finish.")
     static final class Cancel implements Callable<Integer> {
         @Mixin
@@ -228,9 +296,12 @@ final class BackfillCommand {
     }
 
     private static int act(ApiOptions api, long id, String action) {
-        api.print(api.client().post(ApiClient.path("backfills", id, action), Map.of()), new TypeReference<Views.Backfill>() {},
-                (backfill, out) -> out.println("backfill " + backfill.id() + " of DAG " + backfill.dagId() + " is " + backfill.state()
-                        + " (" + BackfillProgress.of(backfill).summary() + ")"));
+        api.print(
+                api.client().post(ApiClient.path("backfills", id, action), Map.of()),
+                new TypeReference<Views.Backfill>() {},
+                (backfill, out) -> out.println(
+                        "backfill " + backfill.id() + " of DAG " + backfill.dagId() + " is " + backfill.state() + " ("
+                                + BackfillProgress.of(backfill).summary() + ")"));
         return ExitCodes.OK;
     }
 }

@@ -2,7 +2,6 @@ package dev.sluice.scheduler.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.sluice.scheduler.api.Views;
-
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.util.Set;
@@ -23,7 +22,8 @@ final class BackfillWatch {
 
     BackfillWatch(ApiOptions api, long id, int intervalSeconds, boolean terminal) {
         if (intervalSeconds < 1) {
-            throw new CommandFailedException(ExitCodes.INVALID, "--interval must be at least 1 second, not " + intervalSeconds);
+            throw new CommandFailedException(
+                    ExitCodes.INVALID, "--interval must be at least 1 second, not " + intervalSeconds);
         }
         this.api = api;
         this.id = id;
@@ -36,7 +36,8 @@ final class BackfillWatch {
         PrintWriter out = api.out();
         String lastState = "";
         while (true) {
-            Views.Backfill backfill = client.get(ApiClient.path("backfills", id)).as(new TypeReference<>() {});
+            Views.Backfill backfill =
+                    client.get(ApiClient.path("backfills", id)).as(new TypeReference<>() {});
             BackfillProgress progress = BackfillProgress.of(backfill);
             boolean ended = !ONGOING.contains(backfill.state()) && !progress.active();
             String line = line(backfill, progress, ended);
@@ -62,7 +63,12 @@ final class BackfillWatch {
     }
 
     private static String line(Views.Backfill backfill, BackfillProgress progress, boolean ended) {
-        String left = ended ? "" : backfill.estimatedRemaining().map(remaining -> "  ETA " + Formats.duration(remaining)).orElse("");
-        return progress.bar(BAR_WIDTH) + " " + progress.percent() + "%  " + progress.countsLine() + "  (" + backfill.state() + ")" + left;
+        String left = ended
+                ? ""
+                : backfill.estimatedRemaining()
+                        .map(remaining -> "  ETA " + Formats.duration(remaining))
+                        .orElse("");
+        return progress.bar(BAR_WIDTH) + " " + progress.percent() + "%  " + progress.countsLine() + "  ("
+                + backfill.state() + ")" + left;
     }
 }

@@ -2,9 +2,6 @@ package dev.sluice.scheduler.cli;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import picocli.CommandLine.ITypeConverter;
-import picocli.CommandLine.TypeConversionException;
-
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
@@ -13,6 +10,8 @@ import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import picocli.CommandLine.ITypeConverter;
+import picocli.CommandLine.TypeConversionException;
 
 /** Command-line values read with messages that say what was expected. */
 final class Converters {
@@ -25,7 +24,8 @@ final class Converters {
             try {
                 return LocalDate.parse(value.trim());
             } catch (DateTimeParseException e) {
-                throw new TypeConversionException("'" + value + "' is not a date: expected yyyy-MM-dd, such as 2013-02-08");
+                throw new TypeConversionException(
+                        "'" + value + "' is not a date: expected yyyy-MM-dd, such as 2013-02-08");
             }
         }
     }
@@ -41,8 +41,9 @@ final class Converters {
                 }
                 return OffsetDateTime.parse(trimmed).toInstant();
             } catch (DateTimeParseException e) {
-                throw new TypeConversionException("'" + value
-                        + "' is not a timestamp: expected 2024-06-03T10:00:00Z (with an offset) or a date such as 2024-06-03 (midnight UTC)");
+                throw new TypeConversionException(
+                        "'" + value
+                                + "' is not a timestamp: expected 2024-06-03T10:00:00Z (with an offset) or a date such as 2024-06-03 (midnight UTC)");
             }
         }
     }
@@ -54,13 +55,20 @@ final class Converters {
     static Map<String, Object> params(String conf, Map<String, String> pairs) {
         Map<String, Object> params = new LinkedHashMap<>();
         if (conf != null && !conf.isBlank()) {
-            JsonNode node = readJson(conf).filter(JsonNode::isObject).orElseThrow(() -> new CommandFailedException(
-                    ExitCodes.INVALID, "--conf must be a JSON object such as '{\"symbol\": \"AAPL\"}', not " + conf));
-            node.properties().forEach(entry -> params.put(entry.getKey(), ApiClient.MAPPER.convertValue(entry.getValue(), Object.class)));
+            JsonNode node = readJson(conf)
+                    .filter(JsonNode::isObject)
+                    .orElseThrow(() -> new CommandFailedException(
+                            ExitCodes.INVALID,
+                            "--conf must be a JSON object such as '{\"symbol\": \"AAPL\"}', not " + conf));
+            node.properties()
+                    .forEach(entry ->
+                            params.put(entry.getKey(), ApiClient.MAPPER.convertValue(entry.getValue(), Object.class)));
         }
-        pairs.forEach((name, value) -> params.put(name, readJson(value)
-                .<Object>map(node -> ApiClient.MAPPER.convertValue(node, Object.class))
-                .orElse(value)));
+        pairs.forEach((name, value) -> params.put(
+                name,
+                readJson(value)
+                        .<Object>map(node -> ApiClient.MAPPER.convertValue(node, Object.class))
+                        .orElse(value)));
         return params;
     }
 

@@ -2,11 +2,6 @@ package dev.sluice.scheduler.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.sluice.scheduler.api.Views;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -14,9 +9,16 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code sluice dags ...}: look at DAGs, pause them, trigger them. */
-@Command(name = "dags", mixinStandardHelpOptions = true, description = "List, show, pause, unpause and trigger DAGs.",
+@Command(
+        name = "dags",
+        mixinStandardHelpOptions = true,
+        description = "List, show, pause, unpause and trigger DAGs.",
         subcommands = {
             DagsCommand.ListDags.class,
             DagsCommand.Show.class,
@@ -39,9 +41,16 @@ final class DagsCommand {
                     out.println("no DAGs");
                     return;
                 }
-                Table table = Table.of("DAG ID", "SCHEDULE", "TIME ZONE", "PAUSED", "NEXT LOGICAL DATE", "TAGS", "DESCRIPTION");
-                dags.forEach(dag -> table.row(dag.dagId() + (dag.active() ? "" : " (removed)"), dag.schedule(), dag.timezone(),
-                        dag.paused(), dag.nextLogicalDate(), dag.tags(), dag.description()));
+                Table table = Table.of(
+                        "DAG ID", "SCHEDULE", "TIME ZONE", "PAUSED", "NEXT LOGICAL DATE", "TAGS", "DESCRIPTION");
+                dags.forEach(dag -> table.row(
+                        dag.dagId() + (dag.active() ? "" : " (removed)"),
+                        dag.schedule(),
+                        dag.timezone(),
+                        dag.paused(),
+                        dag.nextLogicalDate(),
+                        dag.tags(),
+                        dag.description()));
                 table.print(out);
             });
             return ExitCodes.OK;
@@ -58,7 +67,10 @@ final class DagsCommand {
 
         @Override
         public Integer call() {
-            api.print(api.client().get(ApiClient.path("dags", dagId)), new TypeReference<Views.DagDetails>() {}, Show::print);
+            api.print(
+                    api.client().get(ApiClient.path("dags", dagId)),
+                    new TypeReference<Views.DagDetails>() {},
+                    Show::print);
             return ExitCodes.OK;
         }
 
@@ -83,13 +95,23 @@ final class DagsCommand {
             Fields.print(out, fields);
             out.println();
             Table tasks = Table.of("TASK", "UPSTREAMS", "DOWNSTREAMS", "TRIGGER RULE", "POOL", "RETRIES", "TIMEOUT");
-            details.tasks().forEach(task -> tasks.row(task.taskId(), task.upstreams(), task.downstreams(), task.triggerRule(),
-                    task.pool(), task.retries(), task.executionTimeout()));
+            details.tasks()
+                    .forEach(task -> tasks.row(
+                            task.taskId(),
+                            task.upstreams(),
+                            task.downstreams(),
+                            task.triggerRule(),
+                            task.pool(),
+                            task.retries(),
+                            task.executionTimeout()));
             tasks.print(out);
         }
     }
 
-    @Command(name = "versions", mixinStandardHelpOptions = true, description = "List the versions of a DAG, newest first.")
+    @Command(
+            name = "versions",
+            mixinStandardHelpOptions = true,
+            description = "List the versions of a DAG, newest first.")
     static final class Versions implements Callable<Integer> {
         @Mixin
         ApiOptions api;
@@ -99,18 +121,26 @@ final class DagsCommand {
 
         @Override
         public Integer call() {
-            api.print(api.client().get(ApiClient.path("dags", dagId, "versions")), new TypeReference<List<Views.DagVersion>>() {},
+            api.print(
+                    api.client().get(ApiClient.path("dags", dagId, "versions")),
+                    new TypeReference<List<Views.DagVersion>>() {},
                     (versions, out) -> {
                         Table table = Table.of("VERSION", "CURRENT", "ORIGIN", "LOCATION", "CREATED AT");
-                        versions.forEach(version -> table.row(version.version(), version.current(), version.originKind(),
-                                version.originLocation(), version.createdAt()));
+                        versions.forEach(version -> table.row(
+                                version.version(),
+                                version.current(),
+                                version.originKind(),
+                                version.originLocation(),
+                                version.createdAt()));
                         table.print(out);
                     });
             return ExitCodes.OK;
         }
     }
 
-    @Command(name = "pause", mixinStandardHelpOptions = true,
+    @Command(
+            name = "pause",
+            mixinStandardHelpOptions = true,
             description = "Pause a DAG: it gets no scheduled runs until unpaused; runs already started go on.")
     static final class Pause implements Callable<Integer> {
         @Mixin
@@ -140,7 +170,8 @@ final class DagsCommand {
     }
 
     private static int setPaused(ApiOptions api, String dagId, boolean paused) {
-        api.print(api.client().patch(ApiClient.path("dags", dagId), Map.of("paused", paused)),
+        api.print(
+                api.client().patch(ApiClient.path("dags", dagId), Map.of("paused", paused)),
                 new TypeReference<Views.DagSummary>() {},
                 (dag, out) -> out.println("DAG " + dag.dagId() + " is " + (dag.paused() ? "paused" : "unpaused")));
         return ExitCodes.OK;
@@ -154,15 +185,22 @@ final class DagsCommand {
         @Parameters(paramLabel = "DAG", description = "the DAG's id")
         String dagId;
 
-        @Option(names = "--logical-date", paramLabel = "WHEN", converter = Converters.Timestamp.class,
-                description = "the run's logical date, such as 2024-06-03T17:30:00Z or 2024-06-03 (midnight UTC); default now")
+        @Option(
+                names = "--logical-date",
+                paramLabel = "WHEN",
+                converter = Converters.Timestamp.class,
+                description =
+                        "the run's logical date, such as 2024-06-03T17:30:00Z or 2024-06-03 (midnight UTC); default now")
         Optional<Instant> logicalDate = Optional.empty();
 
         @Option(names = "--conf", paramLabel = "JSON", description = "params as a JSON object, overriding the DAG's")
         String conf;
 
-        @Option(names = {"-p", "--param"}, paramLabel = "NAME=VALUE",
-                description = "a param (repeatable); a value that reads as JSON (3, true, [1,2]) is that value, else a string")
+        @Option(
+                names = {"-p", "--param"},
+                paramLabel = "NAME=VALUE",
+                description =
+                        "a param (repeatable); a value that reads as JSON (3, true, [1,2]) is that value, else a string")
         Map<String, String> params = new LinkedHashMap<>();
 
         @Override
@@ -170,14 +208,18 @@ final class DagsCommand {
             Map<String, Object> body = new LinkedHashMap<>();
             logicalDate.ifPresent(date -> body.put("logicalDate", date.toString()));
             body.put("params", Converters.params(conf, params));
-            api.print(api.client().post(ApiClient.path("dags", dagId, "runs"), body), new TypeReference<Views.RunSummary>() {},
-                    (run, out) -> out.println("triggered run " + run.runId() + " of DAG " + run.dagId() + " (" + run.state()
-                            + "); follow it with: sluice runs show " + run.dagId() + " " + run.runId()));
+            api.print(
+                    api.client().post(ApiClient.path("dags", dagId, "runs"), body),
+                    new TypeReference<Views.RunSummary>() {},
+                    (run, out) -> out.println("triggered run " + run.runId() + " of DAG " + run.dagId() + " ("
+                            + run.state() + "); follow it with: sluice runs show " + run.dagId() + " " + run.runId()));
             return ExitCodes.OK;
         }
     }
 
-    @Command(name = "errors", mixinStandardHelpOptions = true,
+    @Command(
+            name = "errors",
+            mixinStandardHelpOptions = true,
             description = "List DAG files and providers that failed to load; exits with 1 when there are any.")
     static final class Errors implements Callable<Integer> {
         @Mixin

@@ -2,19 +2,23 @@ package dev.sluice.scheduler.cli;
 
 import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.engine.EngineSettings;
-import picocli.CommandLine.Option;
-
 import java.util.List;
+import picocli.CommandLine.Option;
 
 /** Options shared by the commands that run the engine. */
 final class EngineOptions {
-    @Option(names = "--worker-slots", description = "task attempts this process runs at once (default ${DEFAULT-VALUE})",
+    @Option(
+            names = "--worker-slots",
+            description = "task attempts this process runs at once (default ${DEFAULT-VALUE})",
             defaultValue = "${env:SLUICE_WORKER_SLOTS:-32}")
     int workerSlots;
 
-    @Option(names = "--dag-provider", paramLabel = "CLASS",
-            description = "load the DAGs of this DagProvider class on the classpath (repeatable); a server or worker loads "
-                    + "none unless named, standalone loads all of them (the example DAGs)")
+    @Option(
+            names = "--dag-provider",
+            paramLabel = "CLASS",
+            description =
+                    "load the DAGs of this DagProvider class on the classpath (repeatable); a server or worker loads "
+                            + "none unless named, standalone loads all of them (the example DAGs)")
     List<String> providers = List.of();
 
     EngineSettings settings() {

@@ -19,7 +19,8 @@ final class ExitCodes {
         Map<String, String> descriptions = new LinkedHashMap<>();
         descriptions.put(OK + "", "success");
         descriptions.put(FAILED + "", "the operation failed (a task, load errors, a backfill's runs)");
-        descriptions.put(INVALID + "", "invalid usage or request, such as an unknown DAG or a bad date; nothing changed");
+        descriptions.put(
+                INVALID + "", "invalid usage or request, such as an unknown DAG or a bad date; nothing changed");
         descriptions.put(UNAVAILABLE + "", "the server cannot be reached or failed");
         return descriptions;
     }

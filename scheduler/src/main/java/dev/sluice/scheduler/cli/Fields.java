@@ -9,6 +9,7 @@ final class Fields {
 
     static void print(PrintWriter out, Map<String, ?> fields) {
         int width = fields.keySet().stream().mapToInt(String::length).max().orElse(0);
-        fields.forEach((name, value) -> out.println(name + " ".repeat(width - name.length() + 2) + Formats.text(value)));
+        fields.forEach(
+                (name, value) -> out.println(name + " ".repeat(width - name.length() + 2) + Formats.text(value)));
     }
 }

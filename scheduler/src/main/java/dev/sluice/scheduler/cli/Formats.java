@@ -1,7 +1,6 @@
 package dev.sluice.scheduler.cli;
 
 import dev.sluice.scheduler.store.Json;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -30,8 +29,10 @@ final class Formats {
             case Instant instant -> instant(instant);
             case Duration duration -> duration(duration);
             case Boolean flag -> flag ? "yes" : "no";
-            case Collection<?> collection -> collection.isEmpty() ? "-"
-                    : collection.stream().map(Formats::text).collect(Collectors.joining(","));
+            case Collection<?> collection ->
+                collection.isEmpty()
+                        ? "-"
+                        : collection.stream().map(Formats::text).collect(Collectors.joining(","));
             case Map<?, ?> map -> map.isEmpty() ? "-" : Json.write(map);
             case String string -> string.isEmpty() ? "-" : string;
             case Number number -> number.toString();

@@ -15,7 +15,6 @@ import dev.sluice.scheduler.engine.TemplateVariables;
 import dev.sluice.scheduler.loading.DagFolderSource;
 import dev.sluice.scheduler.loading.LoadResult;
 import dev.sluice.scheduler.loading.LoadedDag;
-
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -91,15 +90,18 @@ final class LocalTaskRunner {
                 found.addAll(loaded.dagIds());
             }
         }
-        throw new CommandFailedException(ExitCodes.INVALID, "DAG " + dagId + " is not on this classpath"
-                + dagsFolder.map(folder -> " nor in " + folder).orElse("") + "; DAGs found: "
-                + (found.isEmpty() ? "none" : String.join(", ", found)));
+        throw new CommandFailedException(
+                ExitCodes.INVALID,
+                "DAG " + dagId + " is not on this classpath"
+                        + dagsFolder.map(folder -> " nor in " + folder).orElse("") + "; DAGs found: "
+                        + (found.isEmpty() ? "none" : String.join(", ", found)));
     }
 
     /** The providers that load; one listed on the classpath that cannot be loaded is reported and skipped. */
     private static List<DagProvider> providers(ClasspathProviders chosen, PrintWriter err) {
         List<DagProvider> providers = new ArrayList<>();
-        Iterator<ServiceLoader.Provider<DagProvider>> listed = ServiceLoader.load(DagProvider.class).stream().iterator();
+        Iterator<ServiceLoader.Provider<DagProvider>> listed =
+                ServiceLoader.load(DagProvider.class).stream().iterator();
         while (true) {
             try {
                 if (!listed.hasNext()) {
@@ -116,8 +118,12 @@ final class LocalTaskRunner {
     }
 
     static Task findTask(Dag dag, String taskId) {
-        return dag.task(taskId).orElseThrow(() -> new CommandFailedException(ExitCodes.INVALID, "DAG " + dag.id()
-                + " has no task " + taskId + "; its tasks: " + String.join(", ", dag.tasks().stream().map(Task::id).toList())));
+        return dag.task(taskId)
+                .orElseThrow(() -> new CommandFailedException(
+                        ExitCodes.INVALID,
+                        "DAG " + dag.id() + " has no task " + taskId + "; its tasks: "
+                                + String.join(
+                                        ", ", dag.tasks().stream().map(Task::id).toList())));
     }
 
     /**
@@ -133,7 +139,8 @@ final class LocalTaskRunner {
             if (trimmed.length() == 10) {
                 LocalDate day = LocalDate.parse(trimmed);
                 Instant startOfDay = day.atStartOfDay(zone).toInstant();
-                instant = dag.schedule().firstTickAtOrAfter(startOfDay, zone)
+                instant = dag.schedule()
+                        .firstTickAtOrAfter(startOfDay, zone)
                         .filter(tick -> !(dag.schedule() instanceof Schedule.Once))
                         .filter(tick -> tick.atZone(zone).toLocalDate().equals(day))
                         .orElse(startOfDay);
@@ -141,18 +148,28 @@ final class LocalTaskRunner {
                 instant = OffsetDateTime.parse(trimmed).toInstant();
             }
         } catch (DateTimeParseException e) {
-            throw new CommandFailedException(ExitCodes.INVALID, "'" + text
-                    + "' is not a date or timestamp: expected 2024-06-03 (the schedule's tick that day) or 2024-06-03T17:30:00Z");
+            throw new CommandFailedException(
+                    ExitCodes.INVALID,
+                    "'" + text
+                            + "' is not a date or timestamp: expected 2024-06-03 (the schedule's tick that day) or 2024-06-03T17:30:00Z");
         }
         boolean tick = dag.schedule() instanceof Schedule.Cron cron
-                && cron.firstTickAtOrAfter(instant, zone).filter(instant::equals).isPresent();
+                && cron.firstTickAtOrAfter(instant, zone)
+                        .filter(instant::equals)
+                        .isPresent();
         DataInterval interval = tick ? dag.schedule().intervalFor(instant, zone) : new DataInterval(instant, instant);
         return new When(instant, interval, tick);
     }
 
     /** Runs the body, passing each log line ({@code LEVEL message}) on as it is written. */
-    Outcome run(Dag dag, Task task, When when, Map<String, Object> paramOverrides, Map<String, Object> upstreamOutputs,
-            Consumer<String> logLines) throws InterruptedException {
+    Outcome run(
+            Dag dag,
+            Task task,
+            When when,
+            Map<String, Object> paramOverrides,
+            Map<String, Object> upstreamOutputs,
+            Consumer<String> logLines)
+            throws InterruptedException {
         Map<String, Object> params = new LinkedHashMap<>(dag.params());
         params.putAll(paramOverrides);
         AtomicReference<LocalTaskContext> self = new AtomicReference<>();
@@ -175,15 +192,23 @@ final class LocalTaskRunner {
                 try {
                     Object output = body.get(LOG_INTERVAL.toMillis(), TimeUnit.MILLISECONDS);
                     printed = passOn(context, printed, logLines);
-                    return new Outcome("success", Optional.ofNullable(output), Optional.empty(), Duration.between(started, Instant.now()));
+                    return new Outcome(
+                            "success",
+                            Optional.ofNullable(output),
+                            Optional.empty(),
+                            Duration.between(started, Instant.now()));
                 } catch (TimeoutException e) {
                     printed = passOn(context, printed, logLines);
                     if (deadline.isPresent() && Instant.now().isAfter(deadline.get())) {
                         context.cancel();
                         body.cancel(true);
                         passOn(context, printed, logLines);
-                        return new Outcome("failed", Optional.empty(), Optional.of("timed out after "
-                                + task.policy().executionTimeout().orElseThrow() + ": cancelled"), Duration.between(started, Instant.now()));
+                        return new Outcome(
+                                "failed",
+                                Optional.empty(),
+                                Optional.of("timed out after "
+                                        + task.policy().executionTimeout().orElseThrow() + ": cancelled"),
+                                Duration.between(started, Instant.now()));
                     }
                 } catch (ExecutionException e) {
                     passOn(context, printed, logLines);
@@ -195,11 +220,21 @@ final class LocalTaskRunner {
 
     private static Outcome ended(Throwable cause, Duration took) {
         return switch (cause) {
-            case TaskSkippedException skipped -> new Outcome("skipped", Optional.empty(), Optional.of(skipped.getMessage()), took);
-            case TaskRescheduledException rescheduled -> new Outcome("up_for_reschedule", Optional.empty(),
-                    Optional.of("asks to run again at " + rescheduled.at() + ": " + rescheduled.getMessage()), took);
-            case TaskFailedException failed -> new Outcome("failed", Optional.empty(),
-                    Optional.of(failed.getMessage() + " (" + failed.category() + (failed.retryable() ? "" : ", not retryable") + ")"), took);
+            case TaskSkippedException skipped ->
+                new Outcome("skipped", Optional.empty(), Optional.of(skipped.getMessage()), took);
+            case TaskRescheduledException rescheduled ->
+                new Outcome(
+                        "up_for_reschedule",
+                        Optional.empty(),
+                        Optional.of("asks to run again at " + rescheduled.at() + ": " + rescheduled.getMessage()),
+                        took);
+            case TaskFailedException failed ->
+                new Outcome(
+                        "failed",
+                        Optional.empty(),
+                        Optional.of(failed.getMessage() + " (" + failed.category()
+                                + (failed.retryable() ? "" : ", not retryable") + ")"),
+                        took);
             default -> new Outcome("failed", Optional.empty(), Optional.of(cause.toString()), took);
         };
     }

@@ -2,11 +2,6 @@ package dev.sluice.scheduler.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.sluice.scheduler.api.Views;
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-
 import java.io.PrintWriter;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -15,17 +10,32 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /** {@code sluice runs ...}: DAG runs. */
-@Command(name = "runs", mixinStandardHelpOptions = true, description = "List, show, clear and mark DAG runs.",
-        subcommands = {RunsCommand.ListRuns.class, RunsCommand.Show.class, RunsCommand.Clear.class, RunsCommand.Mark.class})
+@Command(
+        name = "runs",
+        mixinStandardHelpOptions = true,
+        description = "List, show, clear and mark DAG runs.",
+        subcommands = {
+            RunsCommand.ListRuns.class,
+            RunsCommand.Show.class,
+            RunsCommand.Clear.class,
+            RunsCommand.Mark.class
+        })
 final class RunsCommand {
     @Command(name = "list", mixinStandardHelpOptions = true, description = "List runs, newest logical date first.")
     static final class ListRuns implements Callable<Integer> {
         @Mixin
         ApiOptions api;
 
-        @Option(names = {"-d", "--dag"}, paramLabel = "DAG", description = "only this DAG's runs")
+        @Option(
+                names = {"-d", "--dag"},
+                paramLabel = "DAG",
+                description = "only this DAG's runs")
         Optional<String> dagId = Optional.empty();
 
         @Option(names = "--state", description = "only runs in this state: queued, running, success or failed")
@@ -34,11 +44,17 @@ final class RunsCommand {
         @Option(names = "--type", description = "only runs of this type: scheduled, manual or backfill")
         Optional<String> runType = Optional.empty();
 
-        @Option(names = "--from", paramLabel = "WHEN", converter = Converters.Timestamp.class,
+        @Option(
+                names = "--from",
+                paramLabel = "WHEN",
+                converter = Converters.Timestamp.class,
                 description = "only runs whose logical date is at or after this (2024-06-03 or 2024-06-03T17:30:00Z)")
         Optional<Instant> from = Optional.empty();
 
-        @Option(names = "--to", paramLabel = "WHEN", converter = Converters.Timestamp.class,
+        @Option(
+                names = "--to",
+                paramLabel = "WHEN",
+                converter = Converters.Timestamp.class,
                 description = "only runs whose logical date is at or before this")
         Optional<Instant> to = Optional.empty();
 
@@ -48,7 +64,9 @@ final class RunsCommand {
         @Option(names = "--offset", description = "skip this many runs (default ${DEFAULT-VALUE})", defaultValue = "0")
         int offset;
 
-        @Option(names = "--limit", description = "show at most this many runs (default ${DEFAULT-VALUE}, at most 1000)",
+        @Option(
+                names = "--limit",
+                description = "show at most this many runs (default ${DEFAULT-VALUE}, at most 1000)",
                 defaultValue = "25")
         int limit;
 
@@ -63,22 +81,36 @@ final class RunsCommand {
             query.put("backfillId", backfillId);
             query.put("offset", offset);
             query.put("limit", limit);
-            api.print(api.client().get("/runs", query), new TypeReference<Views.Page<Views.RunSummary>>() {}, (page, out) -> {
-                if (page.items().isEmpty()) {
-                    out.println(page.total() == 0 ? "no runs" : "no runs at offset " + page.offset() + " of " + page.total());
-                    return;
-                }
-                Instant now = Instant.now();
-                Table table = Table.of("DAG ID", "RUN ID", "TYPE", "STATE", "LOGICAL DATE", "STARTED", "DURATION");
-                page.items().forEach(run -> table.row(run.dagId(), run.runId(), run.runType(), run.state(), run.logicalDate(),
-                        run.startedAt(), Formats.elapsed(run.startedAt(), run.endedAt(), now)));
-                table.print(out);
-                long last = page.offset() + page.items().size();
-                if (last < page.total() || page.offset() > 0) {
-                    out.println("runs " + (page.offset() + 1) + " to " + last + " of " + page.total()
-                            + (last < page.total() ? "; more with --offset " + last : ""));
-                }
-            });
+            api.print(
+                    api.client().get("/runs", query),
+                    new TypeReference<Views.Page<Views.RunSummary>>() {},
+                    (page, out) -> {
+                        if (page.items().isEmpty()) {
+                            out.println(
+                                    page.total() == 0
+                                            ? "no runs"
+                                            : "no runs at offset " + page.offset() + " of " + page.total());
+                            return;
+                        }
+                        Instant now = Instant.now();
+                        Table table =
+                                Table.of("DAG ID", "RUN ID", "TYPE", "STATE", "LOGICAL DATE", "STARTED", "DURATION");
+                        page.items()
+                                .forEach(run -> table.row(
+                                        run.dagId(),
+                                        run.runId(),
+                                        run.runType(),
+                                        run.state(),
+                                        run.logicalDate(),
+                                        run.startedAt(),
+                                        Formats.elapsed(run.startedAt(), run.endedAt(), now)));
+                        table.print(out);
+                        long last = page.offset() + page.items().size();
+                        if (last < page.total() || page.offset() > 0) {
+                            out.println("runs " + (page.offset() + 1) + " to " + last + " of " + page.total()
+                                    + (last < page.total() ? "; more with --offset " + last : ""));
+                        }
+                    });
             return ExitCodes.OK;
         }
     }
@@ -91,12 +123,17 @@ final class RunsCommand {
         @Parameters(index = "0", paramLabel = "DAG", description = "the DAG's id")
         String dagId;
 
-        @Parameters(index = "1", paramLabel = "RUN_ID", description = "the run's id, such as manual__2024-06-03T10:00:00Z")
+        @Parameters(
+                index = "1",
+                paramLabel = "RUN_ID",
+                description = "the run's id, such as manual__2024-06-03T10:00:00Z")
         String runId;
 
         @Override
         public Integer call() {
-            api.print(api.client().get(ApiClient.path("dags", dagId, "runs", runId)), new TypeReference<Views.RunDetails>() {},
+            api.print(
+                    api.client().get(ApiClient.path("dags", dagId, "runs", runId)),
+                    new TypeReference<Views.RunDetails>() {},
                     Show::print);
             return ExitCodes.OK;
         }
@@ -109,7 +146,9 @@ final class RunsCommand {
             fields.put("Type", run.runType());
             fields.put("State", run.state());
             fields.put("Logical date", run.logicalDate());
-            fields.put("Data interval", Formats.instant(run.dataIntervalStart()) + " to " + Formats.instant(run.dataIntervalEnd()));
+            fields.put(
+                    "Data interval",
+                    Formats.instant(run.dataIntervalStart()) + " to " + Formats.instant(run.dataIntervalEnd()));
             fields.put("DAG version", run.dagVersion());
             fields.put("Params", run.params());
             fields.put("Backfill", run.backfillId());
@@ -121,8 +160,11 @@ final class RunsCommand {
         }
     }
 
-    @Command(name = "clear", mixinStandardHelpOptions = true,
-            description = "Clear task instances of a run so that they run again: all of them, the named ones, or only the failed ones.")
+    @Command(
+            name = "clear",
+            mixinStandardHelpOptions = true,
+            description =
+                    "Clear task instances of a run so that they run again: all of them, the named ones, or only the failed ones.")
     static final class Clear implements Callable<Integer> {
         @Mixin
         ApiOptions api;
@@ -136,21 +178,30 @@ final class RunsCommand {
         @Option(names = "--only-failed", description = "clear only the failed and upstream-failed task instances")
         boolean onlyFailed;
 
-        @Option(names = {"-t", "--task"}, paramLabel = "TASK", description = "clear this task (repeatable; default: every task)")
+        @Option(
+                names = {"-t", "--task"},
+                paramLabel = "TASK",
+                description = "clear this task (repeatable; default: every task)")
         List<String> taskIds = List.of();
 
         @Override
         public Integer call() {
             Map<String, Object> body = Map.of("onlyFailed", onlyFailed, "taskIds", taskIds);
-            api.print(api.client().post(ApiClient.path("dags", dagId, "runs", runId, "clear"), body),
+            api.print(
+                    api.client().post(ApiClient.path("dags", dagId, "runs", runId, "clear"), body),
                     new TypeReference<Views.RunSummary>() {},
-                    (run, out) -> out.println("cleared " + (onlyFailed ? "the failed tasks" : taskIds.isEmpty() ? "every task"
-                            : String.join(", ", taskIds)) + " of run " + run.runId() + "; the run is " + run.state()));
+                    (run, out) -> out.println("cleared "
+                            + (onlyFailed
+                                    ? "the failed tasks"
+                                    : taskIds.isEmpty() ? "every task" : String.join(", ", taskIds))
+                            + " of run " + run.runId() + "; the run is " + run.state()));
             return ExitCodes.OK;
         }
     }
 
-    @Command(name = "mark", mixinStandardHelpOptions = true,
+    @Command(
+            name = "mark",
+            mixinStandardHelpOptions = true,
             description = "Mark a run success or failed; its unfinished task instances end in the same state.")
     static final class Mark implements Callable<Integer> {
         enum State {
@@ -172,8 +223,11 @@ final class RunsCommand {
 
         @Override
         public Integer call() {
-            api.print(api.client().patch(ApiClient.path("dags", dagId, "runs", runId),
-                            Map.of("state", state.name().toLowerCase(Locale.ROOT))),
+            api.print(
+                    api.client()
+                            .patch(
+                                    ApiClient.path("dags", dagId, "runs", runId),
+                                    Map.of("state", state.name().toLowerCase(Locale.ROOT))),
                     new TypeReference<Views.RunSummary>() {},
                     (run, out) -> out.println("run " + run.runId() + " of DAG " + run.dagId() + " is " + run.state()));
             return ExitCodes.OK;

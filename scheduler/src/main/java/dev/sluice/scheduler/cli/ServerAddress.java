@@ -56,9 +56,12 @@ record ServerAddress(URI uri, String source) {
         try (Reader reader = Files.newBufferedReader(configFile)) {
             properties.load(reader);
         } catch (IOException e) {
-            throw new CommandFailedException(ExitCodes.INVALID, "the config file " + configFile + " cannot be read: " + e.getMessage(), e);
+            throw new CommandFailedException(
+                    ExitCodes.INVALID, "the config file " + configFile + " cannot be read: " + e.getMessage(), e);
         }
-        return Optional.ofNullable(properties.getProperty("server")).map(String::trim).filter(value -> !value.isEmpty());
+        return Optional.ofNullable(properties.getProperty("server"))
+                .map(String::trim)
+                .filter(value -> !value.isEmpty());
     }
 
     private static ServerAddress of(String value, String source) {
@@ -70,12 +73,16 @@ record ServerAddress(URI uri, String source) {
         try {
             uri = URI.create(trimmed);
         } catch (IllegalArgumentException e) {
-            throw new CommandFailedException(ExitCodes.INVALID, "the server address '" + value + "' from " + source
-                    + " is not a URL: " + e.getMessage(), e);
+            throw new CommandFailedException(
+                    ExitCodes.INVALID,
+                    "the server address '" + value + "' from " + source + " is not a URL: " + e.getMessage(),
+                    e);
         }
         if ((!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) || uri.getHost() == null) {
-            throw new CommandFailedException(ExitCodes.INVALID, "the server address '" + value + "' from " + source
-                    + " must be an http or https URL, such as " + DEFAULT);
+            throw new CommandFailedException(
+                    ExitCodes.INVALID,
+                    "the server address '" + value + "' from " + source + " must be an http or https URL, such as "
+                            + DEFAULT);
         }
         return new ServerAddress(uri, source);
     }

@@ -3,16 +3,17 @@ package dev.sluice.scheduler.cli;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.http.ApiServer;
+import java.time.Clock;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Spec;
 
-import java.time.Clock;
-import java.util.concurrent.Callable;
-
 /** Runs the scheduler service and its REST API against an external Postgres until the process is stopped. */
-@Command(name = "server", mixinStandardHelpOptions = true,
+@Command(
+        name = "server",
+        mixinStandardHelpOptions = true,
         description = "Run the scheduler service and its REST API against an external Postgres.")
 final class ServerCommand implements Callable<Integer> {
     @Spec
@@ -33,11 +34,18 @@ final class ServerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         try (StartedResources started = new StartedResources()) {
-            SluiceService service = started.add(SluiceService.start(database.settings(), engine.settings(), Clock.systemUTC(),
-                    engine.providers(ClasspathProviders.NONE), sources.settings()));
+            SluiceService service = started.add(SluiceService.start(
+                    database.settings(),
+                    engine.settings(),
+                    Clock.systemUTC(),
+                    engine.providers(ClasspathProviders.NONE),
+                    sources.settings()));
             ApiServer server = started.add(api.start(service.operations()));
-            spec.commandLine().getOut().printf("Sluice server is running; REST API at %s/api/v1 (OpenAPI: %s/api/v1/openapi.yaml)%n",
-                    server.uri(), server.uri());
+            spec.commandLine()
+                    .getOut()
+                    .printf(
+                            "Sluice server is running; REST API at %s/api/v1 (OpenAPI: %s/api/v1/openapi.yaml)%n",
+                            server.uri(), server.uri());
             spec.commandLine().getOut().flush();
             started.awaitStop();
         }

@@ -1,14 +1,14 @@
 package dev.sluice.scheduler.cli;
 
+import java.io.Console;
+import java.io.PrintWriter;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
-import java.io.Console;
-import java.io.PrintWriter;
-
 /** The {@code sluice} command. */
-@Command(name = "sluice",
+@Command(
+        name = "sluice",
         mixinStandardHelpOptions = true,
         versionProvider = SluiceCli.Version.class,
         description = {
@@ -49,10 +49,15 @@ public final class SluiceCli {
     static CommandLine commandLine(boolean terminal) {
         CommandLine commandLine = new CommandLine(new SluiceCli(terminal));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
-        commandLine.setExecutionExceptionHandler((exception, failed, parseResult) -> report(exception, failed.getErr()));
+        commandLine.setExecutionExceptionHandler(
+                (exception, failed, parseResult) -> report(exception, failed.getErr()));
         CommandLine completion = commandLine.getSubcommands().get("generate-completion");
-        completion.getCommandSpec().usageMessage().hidden(false)
-                .description("Print a bash/zsh completion script for sluice; load it with: source <(sluice generate-completion)");
+        completion
+                .getCommandSpec()
+                .usageMessage()
+                .hidden(false)
+                .description(
+                        "Print a bash/zsh completion script for sluice; load it with: source <(sluice generate-completion)");
         describeExitCodes(commandLine);
         return commandLine;
     }
@@ -80,7 +85,11 @@ public final class SluiceCli {
     }
 
     private static void describeExitCodes(CommandLine commandLine) {
-        commandLine.getCommandSpec().usageMessage().exitCodeListHeading("%nExit codes:%n").exitCodeList(ExitCodes.descriptions());
+        commandLine
+                .getCommandSpec()
+                .usageMessage()
+                .exitCodeListHeading("%nExit codes:%n")
+                .exitCodeList(ExitCodes.descriptions());
         commandLine.getSubcommands().values().forEach(SluiceCli::describeExitCodes);
     }
 

@@ -1,36 +1,37 @@
 package dev.sluice.scheduler.cli;
 
+import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.api.BackfillRequest;
 import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.api.Views;
 import dev.sluice.scheduler.dags.ClasspathProviders;
+import dev.sluice.scheduler.http.ApiServer;
+import dev.sluice.scheduler.store.DatabaseSettings;
+import dev.sluice.servers.LocalPostgres;
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.tasks.connection.Connections;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
 import java.time.LocalDate;
 import java.util.Map;
 import java.util.Optional;
-import dev.sluice.scheduler.SluiceService;
-import dev.sluice.scheduler.http.ApiServer;
-import dev.sluice.scheduler.store.DatabaseSettings;
-import dev.sluice.servers.LocalPostgres;
+import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
-import java.nio.file.Path;
-import java.time.Clock;
-import java.util.concurrent.Callable;
-
 /**
  * Everything on one machine: an embedded Postgres that keeps its data under the home folder, the
  * DAGs on the classpath, the scheduler and its REST API.
  */
-@Command(name = "standalone", mixinStandardHelpOptions = true,
+@Command(
+        name = "standalone",
+        mixinStandardHelpOptions = true,
         description = "Run Sluice with an embedded Postgres, the DAGs on its classpath and the REST API.")
 final class StandaloneCommand implements Callable<Integer> {
     private static final String DEMO_DAG = "sp500_daily";
@@ -38,15 +39,23 @@ final class StandaloneCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    @Option(names = "--home", description = "where Sluice keeps its data (env SLUICE_HOME, default .sluice)",
+    @Option(
+            names = "--home",
+            description = "where Sluice keeps its data (env SLUICE_HOME, default .sluice)",
             defaultValue = "${env:SLUICE_HOME:-.sluice}")
     Path home;
 
-    @Option(names = "--postgres-port", description = "port of the embedded Postgres (default ${DEFAULT-VALUE})",
+    @Option(
+            names = "--postgres-port",
+            description = "port of the embedded Postgres (default ${DEFAULT-VALUE})",
             defaultValue = "${env:SLUICE_POSTGRES_PORT:-54329}")
     int postgresPort;
 
-    @Option(names = "--lakehouse", negatable = true, defaultValue = "true", fallbackValue = "true",
+    @Option(
+            names = "--lakehouse",
+            negatable = true,
+            defaultValue = "true",
+            fallbackValue = "true",
             description = "start a local Trino with Iceberg on the embedded Postgres and run the S&P 500 pipeline "
                     + "(default; --no-lakehouse runs only the scheduler)")
     boolean lakehouse;
@@ -65,9 +74,14 @@ final class StandaloneCommand implements Callable<Integer> {
      * tasks, and writes its URL where {@code sluice trino} finds it.
      */
     private LocalTrino startTrino(LocalPostgres postgres) {
-        spec.commandLine().getOut().println("Starting the local Trino (the first start downloads it from Maven Central, about 800 MB)...");
+        spec.commandLine()
+                .getOut()
+                .println("Starting the local Trino (the first start downloads it from Maven Central, about 800 MB)...");
         spec.commandLine().getOut().flush();
-        LocalTrino trino = LocalTrino.builder().postgres(postgres).directory(home.resolve("trino").toAbsolutePath()).start();
+        LocalTrino trino = LocalTrino.builder()
+                .postgres(postgres)
+                .directory(home.resolve("trino").toAbsolutePath())
+                .start();
         Connections.setDefaults(Connections.builder()
                 .environment(System.getenv())
                 .connection("trino", "trino://sluice@127.0.0.1:" + trino.port() + "/iceberg")
@@ -89,13 +103,20 @@ final class StandaloneCommand implements Callable<Integer> {
         if (!operations.listBackfills(Optional.of(DEMO_DAG)).isEmpty()) {
             return Optional.empty();
         }
-        return Optional.of(operations.createBackfill(new BackfillRequest(DEMO_DAG, LocalDate.parse("2013-02-08"),
-                LocalDate.parse("2013-03-08"), BackfillRequest.Reprocess.NONE, 1, false)));
+        return Optional.of(operations.createBackfill(new BackfillRequest(
+                DEMO_DAG,
+                LocalDate.parse("2013-02-08"),
+                LocalDate.parse("2013-03-08"),
+                BackfillRequest.Reprocess.NONE,
+                1,
+                false)));
     }
 
     /** How the banner's commands start: the launcher sets it ({@code ./sluice} from the repository root). */
     private static String launcher() {
-        return Optional.ofNullable(System.getenv("SLUICE_COMMAND")).filter(command -> !command.isBlank()).orElse("sluice");
+        return Optional.ofNullable(System.getenv("SLUICE_COMMAND"))
+                .filter(command -> !command.isBlank())
+                .orElse("sluice");
     }
 
     /** The settings that make run history survive a crash, as the server reports them; standalone refuses to run without them. */
@@ -116,11 +137,15 @@ final class StandaloneCommand implements Callable<Integer> {
                     .start());
             String durability = durability(postgres);
             postgres.createDatabase("sluice");
-            DatabaseSettings settings = new DatabaseSettings(postgres.jdbcUrl("sluice"), postgres.user(),
-                    new DatabaseSettings.Secret(postgres.password()), 16);
+            DatabaseSettings settings = new DatabaseSettings(
+                    postgres.jdbcUrl("sluice"), postgres.user(), new DatabaseSettings.Secret(postgres.password()), 16);
             Optional<LocalTrino> trino = lakehouse ? Optional.of(started.add(startTrino(postgres))) : Optional.empty();
-            SluiceService service = started.add(SluiceService.start(settings, engine.settings(), Clock.systemUTC(),
-                    engine.providers(ClasspathProviders.ALL), sources.settings()));
+            SluiceService service = started.add(SluiceService.start(
+                    settings,
+                    engine.settings(),
+                    Clock.systemUTC(),
+                    engine.providers(ClasspathProviders.ALL),
+                    sources.settings()));
             Optional<Views.Backfill> demo = trino.isPresent() ? startDemoBackfill(service) : Optional.empty();
             ApiServer server = started.add(api.start(service.operations()));
             printBanner(postgres, durability, service, server, trino, demo);
@@ -129,13 +154,22 @@ final class StandaloneCommand implements Callable<Integer> {
         return ExitCodes.OK;
     }
 
-    private void printBanner(LocalPostgres postgres, String durability, SluiceService service, ApiServer server,
-            Optional<LocalTrino> trino, Optional<Views.Backfill> demo) {
-        String dagIds = String.join(", ", service.registry().dags().stream().map(dag -> dag.dagId()).toList());
+    private void printBanner(
+            LocalPostgres postgres,
+            String durability,
+            SluiceService service,
+            ApiServer server,
+            Optional<LocalTrino> trino,
+            Optional<Views.Backfill> demo) {
+        String dagIds = String.join(
+                ", ", service.registry().dags().stream().map(dag -> dag.dagId()).toList());
         String postgresUrl = "postgresql://postgres@127.0.0.1:" + postgres.port() + "/sluice";
         String sluice = launcher();
         String serverFlag = server.uri().toString().equals(ServerAddress.DEFAULT) ? "" : " --server " + server.uri();
-        spec.commandLine().getOut().printf("""
+        spec.commandLine()
+                .getOut()
+                .printf(
+                        """
                 Sluice standalone is running with %d DAG(s): %s
                 REST API: %s/api/v1 (OpenAPI document: %s/api/v1/openapi.yaml)
                 Run history: Postgres at %s (%s)
@@ -144,17 +178,38 @@ final class StandaloneCommand implements Callable<Integer> {
                   %s runs list%s --limit 10
                   psql %s -c "SELECT dag_id, run_id, state, started_at, ended_at FROM dag_run ORDER BY id DESC LIMIT 10"
                 Stop with Ctrl-C (or SIGTERM); data stays in %s
-                """, service.registry().dags().size(), dagIds, server.uri(), server.uri(), postgresUrl,
-                durability, sluice, serverFlag, sluice, serverFlag, postgresUrl, home.toAbsolutePath());
-        demo.ifPresent(backfill -> spec.commandLine().getOut().printf("""
+                """,
+                        service.registry().dags().size(),
+                        dagIds,
+                        server.uri(),
+                        server.uri(),
+                        postgresUrl,
+                        durability,
+                        sluice,
+                        serverFlag,
+                        sluice,
+                        serverFlag,
+                        postgresUrl,
+                        home.toAbsolutePath());
+        demo.ifPresent(backfill -> spec.commandLine()
+                .getOut()
+                .printf(
+                        """
 
                 The S&P 500 pipeline (sp500_daily) is backfilling %s to %s as backfill %d; follow it with:
                   %s backfill show %d --watch%s
                 Its results are Iceberg tables in the local Trino (%s); once runs finish, for instance:
                   %s trino "SELECT trade_date, sector, stock_count, round(average_return * 100, 3) AS return_pct \
                 FROM iceberg.sp500_gold.gold_sector_daily ORDER BY trade_date DESC, return_pct DESC LIMIT 11"
-                """, backfill.from(), backfill.to(), backfill.id(), sluice, backfill.id(), serverFlag,
-                trino.orElseThrow().jdbcUrl(), sluice));
+                """,
+                        backfill.from(),
+                        backfill.to(),
+                        backfill.id(),
+                        sluice,
+                        backfill.id(),
+                        serverFlag,
+                        trino.orElseThrow().jdbcUrl(),
+                        sluice));
         spec.commandLine().getOut().flush();
     }
 }

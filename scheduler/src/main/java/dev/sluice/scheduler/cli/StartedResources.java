@@ -1,10 +1,10 @@
 package dev.sluice.scheduler.cli;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.concurrent.CountDownLatch;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * What a long-running command has started (Postgres, Trino, the service, the API), closed in the

@@ -20,7 +20,8 @@ final class Table {
 
     Table row(Object... cells) {
         if (cells.length != headers.size()) {
-            throw new IllegalArgumentException("a row of " + cells.length + " cells for " + headers.size() + " columns");
+            throw new IllegalArgumentException(
+                    "a row of " + cells.length + " cells for " + headers.size() + " columns");
         }
         rows.add(Arrays.stream(cells).map(Formats::cell).toList());
         return this;

@@ -1,11 +1,5 @@
 package dev.sluice.scheduler.cli;
 
-import picocli.CommandLine.Command;
-import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
-import picocli.CommandLine.Model.CommandSpec;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -19,9 +13,16 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Properties;
 import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
 
 /** Runs one SQL query on Trino and prints the result: how a newcomer looks at the lakehouse tables. */
-@Command(name = "trino", mixinStandardHelpOptions = true,
+@Command(
+        name = "trino",
+        mixinStandardHelpOptions = true,
         description = "Run a SQL query on Trino (by default the one sluice standalone started) and print the rows.")
 final class TrinoCommand implements Callable<Integer> {
     /** Where {@code sluice standalone} writes the JDBC URL of its Trino, under its home folder. */
@@ -33,11 +34,17 @@ final class TrinoCommand implements Callable<Integer> {
     @Parameters(index = "0", paramLabel = "SQL", description = "the query")
     String sql;
 
-    @Option(names = "--trino-url", paramLabel = "JDBC_URL", defaultValue = "${env:SLUICE_TRINO_URL}",
-            description = "Trino's JDBC URL (env SLUICE_TRINO_URL; default: the one sluice standalone wrote under --home)")
+    @Option(
+            names = "--trino-url",
+            paramLabel = "JDBC_URL",
+            defaultValue = "${env:SLUICE_TRINO_URL}",
+            description =
+                    "Trino's JDBC URL (env SLUICE_TRINO_URL; default: the one sluice standalone wrote under --home)")
     String url;
 
-    @Option(names = "--home", defaultValue = "${env:SLUICE_HOME:-.sluice}",
+    @Option(
+            names = "--home",
+            defaultValue = "${env:SLUICE_HOME:-.sluice}",
             description = "the standalone home folder (env SLUICE_HOME, default .sluice)")
     Path home;
 
@@ -69,7 +76,8 @@ final class TrinoCommand implements Callable<Integer> {
             spec.commandLine().getOut().flush();
             return ExitCodes.OK;
         } catch (SQLException e) {
-            throw new CommandFailedException(ExitCodes.FAILED, "the query failed on Trino at " + jdbcUrl + ": " + e.getMessage());
+            throw new CommandFailedException(
+                    ExitCodes.FAILED, "the query failed on Trino at " + jdbcUrl + ": " + e.getMessage());
         }
     }
 
@@ -78,8 +86,9 @@ final class TrinoCommand implements Callable<Integer> {
         try {
             return Files.readString(file).strip();
         } catch (IOException e) {
-            throw new CommandFailedException(ExitCodes.UNAVAILABLE, "no Trino known: start sluice standalone (it writes "
-                    + file + ") or pass --trino-url");
+            throw new CommandFailedException(
+                    ExitCodes.UNAVAILABLE,
+                    "no Trino known: start sluice standalone (it writes " + file + ") or pass --trino-url");
         }
     }
 }

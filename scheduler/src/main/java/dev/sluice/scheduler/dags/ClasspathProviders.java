@@ -1,9 +1,9 @@
 package dev.sluice.scheduler.dags;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.Collection;
 import java.util.Set;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Which {@link dev.sluice.dag.DagProvider}s listed on the class path a process loads: none (what a

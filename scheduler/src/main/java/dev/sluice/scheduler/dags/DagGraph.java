@@ -1,8 +1,9 @@
 package dev.sluice.scheduler.dags;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.TaskPolicy;
 import dev.sluice.dag.TriggerRule;
-
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -10,8 +11,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * The shape of one DAG version as the engine schedules it: tasks, edges, trigger rules, policies
@@ -66,8 +65,10 @@ public final class DagGraph {
                             ((Number) policy.get("retries")).intValue(),
                             Duration.parse((String) policy.get("retry_delay")),
                             (Boolean) policy.get("exponential_backoff"),
-                            Optional.ofNullable((String) policy.get("max_retry_delay")).map(Duration::parse),
-                            Optional.ofNullable((String) policy.get("execution_timeout")).map(Duration::parse)),
+                            Optional.ofNullable((String) policy.get("max_retry_delay"))
+                                    .map(Duration::parse),
+                            Optional.ofNullable((String) policy.get("execution_timeout"))
+                                    .map(Duration::parse)),
                     (String) task.get("pool"),
                     ((Number) task.get("priority_weight")).intValue()));
         }

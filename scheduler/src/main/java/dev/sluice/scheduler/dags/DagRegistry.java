@@ -1,21 +1,20 @@
 package dev.sluice.scheduler.dags;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.scheduler.store.Json;
-import org.jdbi.v3.core.Jdbi;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Clock;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.Comparator;
-
-import static java.util.Objects.requireNonNull;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The DAGs this process knows: the current version of each, every version it has run in this
@@ -65,9 +64,15 @@ public final class DagRegistry {
             return previous;
         }
         boolean scheduleChanged = previous == null
-                || !Objects.equals(previous.structure().get("schedule"), registered.structure().get("schedule"))
-                || !Objects.equals(previous.structure().get("timezone"), registered.structure().get("timezone"))
-                || !Objects.equals(previous.structure().get("start_date"), registered.structure().get("start_date"));
+                || !Objects.equals(
+                        previous.structure().get("schedule"),
+                        registered.structure().get("schedule"))
+                || !Objects.equals(
+                        previous.structure().get("timezone"),
+                        registered.structure().get("timezone"))
+                || !Objects.equals(
+                        previous.structure().get("start_date"),
+                        registered.structure().get("start_date"));
         jdbi.useTransaction(handle -> {
             handle.createUpdate("""
                     INSERT INTO dag (dag_id, current_version, schedule, timezone, max_active_runs, max_active_tasks,
@@ -109,7 +114,11 @@ public final class DagRegistry {
         });
         current.put(dag.id(), registered);
         versions.put(new VersionKey(dag.id(), registered.version()), registered);
-        log.info("DAG {} registered at version {} from {} {}", dag.id(), registered.version(), origin.kind(),
+        log.info(
+                "DAG {} registered at version {} from {} {}",
+                dag.id(),
+                registered.version(),
+                origin.kind(),
                 origin.location());
         listeners.forEach(listener -> listener.registered(registered, Optional.ofNullable(previous)));
         return registered;
@@ -120,7 +129,8 @@ public final class DagRegistry {
         if (current.remove(dagId) == null) {
             return;
         }
-        jdbi.useHandle(handle -> handle.createUpdate("UPDATE dag SET is_active = false, updated_at = :now WHERE dag_id = :dagId")
+        jdbi.useHandle(handle -> handle.createUpdate(
+                        "UPDATE dag SET is_active = false, updated_at = :now WHERE dag_id = :dagId")
                 .bind("dagId", dagId)
                 .bind("now", clock.instant())
                 .execute());
@@ -137,7 +147,9 @@ public final class DagRegistry {
     }
 
     public List<RegisteredDag> dags() {
-        return current.values().stream().sorted(Comparator.comparing(RegisteredDag::dagId)).toList();
+        return current.values().stream()
+                .sorted(Comparator.comparing(RegisteredDag::dagId))
+                .toList();
     }
 
     /** The definition of one version, with its task bodies, if this process has loaded it. */
@@ -152,14 +164,18 @@ public final class DagRegistry {
         if (loaded != null) {
             return loaded.graph();
         }
-        return storedGraphs.computeIfAbsent(new VersionKey(dagId, version), key -> jdbi.withHandle(handle -> {
-            String structure = handle.createQuery("SELECT structure::text FROM dag_version WHERE dag_id = :dagId AND version = :version")
-                    .bind("dagId", dagId)
-                    .bind("version", version)
-                    .mapTo(String.class)
-                    .findOne()
-                    .orElseThrow(() -> new IllegalStateException("DAG " + dagId + " has no stored version " + version));
-            return DagGraph.fromStructure(Json.read(structure, Map.class));
-        }));
+        return storedGraphs.computeIfAbsent(
+                new VersionKey(dagId, version),
+                key -> jdbi.withHandle(handle -> {
+                    String structure = handle.createQuery(
+                                    "SELECT structure::text FROM dag_version WHERE dag_id = :dagId AND version = :version")
+                            .bind("dagId", dagId)
+                            .bind("version", version)
+                            .mapTo(String.class)
+                            .findOne()
+                            .orElseThrow(() ->
+                                    new IllegalStateException("DAG " + dagId + " has no stored version " + version));
+                    return DagGraph.fromStructure(Json.read(structure, Map.class));
+                }));
     }
 }

@@ -1,19 +1,18 @@
 package dev.sluice.scheduler.dags;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.scheduler.loading.DagLoadError;
 import dev.sluice.scheduler.loading.LoadResult;
 import dev.sluice.scheduler.loading.LoadedDag;
-import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.PreparedBatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Clock;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Consumer;
-
-import static java.util.Objects.requireNonNull;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Applies the snapshots of one DAG source to the registry: registers its DAGs (a broken file's last

@@ -4,7 +4,6 @@ import dev.sluice.dag.Dag;
 import dev.sluice.dag.Task;
 import dev.sluice.dag.TaskPolicy;
 import dev.sluice.scheduler.store.Json;
-
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -59,8 +58,12 @@ public final class DagStructure {
         out.put("retries", policy.retries());
         out.put("retry_delay", policy.retryDelay().toString());
         out.put("exponential_backoff", policy.exponentialBackoff());
-        out.put("max_retry_delay", policy.maxRetryDelay().map(Duration::toString).orElse(null));
-        out.put("execution_timeout", policy.executionTimeout().map(Duration::toString).orElse(null));
+        out.put(
+                "max_retry_delay",
+                policy.maxRetryDelay().map(Duration::toString).orElse(null));
+        out.put(
+                "execution_timeout",
+                policy.executionTimeout().map(Duration::toString).orElse(null));
         return out;
     }
 
@@ -84,8 +87,12 @@ public final class DagStructure {
     public static Difference difference(Map<String, Object> before, Map<String, Object> after) {
         Map<String, Map<String, Object>> oldTasks = byId((List<Map<String, Object>>) before.get("tasks"));
         Map<String, Map<String, Object>> newTasks = byId((List<Map<String, Object>>) after.get("tasks"));
-        List<String> added = newTasks.keySet().stream().filter(id -> !oldTasks.containsKey(id)).toList();
-        List<String> removed = oldTasks.keySet().stream().filter(id -> !newTasks.containsKey(id)).toList();
+        List<String> added = newTasks.keySet().stream()
+                .filter(id -> !oldTasks.containsKey(id))
+                .toList();
+        List<String> removed = oldTasks.keySet().stream()
+                .filter(id -> !newTasks.containsKey(id))
+                .toList();
         List<String> changed = newTasks.keySet().stream()
                 .filter(oldTasks::containsKey)
                 .filter(id -> !Json.write(oldTasks.get(id)).equals(Json.write(newTasks.get(id))))

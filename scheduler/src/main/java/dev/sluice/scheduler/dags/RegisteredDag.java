@@ -1,10 +1,9 @@
 package dev.sluice.scheduler.dags;
 
-import dev.sluice.dag.Dag;
-
-import java.util.Map;
-
 import static java.util.Objects.requireNonNull;
+
+import dev.sluice.dag.Dag;
+import java.util.Map;
 
 /** A DAG as the registry holds it: the definition, its origin, version, structure and graph. */
 public record RegisteredDag(Dag dag, DagOrigin origin, String version, Map<String, Object> structure, DagGraph graph) {
@@ -18,8 +17,8 @@ public record RegisteredDag(Dag dag, DagOrigin origin, String version, Map<Strin
 
     public static RegisteredDag of(Dag dag, DagOrigin origin) {
         Map<String, Object> structure = DagStructure.of(dag);
-        return new RegisteredDag(dag, origin, DagStructure.version(structure, origin), structure,
-                DagGraph.fromStructure(structure));
+        return new RegisteredDag(
+                dag, origin, DagStructure.version(structure, origin), structure, DagGraph.fromStructure(structure));
     }
 
     public String dagId() {

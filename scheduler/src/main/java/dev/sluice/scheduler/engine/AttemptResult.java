@@ -1,12 +1,11 @@
 package dev.sluice.scheduler.engine;
 
-import dev.sluice.dag.ErrorCategory;
+import static java.util.Objects.requireNonNull;
 
+import dev.sluice.dag.ErrorCategory;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * How one attempt ended, as the executor hands it to the engine loop.
@@ -42,24 +41,62 @@ public record AttemptResult(
         logLines = List.copyOf(logLines);
     }
 
-    public static AttemptResult success(ClaimedTask task, Optional<String> outputJson, Instant endedAt, List<LogLine> lines) {
-        return new AttemptResult(task, Outcome.SUCCESS, outputJson, Optional.empty(), Optional.empty(), false,
-                Optional.empty(), endedAt, lines);
+    public static AttemptResult success(
+            ClaimedTask task, Optional<String> outputJson, Instant endedAt, List<LogLine> lines) {
+        return new AttemptResult(
+                task,
+                Outcome.SUCCESS,
+                outputJson,
+                Optional.empty(),
+                Optional.empty(),
+                false,
+                Optional.empty(),
+                endedAt,
+                lines);
     }
 
     public static AttemptResult failure(
-            ClaimedTask task, ErrorCategory category, boolean retryable, String error, Instant endedAt, List<LogLine> lines) {
-        return new AttemptResult(task, Outcome.FAILED, Optional.empty(), Optional.of(error), Optional.of(category),
-                retryable, Optional.empty(), endedAt, lines);
+            ClaimedTask task,
+            ErrorCategory category,
+            boolean retryable,
+            String error,
+            Instant endedAt,
+            List<LogLine> lines) {
+        return new AttemptResult(
+                task,
+                Outcome.FAILED,
+                Optional.empty(),
+                Optional.of(error),
+                Optional.of(category),
+                retryable,
+                Optional.empty(),
+                endedAt,
+                lines);
     }
 
     public static AttemptResult skipped(ClaimedTask task, String reason, Instant endedAt, List<LogLine> lines) {
-        return new AttemptResult(task, Outcome.SKIPPED, Optional.empty(), Optional.of(reason), Optional.empty(), false,
-                Optional.empty(), endedAt, lines);
+        return new AttemptResult(
+                task,
+                Outcome.SKIPPED,
+                Optional.empty(),
+                Optional.of(reason),
+                Optional.empty(),
+                false,
+                Optional.empty(),
+                endedAt,
+                lines);
     }
 
     public static AttemptResult rescheduled(ClaimedTask task, Instant at, Instant endedAt, List<LogLine> lines) {
-        return new AttemptResult(task, Outcome.RESCHEDULED, Optional.empty(), Optional.empty(), Optional.empty(), false,
-                Optional.of(at), endedAt, lines);
+        return new AttemptResult(
+                task,
+                Outcome.RESCHEDULED,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty(),
+                false,
+                Optional.of(at),
+                endedAt,
+                lines);
     }
 }

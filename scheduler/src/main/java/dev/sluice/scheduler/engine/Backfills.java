@@ -1,5 +1,7 @@
 package dev.sluice.scheduler.engine;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.RunType;
@@ -9,11 +11,6 @@ import dev.sluice.scheduler.api.OperationException;
 import dev.sluice.scheduler.api.Views;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.RegisteredDag;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -24,8 +21,10 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-
-import static java.util.Objects.requireNonNull;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Backfills inside the scheduler: a plan of runs is stored when the backfill is created, and the
@@ -50,13 +49,16 @@ final class Backfills {
                 .orElseThrow(() -> new OperationException.NotFound("unknown DAG '" + request.dagId() + "'"));
         Dag dag = registered.dag();
         if (!(dag.schedule() instanceof Schedule.Cron cron)) {
-            throw new OperationException.Invalid("DAG " + dag.id() + " has no cron schedule ('" + dag.schedule().expression()
-                    + "'), so there are no schedule ticks to backfill");
+            throw new OperationException.Invalid("DAG " + dag.id() + " has no cron schedule ('"
+                    + dag.schedule().expression() + "'), so there are no schedule ticks to backfill");
         }
         Instant from = request.from().atStartOfDay(dag.timezone()).toInstant();
         Instant until = request.to().plusDays(1).atStartOfDay(dag.timezone()).toInstant();
         dag.startDate().ifPresent(start -> {
-            if (from.isBefore(start.atZone(dag.timezone()).toLocalDate().atStartOfDay(dag.timezone()).toInstant())) {
+            if (from.isBefore(start.atZone(dag.timezone())
+                    .toLocalDate()
+                    .atStartOfDay(dag.timezone())
+                    .toInstant())) {
                 throw new OperationException.Invalid("backfill starts on " + request.from() + ", before DAG " + dag.id()
                         + "'s start date " + start.atZone(dag.timezone()).toLocalDate());
             }
@@ -68,19 +70,24 @@ final class Backfills {
             }
         });
         if (request.intervalsPerRun() > dag.maxBackfillIntervalsPerRun()) {
-            throw new OperationException.Invalid("DAG " + dag.id() + " allows at most " + dag.maxBackfillIntervalsPerRun()
-                    + " schedule interval(s) per backfill run (its maxBackfillIntervalsPerRun), not "
-                    + request.intervalsPerRun());
+            throw new OperationException.Invalid(
+                    "DAG " + dag.id() + " allows at most " + dag.maxBackfillIntervalsPerRun()
+                            + " schedule interval(s) per backfill run (its maxBackfillIntervalsPerRun), not "
+                            + request.intervalsPerRun());
         }
         List<DataInterval> ticks = ticks(dag, cron, request, from, until, now);
         List<ExistingRun> existing = existingRuns(handle, dag.id(), from, until, ticks);
-        return new Views.BackfillPlan(dag.id(), request.from(), request.to(), request.reprocess().name().toLowerCase(),
+        return new Views.BackfillPlan(
+                dag.id(),
+                request.from(),
+                request.to(),
+                request.reprocess().name().toLowerCase(),
                 plannedRuns(ticks, existing, request));
     }
 
     /** The data intervals of the schedule ticks in {@code [from, until)}, in the order the backfill takes them. */
-    private static List<DataInterval> ticks(Dag dag, Schedule.Cron cron, BackfillRequest request, Instant from, Instant until,
-            Instant now) {
+    private static List<DataInterval> ticks(
+            Dag dag, Schedule.Cron cron, BackfillRequest request, Instant from, Instant until, Instant now) {
         List<DataInterval> ticks = new ArrayList<>();
         Optional<Instant> tick = cron.firstTickAtOrAfter(from, dag.timezone());
         while (tick.isPresent() && tick.get().isBefore(until)) {
@@ -103,8 +110,8 @@ final class Backfills {
     }
 
     /** The DAG's runs made for a tick of the range, or whose data interval overlaps one of its ticks. */
-    private static List<ExistingRun> existingRuns(Handle handle, String dagId, Instant from, Instant until,
-            List<DataInterval> ticks) {
+    private static List<ExistingRun> existingRuns(
+            Handle handle, String dagId, Instant from, Instant until, List<DataInterval> ticks) {
         return handle.createQuery("""
                         SELECT logical_date, data_interval_start, data_interval_end, run_id, state FROM dag_run
                         WHERE dag_id = :dagId
@@ -115,10 +122,24 @@ final class Backfills {
                 .bind("dagId", dagId)
                 .bind("from", from)
                 .bind("until", until)
-                .bind("firstStart", ticks.stream().map(DataInterval::start).min(Instant::compareTo).orElseThrow())
-                .bind("lastEnd", ticks.stream().map(DataInterval::end).max(Instant::compareTo).orElseThrow())
-                .map((rs, ctx) -> new ExistingRun(rs.getTimestamp(1).toInstant(),
-                        new DataInterval(rs.getTimestamp(2).toInstant(), rs.getTimestamp(3).toInstant()), rs.getString(4),
+                .bind(
+                        "firstStart",
+                        ticks.stream()
+                                .map(DataInterval::start)
+                                .min(Instant::compareTo)
+                                .orElseThrow())
+                .bind(
+                        "lastEnd",
+                        ticks.stream()
+                                .map(DataInterval::end)
+                                .max(Instant::compareTo)
+                                .orElseThrow())
+                .map((rs, ctx) -> new ExistingRun(
+                        rs.getTimestamp(1).toInstant(),
+                        new DataInterval(
+                                rs.getTimestamp(2).toInstant(),
+                                rs.getTimestamp(3).toInstant()),
+                        rs.getString(4),
                         rs.getString(5)))
                 .list();
     }
@@ -127,8 +148,8 @@ final class Backfills {
      * New runs for the ticks without a run, joining up to the requested number of consecutive ones,
      * and a skip or a rerun, once, for each existing run that covers some of them.
      */
-    private static List<Views.PlannedRun> plannedRuns(List<DataInterval> ticks, List<ExistingRun> existing,
-            BackfillRequest request) {
+    private static List<Views.PlannedRun> plannedRuns(
+            List<DataInterval> ticks, List<ExistingRun> existing, BackfillRequest request) {
         Map<DataInterval, ExistingRun> covering = new HashMap<>();
         Map<String, Integer> coveredTicks = new HashMap<>();
         for (DataInterval interval : ticks) {
@@ -158,10 +179,16 @@ final class Backfills {
                 boolean rerun = switch (request.reprocess()) {
                     case NONE -> false;
                     case FAILED -> run.state().equals("failed");
-                    case COMPLETED -> run.state().equals("failed") || run.state().equals("success");
+                    case COMPLETED ->
+                        run.state().equals("failed") || run.state().equals("success");
                 };
-                runs.add(new Views.PlannedRun(run.logicalDate(), run.interval().start(), run.interval().end(),
-                        coveredTicks.get(run.runId()), Optional.of(run.runId()), Optional.of(run.state()),
+                runs.add(new Views.PlannedRun(
+                        run.logicalDate(),
+                        run.interval().start(),
+                        run.interval().end(),
+                        coveredTicks.get(run.runId()),
+                        Optional.of(run.runId()),
+                        Optional.of(run.state()),
                         rerun ? "rerun" : "skip"));
             }
         }
@@ -173,8 +200,10 @@ final class Backfills {
 
     /** A new run over consecutive tick intervals (in either order): the first tick is its logical date. */
     private static Views.PlannedRun newRun(List<DataInterval> batch) {
-        Instant start = batch.stream().map(DataInterval::start).min(Instant::compareTo).orElseThrow();
-        Instant end = batch.stream().map(DataInterval::end).max(Instant::compareTo).orElseThrow();
+        Instant start =
+                batch.stream().map(DataInterval::start).min(Instant::compareTo).orElseThrow();
+        Instant end =
+                batch.stream().map(DataInterval::end).max(Instant::compareTo).orElseThrow();
         return new Views.PlannedRun(start, start, end, batch.size(), Optional.empty(), Optional.empty(), "create");
     }
 
@@ -242,8 +271,14 @@ final class Backfills {
         }
         rows.execute();
         Transitions.notifyWork(handle);
-        log.info("backfill {} of DAG {} created: {} runs over {} schedule intervals from {} to {}", id, request.dagId(),
-                plan.runs().size(), plan.runs().stream().mapToInt(Views.PlannedRun::intervals).sum(), request.from(), request.to());
+        log.info(
+                "backfill {} of DAG {} created: {} runs over {} schedule intervals from {} to {}",
+                id,
+                request.dagId(),
+                plan.runs().size(),
+                plan.runs().stream().mapToInt(Views.PlannedRun::intervals).sum(),
+                request.from(),
+                request.to());
         return id;
     }
 
@@ -255,9 +290,7 @@ final class Backfills {
                         FROM backfill b WHERE b.state = 'running'
                         ORDER BY b.id
                         FOR UPDATE OF b SKIP LOCKED
-                        """)
-                .mapToMap()
-                .list();
+                        """).mapToMap().list();
         int created = 0;
         for (Map<String, Object> backfill : backfills) {
             long id = ((Number) backfill.get("id")).longValue();
@@ -268,22 +301,33 @@ final class Backfills {
             }
             int active = ((Number) backfill.get("active")).intValue();
             int room = ((Number) backfill.get("max_active_runs")).intValue() - active;
-            List<Map<String, Object>> next = room <= 0 ? List.of() : handle.createQuery("""
+            List<Map<String, Object>> next = room <= 0
+                    ? List.of()
+                    : handle.createQuery("""
                             SELECT position, logical_date, action, interval_end FROM backfill_run
                             WHERE backfill_id = :id AND run_pk IS NULL AND action <> 'skip'
                             ORDER BY position LIMIT :room
                             """)
-                    .bind("id", id)
-                    .bind("room", room)
-                    .mapToMap()
-                    .list();
+                            .bind("id", id)
+                            .bind("room", room)
+                            .mapToMap()
+                            .list();
             for (Map<String, Object> row : next) {
                 Instant date = ((Timestamp) row.get("logical_date")).toInstant();
                 Long runPk = switch ((String) row.get("action")) {
-                    case "create" -> transitions.createRun(handle, dagId, registered.get().version(),
-                                    RunPlanner.runId(RunType.BACKFILL, date), RunType.BACKFILL,
-                                    interval(registered.get().dag(), date, (Timestamp) row.get("interval_end")), Map.of(), id, now)
-                            .orElse(null);
+                    case "create" ->
+                        transitions
+                                .createRun(
+                                        handle,
+                                        dagId,
+                                        registered.get().version(),
+                                        RunPlanner.runId(RunType.BACKFILL, date),
+                                        RunType.BACKFILL,
+                                        interval(registered.get().dag(), date, (Timestamp) row.get("interval_end")),
+                                        Map.of(),
+                                        id,
+                                        now)
+                                .orElse(null);
                     default -> rerun(handle, dagId, date, id, "completed".equals(backfill.get("reprocess")), now);
                 };
                 handle.createUpdate("""
@@ -325,7 +369,8 @@ final class Backfills {
                 .bind("date", date)
                 .mapToMap()
                 .findOne();
-        if (run.isEmpty() || !List.of("success", "failed").contains((String) run.get().get("state"))) {
+        if (run.isEmpty()
+                || !List.of("success", "failed").contains((String) run.get().get("state"))) {
             return null;
         }
         long runPk = ((Number) run.get().get("id")).longValue();
@@ -333,7 +378,9 @@ final class Backfills {
                 .bind("backfillId", backfillId)
                 .bind("runPk", runPk)
                 .execute();
-        handle.createUpdate("UPDATE task_instance SET backfill = true WHERE run_pk = :runPk").bind("runPk", runPk).execute();
+        handle.createUpdate("UPDATE task_instance SET backfill = true WHERE run_pk = :runPk")
+                .bind("runPk", runPk)
+                .execute();
         List<String> taskIds = handle.createQuery("""
                         SELECT task_id FROM task_instance WHERE run_pk = :runPk AND (:all OR state IN ('failed', 'upstream_failed'))
                         """)
@@ -341,7 +388,8 @@ final class Backfills {
                 .bind("all", allTasks)
                 .mapTo(String.class)
                 .list();
-        transitions.clear(handle, runPk, registry.graph(dagId, (String) run.get().get("dag_version")), taskIds, now);
+        transitions.clear(
+                handle, runPk, registry.graph(dagId, (String) run.get().get("dag_version")), taskIds, now);
         return runPk;
     }
 }

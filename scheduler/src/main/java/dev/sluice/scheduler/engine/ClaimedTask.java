@@ -1,14 +1,13 @@
 package dev.sluice.scheduler.engine;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.RunType;
-
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import static java.util.Objects.requireNonNull;
 
 /** A task instance this worker has claimed, with what its context needs to know of its run. */
 public record ClaimedTask(

@@ -1,5 +1,7 @@
 package dev.sluice.scheduler.engine;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.RunType;
@@ -11,10 +13,6 @@ import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.TaskState;
-import org.jdbi.v3.core.Jdbi;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
@@ -25,15 +23,16 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.Locale;
-import java.util.concurrent.ConcurrentHashMap;
-
-import static java.util.Objects.requireNonNull;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One scheduler/worker process: creates due runs, starts queued runs, claims runnable task
@@ -78,7 +77,8 @@ public final class Engine implements AutoCloseable {
         });
         byte[] random = new byte[4];
         new SecureRandom().nextBytes(random);
-        this.workerId = hostname() + ":" + ProcessHandle.current().pid() + ":" + HexFormat.of().formatHex(random);
+        this.workerId = hostname() + ":" + ProcessHandle.current().pid() + ":"
+                + HexFormat.of().formatHex(random);
         this.lockKey = new SecureRandom().nextLong();
         registry.addListener(new DagRegistry.Listener() {
             @Override
@@ -144,17 +144,19 @@ public final class Engine implements AutoCloseable {
      * DAG must not have a run for that logical date yet.
      */
     public String triggerRun(String dagId, Optional<Instant> logicalDate, Map<String, Object> conf) {
-        RegisteredDag registered = registry.find(dagId)
-                .orElseThrow(() -> new OperationException.NotFound("unknown DAG '" + dagId + "'"));
+        RegisteredDag registered =
+                registry.find(dagId).orElseThrow(() -> new OperationException.NotFound("unknown DAG '" + dagId + "'"));
         Instant date = logicalDate.orElseGet(clock::instant);
         Schedule schedule = registered.dag().schedule();
         DataInterval interval = schedule instanceof Schedule.Cron cron
-                && cron.firstTickAtOrAfter(date, registered.dag().timezone()).filter(date::equals).isPresent()
+                        && cron.firstTickAtOrAfter(date, registered.dag().timezone())
+                                .filter(date::equals)
+                                .isPresent()
                 ? schedule.intervalFor(date, registered.dag().timezone())
                 : new DataInterval(date, date);
         String runId = RunPlanner.runId(RunType.MANUAL, date);
-        boolean created = jdbi.inTransaction(handle -> transitions.createRun(handle, dagId, registered.version(), runId,
-                RunType.MANUAL, interval, conf, clock.instant()));
+        boolean created = jdbi.inTransaction(handle -> transitions.createRun(
+                handle, dagId, registered.version(), runId, RunType.MANUAL, interval, conf, clock.instant()));
         if (!created) {
             throw new OperationException.Conflict("DAG " + dagId + " already has a run for logical date " + date);
         }
@@ -182,7 +184,8 @@ public final class Engine implements AutoCloseable {
         List<String> cleared = jdbi.inTransaction(handle -> {
             Map<String, Object> run = lockRun(handle, dagId, runId);
             if ("queued".equals(run.get("state"))) {
-                throw new OperationException.Conflict("run " + runId + " of DAG " + dagId + " has not started; nothing to clear");
+                throw new OperationException.Conflict(
+                        "run " + runId + " of DAG " + dagId + " has not started; nothing to clear");
             }
             long runPk = ((Number) run.get("id")).longValue();
             List<String> known = handle.createQuery("SELECT task_id FROM task_instance WHERE run_pk = :runPk AND "
@@ -193,12 +196,15 @@ public final class Engine implements AutoCloseable {
                     .list();
             for (String taskId : taskIds) {
                 if (!onlyFailed && !known.contains(taskId)) {
-                    throw new OperationException.NotFound("run " + runId + " of DAG " + dagId + " has no task '" + taskId + "'");
+                    throw new OperationException.NotFound(
+                            "run " + runId + " of DAG " + dagId + " has no task '" + taskId + "'");
                 }
             }
-            List<String> selected = taskIds.isEmpty() ? known : known.stream().filter(taskIds::contains).toList();
-            return transitions.clear(handle, runPk, registry.graph(dagId, (String) run.get("dag_version")), selected,
-                    clock.instant());
+            List<String> selected = taskIds.isEmpty()
+                    ? known
+                    : known.stream().filter(taskIds::contains).toList();
+            return transitions.clear(
+                    handle, runPk, registry.graph(dagId, (String) run.get("dag_version")), selected, clock.instant());
         });
         wake();
         return cleared;
@@ -218,7 +224,8 @@ public final class Engine implements AutoCloseable {
     }
 
     private static Map<String, Object> lockRun(org.jdbi.v3.core.Handle handle, String dagId, String runId) {
-        return handle.createQuery("SELECT id, state, dag_version FROM dag_run WHERE dag_id = :dagId AND run_id = :runId FOR UPDATE")
+        return handle.createQuery(
+                        "SELECT id, state, dag_version FROM dag_run WHERE dag_id = :dagId AND run_id = :runId FOR UPDATE")
                 .bind("dagId", dagId)
                 .bind("runId", runId)
                 .mapToMap()
@@ -353,18 +360,24 @@ public final class Engine implements AutoCloseable {
      * retried by its policy, and forgets those workers.
      */
     void reapDeadWorkers() {
-        List<Map<String, Object>> workers = jdbi.withHandle(handle -> handle.createQuery(
-                        "SELECT id, lock_key FROM worker WHERE id <> :me")
-                .bind("me", workerId)
-                .mapToMap()
-                .list());
+        List<Map<String, Object>> workers =
+                jdbi.withHandle(handle -> handle.createQuery("SELECT id, lock_key FROM worker WHERE id <> :me")
+                        .bind("me", workerId)
+                        .mapToMap()
+                        .list());
         for (Map<String, Object> worker : workers) {
             String deadId = (String) worker.get("id");
             long key = ((Number) worker.get("lock_key")).longValue();
             boolean dead = jdbi.withHandle(handle -> {
-                boolean free = handle.createQuery("SELECT pg_try_advisory_lock(:key)").bind("key", key).mapTo(Boolean.class).one();
+                boolean free = handle.createQuery("SELECT pg_try_advisory_lock(:key)")
+                        .bind("key", key)
+                        .mapTo(Boolean.class)
+                        .one();
                 if (free) {
-                    handle.createQuery("SELECT pg_advisory_unlock(:key)").bind("key", key).mapTo(Boolean.class).one();
+                    handle.createQuery("SELECT pg_advisory_unlock(:key)")
+                            .bind("key", key)
+                            .mapTo(Boolean.class)
+                            .one();
                 }
                 return free;
             });
@@ -388,25 +401,39 @@ public final class Engine implements AutoCloseable {
                     """)
                     .bind("worker", deadWorker)
                     .map((rs, ctx) -> new ClaimedTask(
-                            rs.getLong("ti_id"), rs.getLong("attempt_id"), rs.getLong("run_pk"), rs.getString("dag_id"),
-                            rs.getString("dag_version"), rs.getString("run_id"),
+                            rs.getLong("ti_id"),
+                            rs.getLong("attempt_id"),
+                            rs.getLong("run_pk"),
+                            rs.getString("dag_id"),
+                            rs.getString("dag_version"),
+                            rs.getString("run_id"),
                             RunType.valueOf(rs.getString("run_type").toUpperCase(Locale.ROOT)),
-                            rs.getString("task_id"), rs.getInt("try_number"),
+                            rs.getString("task_id"),
+                            rs.getInt("try_number"),
                             rs.getTimestamp("attempt_started_at").toInstant(),
-                            new DataInterval(rs.getTimestamp("data_interval_start").toInstant(),
+                            new DataInterval(
+                                    rs.getTimestamp("data_interval_start").toInstant(),
                                     rs.getTimestamp("data_interval_end").toInstant()),
                             Map.of()))
                     .list();
             String reason = "worker " + deadWorker + " stopped while running this attempt";
             List<AttemptResult> failures = orphans.stream()
-                    .map(task -> AttemptResult.failure(task, ErrorCategory.INTERNAL_ERROR, true, reason, now,
+                    .map(task -> AttemptResult.failure(
+                            task,
+                            ErrorCategory.INTERNAL_ERROR,
+                            true,
+                            reason,
+                            now,
                             List.of(new LogLine(task.attemptId(), Integer.MAX_VALUE, now, "ERROR", reason))))
                     .toList();
             transitions.complete(handle, deadWorker, failures, now);
-            handle.createUpdate("DELETE FROM worker WHERE id = :id").bind("id", deadWorker).execute();
+            handle.createUpdate("DELETE FROM worker WHERE id = :id")
+                    .bind("id", deadWorker)
+                    .execute();
             return orphans.size();
         });
-        log.warn("worker {} is gone: {} of its attempts failed and will be retried by their policy", deadWorker, reaped);
+        log.warn(
+                "worker {} is gone: {} of its attempts failed and will be retried by their policy", deadWorker, reaped);
         runsChanged.set(true);
     }
 
@@ -434,7 +461,9 @@ public final class Engine implements AutoCloseable {
         executor.cancelAll("the worker is shutting down");
         completeFinishedAttempts(clock.instant());
         flushLogs();
-        jdbi.useHandle(handle -> handle.createUpdate("DELETE FROM worker WHERE id = :id").bind("id", workerId).execute());
+        jdbi.useHandle(handle -> handle.createUpdate("DELETE FROM worker WHERE id = :id")
+                .bind("id", workerId)
+                .execute());
         session.close();
         loop = null;
         log.info("engine {} stopped", workerId);

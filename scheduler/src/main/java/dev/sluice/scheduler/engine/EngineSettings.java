@@ -1,8 +1,8 @@
 package dev.sluice.scheduler.engine;
 
-import java.time.Duration;
-
 import static java.util.Objects.requireNonNull;
+
+import java.time.Duration;
 
 /**
  * How one engine process works.
@@ -12,7 +12,8 @@ import static java.util.Objects.requireNonNull;
  * @param heartbeatInterval how often this worker records that it lives and looks for dead workers (engine clock)
  * @param shutdownGrace how long a stopping worker lets running attempts finish before it cancels them
  */
-public record EngineSettings(int workerSlots, Duration pollInterval, Duration heartbeatInterval, Duration shutdownGrace) {
+public record EngineSettings(
+        int workerSlots, Duration pollInterval, Duration heartbeatInterval, Duration shutdownGrace) {
     public static final EngineSettings DEFAULT =
             new EngineSettings(32, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
 

@@ -6,7 +6,6 @@ import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskLogger;
 import dev.sluice.dag.local.CancelActions;
 import dev.sluice.dag.local.MessageFormatter;
-
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
@@ -71,7 +70,8 @@ final class EngineTaskContext implements TaskContext {
 
     /** Marks the attempt cancelled and runs the actions the body registered. */
     void cancel() {
-        cancelActions.cancel(failure -> append("WARN", MessageFormatter.format("a cancel action failed: {}", failure.toString())));
+        cancelActions.cancel(
+                failure -> append("WARN", MessageFormatter.format("a cancel action failed: {}", failure.toString())));
     }
 
     @Override

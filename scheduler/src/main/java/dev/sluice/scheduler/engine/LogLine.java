@@ -1,8 +1,8 @@
 package dev.sluice.scheduler.engine;
 
-import java.time.Instant;
-
 import static java.util.Objects.requireNonNull;
+
+import java.time.Instant;
 
 /** One line of an attempt's log, numbered within the attempt. */
 public record LogLine(long attemptId, int sequence, Instant loggedAt, String level, String message) {

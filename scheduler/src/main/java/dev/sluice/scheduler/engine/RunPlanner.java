@@ -1,18 +1,17 @@
 package dev.sluice.scheduler.engine;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.RunType;
 import dev.sluice.dag.Schedule;
 import dev.sluice.scheduler.dags.RegisteredDag;
-import org.jdbi.v3.core.Handle;
-
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
+import org.jdbi.v3.core.Handle;
 
 /**
  * Decides which scheduled runs are due, from the DAG's schedule, its dates, catchup and the clock,
@@ -43,10 +42,13 @@ final class RunPlanner {
                 .bind("dagId", dag.id())
                 .mapToMap()
                 .findOne();
-        if (row.isEmpty() || (Boolean) row.get().get("is_paused") || !(Boolean) row.get().get("is_active")) {
+        if (row.isEmpty()
+                || (Boolean) row.get().get("is_paused")
+                || !(Boolean) row.get().get("is_active")) {
             return 0;
         }
-        Optional<Instant> next = Optional.ofNullable((Timestamp) row.get().get("next_logical_date")).map(Timestamp::toInstant);
+        Optional<Instant> next = Optional.ofNullable((Timestamp) row.get().get("next_logical_date"))
+                .map(Timestamp::toInstant);
         if (next.isEmpty()) {
             next = firstUnplanned(handle, dag);
         }
@@ -73,8 +75,15 @@ final class RunPlanner {
             if (interval.end().isAfter(now) || active >= dag.maxActiveRuns()) {
                 break;
             }
-            if (transitions.createRun(handle, dag.id(), registered.version(), runId(RunType.SCHEDULED, logicalDate),
-                    RunType.SCHEDULED, interval, Map.of(), now)) {
+            if (transitions.createRun(
+                    handle,
+                    dag.id(),
+                    registered.version(),
+                    runId(RunType.SCHEDULED, logicalDate),
+                    RunType.SCHEDULED,
+                    interval,
+                    Map.of(),
+                    now)) {
                 active++;
                 created++;
             }
@@ -112,7 +121,8 @@ final class RunPlanner {
         if (!(dag.schedule() instanceof Schedule.Cron cron)) {
             return Optional.empty();
         }
-        Optional<Instant> lastEnd = cron.firstTickAtOrAfter(now, dag.timezone()).filter(now::equals)
+        Optional<Instant> lastEnd = cron.firstTickAtOrAfter(now, dag.timezone())
+                .filter(now::equals)
                 .or(() -> cron.lastTickBefore(now, dag.timezone()));
         return lastEnd.flatMap(end -> cron.lastTickBefore(end, dag.timezone()))
                 .filter(start -> !start.isBefore(dag.startDate().orElseThrow()));

@@ -1,5 +1,7 @@
 package dev.sluice.scheduler.engine;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.Task;
@@ -10,10 +12,6 @@ import dev.sluice.dag.local.MessageFormatter;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.store.Json;
-import org.jdbi.v3.core.Jdbi;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -25,8 +23,9 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
-
-import static java.util.Objects.requireNonNull;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs claimed task bodies on virtual threads and reports each attempt's end exactly once: the
@@ -76,7 +75,8 @@ final class TaskExecutor {
         }
     }
 
-    TaskExecutor(DagRegistry registry, Jdbi jdbi, TemplateRenderer renderer, Clock clock, Consumer<AttemptResult> results) {
+    TaskExecutor(
+            DagRegistry registry, Jdbi jdbi, TemplateRenderer renderer, Clock clock, Consumer<AttemptResult> results) {
         this.registry = requireNonNull(registry, "registry is null");
         this.jdbi = requireNonNull(jdbi, "jdbi is null");
         this.renderer = requireNonNull(renderer, "renderer is null");
@@ -91,32 +91,48 @@ final class TaskExecutor {
     void start(ClaimedTask task) {
         Optional<RegisteredDag> registered = registry.find(task.dagId(), task.dagVersion());
         if (registered.isEmpty()) {
-            results.accept(AttemptResult.failure(task, ErrorCategory.INTERNAL_ERROR, true,
+            results.accept(AttemptResult.failure(
+                    task,
+                    ErrorCategory.INTERNAL_ERROR,
+                    true,
                     "version " + task.dagVersion() + " of DAG " + task.dagId() + " is not loaded in this process",
-                    clock.instant(), List.of()));
+                    clock.instant(),
+                    List.of()));
             return;
         }
         Dag dag = registered.get().dag();
         Task definition = dag.task(task.taskId()).orElseThrow();
         Map<String, Object> params = new LinkedHashMap<>(dag.params());
         params.putAll(task.conf());
-        EngineTaskContext context = new EngineTaskContext(task, dag.timezone(), params,
-                () -> runOutputs(task.runPk()), renderer, clock);
+        EngineTaskContext context =
+                new EngineTaskContext(task, dag.timezone(), params, () -> runOutputs(task.runPk()), renderer, clock);
         Instant startedAt = clock.instant();
         Optional<Instant> deadline = definition.policy().executionTimeout().map(startedAt::plus);
-        RunningAttempt attempt = new RunningAttempt(context, deadline, definition.policy().executionTimeout());
+        RunningAttempt attempt =
+                new RunningAttempt(context, deadline, definition.policy().executionTimeout());
         running.put(task.attemptId(), attempt);
-        context.append("INFO", MessageFormatter.format("attempt {} of {}.{} for {} started on {}", task.tryNumber(),
-                task.dagId(), task.taskId(), task.runId(), Thread.currentThread().getName()));
-        attempt.thread = Thread.ofVirtual().name("task-" + task.dagId() + "." + task.taskId()).start(() -> run(attempt, definition));
+        context.append(
+                "INFO",
+                MessageFormatter.format(
+                        "attempt {} of {}.{} for {} started on {}",
+                        task.tryNumber(),
+                        task.dagId(),
+                        task.taskId(),
+                        task.runId(),
+                        Thread.currentThread().getName()));
+        attempt.thread = Thread.ofVirtual()
+                .name("task-" + task.dagId() + "." + task.taskId())
+                .start(() -> run(attempt, definition));
     }
 
     private void run(RunningAttempt attempt, Task definition) {
         EngineTaskContext context = attempt.context;
         ClaimedTask task = context.task();
         AttemptResult result;
-        // DAG code loaded from a dags folder or git has its own class loader: let what it looks up by name find its classes.
-        Thread.currentThread().setContextClassLoader(definition.body().getClass().getClassLoader());
+        // DAG code loaded from a dags folder or git has its own class loader: let what it looks up by name find its
+        // classes.
+        Thread.currentThread()
+                .setContextClassLoader(definition.body().getClass().getClassLoader());
         try {
             Object output = definition.body().run(context);
             Optional<String> json = output == null ? Optional.empty() : Optional.of(Json.write(output));
@@ -129,16 +145,19 @@ final class TaskExecutor {
             context.append("INFO", MessageFormatter.format("rescheduled to {}: {}", e.at(), e.getMessage()));
             result = AttemptResult.rescheduled(task, e.at(), clock.instant(), context.drainLog());
         } catch (TaskFailedException e) {
-            context.append("ERROR", MessageFormatter.format("{} ({}{})", e.getMessage(), e.category(),
-                    e.retryable() ? "" : ", not retryable", e));
-            result = AttemptResult.failure(task, e.category(), e.retryable(), e.getMessage(), clock.instant(), context.drainLog());
+            context.append(
+                    "ERROR",
+                    MessageFormatter.format(
+                            "{} ({}{})", e.getMessage(), e.category(), e.retryable() ? "" : ", not retryable", e));
+            result = AttemptResult.failure(
+                    task, e.category(), e.retryable(), e.getMessage(), clock.instant(), context.drainLog());
         } catch (Exception | LinkageError | AssertionError e) {
             if (context.isCancelled()) {
                 return;
             }
             context.append("ERROR", MessageFormatter.format("task failed: {}", e.toString(), e));
-            result = AttemptResult.failure(task, ErrorCategory.INTERNAL_ERROR, true, e.toString(), clock.instant(),
-                    context.drainLog());
+            result = AttemptResult.failure(
+                    task, ErrorCategory.INTERNAL_ERROR, true, e.toString(), clock.instant(), context.drainLog());
         }
         if (context.isCancelled()) {
             return;
@@ -171,8 +190,8 @@ final class TaskExecutor {
             if (attempt.deadline.isPresent() && !now.isBefore(attempt.deadline.get())) {
                 ClaimedTask task = attempt.context.task();
                 String reason = "timed out after " + attempt.timeout.orElseThrow() + ": cancelled";
-                attempt.stop(AttemptResult.failure(task, ErrorCategory.INTERNAL_ERROR, true, reason, now,
-                        drainAfter(attempt, "ERROR", reason)));
+                attempt.stop(AttemptResult.failure(
+                        task, ErrorCategory.INTERNAL_ERROR, true, reason, now, drainAfter(attempt, "ERROR", reason)));
             }
         }
     }
@@ -192,8 +211,13 @@ final class TaskExecutor {
     void cancelAll(String reason) {
         for (RunningAttempt attempt : List.copyOf(running.values())) {
             ClaimedTask task = attempt.context.task();
-            attempt.stop(AttemptResult.failure(task, ErrorCategory.INTERNAL_ERROR, true, reason,
-                    clock.instant(), drainAfter(attempt, "WARN", reason)));
+            attempt.stop(AttemptResult.failure(
+                    task,
+                    ErrorCategory.INTERNAL_ERROR,
+                    true,
+                    reason,
+                    clock.instant(),
+                    drainAfter(attempt, "WARN", reason)));
             log.info("cancelled {}.{} of {}: {}", task.dagId(), task.taskId(), task.runId(), reason);
         }
     }

@@ -1,13 +1,12 @@
 package dev.sluice.scheduler.engine;
 
-import dev.sluice.dag.TaskContext;
+import static java.util.Objects.requireNonNull;
 
+import dev.sluice.dag.TaskContext;
 import java.time.format.DateTimeFormatter;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.Map;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * The variables a Jinja template sees in a task attempt, as listed on {@link TaskContext#render}:
@@ -30,8 +29,11 @@ public final class TemplateVariables {
         variables.put("logical_date", context.logicalDate().toString());
         variables.put("data_interval_start", context.dataInterval().start().toString());
         variables.put("data_interval_end", context.dataInterval().end().toString());
-        variables.put("data_interval_start_ds", date.format(context.dataInterval().start().atZone(context.timezone())));
-        variables.put("data_interval_end_ds", date.format(context.dataInterval().end().atZone(context.timezone())));
+        variables.put(
+                "data_interval_start_ds",
+                date.format(context.dataInterval().start().atZone(context.timezone())));
+        variables.put(
+                "data_interval_end_ds", date.format(context.dataInterval().end().atZone(context.timezone())));
         variables.put("params", context.params());
         variables.put("outputs", new LinkedHashMap<>(outputs));
         variables.put("dag_id", context.dagId());

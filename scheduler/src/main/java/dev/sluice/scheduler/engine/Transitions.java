@@ -1,5 +1,7 @@
 package dev.sluice.scheduler.engine;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.RunType;
 import dev.sluice.dag.TaskPolicy;
@@ -9,11 +11,9 @@ import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.store.Json;
 import dev.sluice.scheduler.store.RunState;
 import dev.sluice.scheduler.store.TaskState;
-import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
-
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -21,11 +21,10 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Set;
 import java.util.Optional;
-import java.util.Collection;
-
-import static java.util.Objects.requireNonNull;
+import java.util.Set;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * Every change of run and task-instance state, each inside the caller's transaction. When a task
@@ -52,7 +51,8 @@ final class Transitions {
             DataInterval interval,
             Map<String, Object> conf,
             Instant now) {
-        return createRun(handle, dagId, version, runId, runType, interval, conf, null, now).isPresent();
+        return createRun(handle, dagId, version, runId, runType, interval, conf, null, now)
+                .isPresent();
     }
 
     /** As above, for a backfill when {@code backfillId} is not null; returns the new run's key. */
@@ -124,9 +124,7 @@ final class Transitions {
                                                   AND q.backfill_id IS NULL)
                 ORDER BY d.dag_id
                 FOR UPDATE OF d SKIP LOCKED
-                """)
-                .mapToMap()
-                .list();
+                """).mapToMap().list();
         int started = 0;
         for (Map<String, Object> dag : dags) {
             int room = ((Number) dag.get("max_active_runs")).intValue() - ((Number) dag.get("running")).intValue();
@@ -144,24 +142,33 @@ final class Transitions {
                     .mapToMap()
                     .list();
             for (Map<String, Object> run : runs) {
-                startRun(handle, (String) dag.get("dag_id"), (String) run.get("dag_version"),
-                        ((Number) run.get("id")).longValue(), ((Number) run.get("unfinished_tasks")).intValue(), now);
+                startRun(
+                        handle,
+                        (String) dag.get("dag_id"),
+                        (String) run.get("dag_version"),
+                        ((Number) run.get("id")).longValue(),
+                        ((Number) run.get("unfinished_tasks")).intValue(),
+                        now);
                 started++;
             }
         }
         // A backfill creates no more runs than its own max active runs allows, so its queued runs start at once.
         // Pausing a DAG stops its scheduling, not its backfills: those have their own pause.
-        List<Map<String, Object>> backfillRuns = handle.createQuery("""
+        List<Map<String, Object>> backfillRuns =
+                handle.createQuery("""
                 SELECT r.id, r.dag_id, r.dag_version, r.unfinished_tasks FROM dag_run r
                 WHERE r.state = 'queued' AND r.backfill_id IS NOT NULL
                 ORDER BY r.id
                 FOR UPDATE OF r SKIP LOCKED
-                """)
-                .mapToMap()
-                .list();
+                """).mapToMap().list();
         for (Map<String, Object> run : backfillRuns) {
-            startRun(handle, (String) run.get("dag_id"), (String) run.get("dag_version"),
-                    ((Number) run.get("id")).longValue(), ((Number) run.get("unfinished_tasks")).intValue(), now);
+            startRun(
+                    handle,
+                    (String) run.get("dag_id"),
+                    (String) run.get("dag_version"),
+                    ((Number) run.get("id")).longValue(),
+                    ((Number) run.get("unfinished_tasks")).intValue(),
+                    now);
             started++;
         }
         return started;
@@ -285,7 +292,8 @@ final class Transitions {
                         rs.getString("task_id"),
                         rs.getInt("try_number"),
                         rs.getTimestamp("attempt_started_at").toInstant(),
-                        new DataInterval(rs.getTimestamp("data_interval_start").toInstant(),
+                        new DataInterval(
+                                rs.getTimestamp("data_interval_start").toInstant(),
                                 rs.getTimestamp("data_interval_end").toInstant()),
                         readConf(rs.getString("conf"))))
                 .list();
@@ -350,7 +358,9 @@ final class Transitions {
                     .bind("worker", workerId)
                     .execute();
             if (owned == 1 && next.finished()) {
-                finishedByRun.computeIfAbsent(task.runPk(), ignored -> new LinkedHashMap<>()).put(task.taskId(), next);
+                finishedByRun
+                        .computeIfAbsent(task.runPk(), ignored -> new LinkedHashMap<>())
+                        .put(task.taskId(), next);
                 runDag.put(task.runPk(), new String[] {task.dagId(), task.dagVersion()});
             }
             if (owned == 1 && !next.finished()) {
@@ -372,9 +382,10 @@ final class Transitions {
             case SUCCESS -> TaskState.SUCCESS;
             case SKIPPED -> TaskState.SKIPPED;
             case RESCHEDULED -> TaskState.UP_FOR_RESCHEDULE;
-            case FAILED -> result.retryable() && policy(task).allowsRetryAfter(task.tryNumber())
-                    ? TaskState.UP_FOR_RETRY
-                    : TaskState.FAILED;
+            case FAILED ->
+                result.retryable() && policy(task).allowsRetryAfter(task.tryNumber())
+                        ? TaskState.UP_FOR_RETRY
+                        : TaskState.FAILED;
         };
     }
 
@@ -387,7 +398,9 @@ final class Transitions {
     }
 
     private TaskPolicy policy(ClaimedTask task) {
-        return registry.graph(task.dagId(), task.dagVersion()).node(task.taskId()).policy();
+        return registry.graph(task.dagId(), task.dagVersion())
+                .node(task.taskId())
+                .policy();
     }
 
     void writeLog(Handle handle, List<LogLine> lines) {
@@ -413,7 +426,8 @@ final class Transitions {
      * Follows finished task instances to their direct downstream tasks, decides those by trigger
      * rule, and cascades skips and upstream failures. Returns true if the run finished.
      */
-    boolean taskInstancesFinished(Handle handle, long runPk, DagGraph graph, Map<String, TaskState> finished, Instant now) {
+    boolean taskInstancesFinished(
+            Handle handle, long runPk, DagGraph graph, Map<String, TaskState> finished, Instant now) {
         Set<String> candidates = new LinkedHashSet<>();
         finished.keySet().forEach(taskId -> candidates.addAll(graph.downstreamOf(taskId)));
         int finishedCount = finished.size() + decide(handle, runPk, graph, candidates, now);
@@ -448,7 +462,7 @@ final class Transitions {
                     case RUN -> toSchedule.add(candidate);
                     case SKIP -> toSkip.add(candidate);
                     case UPSTREAM_FAILED -> toFail.add(candidate);
-                    case WAIT -> { }
+                    case WAIT -> {}
                 }
             }
             setState(handle, runPk, toSchedule, TaskState.SCHEDULED, now);
@@ -506,7 +520,10 @@ final class Transitions {
                 WHERE run_pk = :runPk AND task_id = :taskId
                 """);
         for (String taskId : cleared) {
-            reset.bind("tries", graph.node(taskId).policy().retries() + 1).bind("runPk", runPk).bind("taskId", taskId).add();
+            reset.bind("tries", graph.node(taskId).policy().retries() + 1)
+                    .bind("runPk", runPk)
+                    .bind("taskId", taskId)
+                    .add();
         }
         reset.execute();
         handle.createUpdate("""
@@ -531,7 +548,8 @@ final class Transitions {
                 .bind("now", now)
                 .bind("runPk", runPk)
                 .execute();
-        handle.createUpdate("UPDATE dag_run SET state = :state, ended_at = :now, unfinished_tasks = 0 WHERE id = :runPk")
+        handle.createUpdate(
+                        "UPDATE dag_run SET state = :state, ended_at = :now, unfinished_tasks = 0 WHERE id = :runPk")
                 .bind("state", state.sqlName())
                 .bind("now", now)
                 .bind("runPk", runPk)
@@ -548,7 +566,7 @@ final class Transitions {
                 case SUCCESS -> success++;
                 case FAILED, UPSTREAM_FAILED -> failed++;
                 case SKIPPED -> skipped++;
-                default -> { }
+                default -> {}
             }
         }
         return new TriggerRule.UpstreamCounts(node.upstreams().size(), success, failed, skipped);
@@ -572,7 +590,10 @@ final class Transitions {
 
     /** A run whose task instances are all finished fails if a last task failed, as in Airflow; else it succeeds. */
     private static void finishRun(Handle handle, long runPk, DagGraph graph, Instant now) {
-        List<String> leaves = graph.nodes().stream().map(DagGraph.Node::taskId).filter(graph::isLeaf).toList();
+        List<String> leaves = graph.nodes().stream()
+                .map(DagGraph.Node::taskId)
+                .filter(graph::isLeaf)
+                .toList();
         boolean failed = handle.createQuery("""
                 SELECT EXISTS (SELECT 1 FROM task_instance WHERE run_pk = :runPk AND task_id = ANY(:leaves)
                                AND state IN ('failed', 'upstream_failed'))
@@ -581,7 +602,8 @@ final class Transitions {
                 .bindArray("leaves", String.class, leaves)
                 .mapTo(Boolean.class)
                 .one();
-        handle.createUpdate("UPDATE dag_run SET state = :state, ended_at = :now WHERE id = :runPk AND state = 'running'")
+        handle.createUpdate(
+                        "UPDATE dag_run SET state = :state, ended_at = :now WHERE id = :runPk AND state = 'running'")
                 .bind("state", (failed ? RunState.FAILED : RunState.SUCCESS).sqlName())
                 .bind("now", now)
                 .bind("runPk", runPk)

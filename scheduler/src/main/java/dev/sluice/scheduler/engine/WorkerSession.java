@@ -1,17 +1,16 @@
 package dev.sluice.scheduler.engine;
 
 import dev.sluice.scheduler.store.DatabaseSettings;
-import org.postgresql.PGConnection;
-import org.postgresql.PGNotification;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.function.Consumer;
+import org.postgresql.PGConnection;
+import org.postgresql.PGNotification;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * This worker's own Postgres session: it holds the worker's advisory lock for as long as the
@@ -38,7 +37,8 @@ final class WorkerSession implements AutoCloseable {
 
     private Connection connect() {
         try {
-            Connection opened = DriverManager.getConnection(settings.jdbcUrl(), settings.user(), settings.password().reveal());
+            Connection opened = DriverManager.getConnection(
+                    settings.jdbcUrl(), settings.user(), settings.password().reveal());
             try (PreparedStatement lock = opened.prepareStatement("SELECT pg_advisory_lock(?)");
                     Statement listen = opened.createStatement()) {
                 lock.setLong(1, lockKey);
@@ -54,7 +54,8 @@ final class WorkerSession implements AutoCloseable {
     private void listen() {
         while (!closed) {
             try {
-                PGNotification[] notifications = connection.unwrap(PGConnection.class).getNotifications(1000);
+                PGNotification[] notifications =
+                        connection.unwrap(PGConnection.class).getNotifications(1000);
                 if (notifications != null) {
                     for (PGNotification notification : notifications) {
                         onNotification.accept(notification.getParameter());

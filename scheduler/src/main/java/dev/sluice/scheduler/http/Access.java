@@ -1,7 +1,6 @@
 package dev.sluice.scheduler.http;
 
 import io.javalin.security.RouteRole;
-
 import java.util.Optional;
 
 /** What a route needs from its caller; every route declares one, and one handler checks it. */

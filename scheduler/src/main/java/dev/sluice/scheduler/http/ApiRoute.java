@@ -1,9 +1,9 @@
 package dev.sluice.scheduler.http;
 
+import static java.util.Objects.requireNonNull;
+
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
-
-import static java.util.Objects.requireNonNull;
 
 /** One route of the API: a method and a path (OpenAPI's {@code {name}} form) under {@code /api/v1}. */
 record ApiRoute(HandlerType method, String path, Access access, Handler handler) {

@@ -1,5 +1,7 @@
 package dev.sluice.scheduler.http;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.sluice.scheduler.api.OperationException;
@@ -14,16 +16,13 @@ import io.javalin.http.HttpStatus;
 import io.javalin.json.JavalinJackson;
 import io.javalin.security.RouteRole;
 import io.javalin.util.JavalinLogger;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.net.URI;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-
-import static java.util.Objects.requireNonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The REST API over {@link Operations}: JSON under {@code /api/v1}, described by the OpenAPI
@@ -34,7 +33,8 @@ import static java.util.Objects.requireNonNull;
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
     /** As the store writes JSON, but durations as ISO 8601 ({@code PT2M30S}) rather than seconds. */
-    private static final ObjectMapper MAPPER = Json.MAPPER.copy().disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
+    private static final ObjectMapper MAPPER =
+            Json.MAPPER.copy().disable(SerializationFeature.WRITE_DURATIONS_AS_TIMESTAMPS);
 
     private final Javalin app;
     private final String host;
@@ -69,8 +69,10 @@ public final class ApiServer implements AutoCloseable {
             app.start(host, port);
         } catch (RuntimeException e) {
             app.stop();
-            throw new IllegalStateException("the API cannot listen on " + host + ":" + port + ": " + e.getMessage()
-                    + " (choose another with --api-host/--api-port or SLUICE_API_PORT)", e);
+            throw new IllegalStateException(
+                    "the API cannot listen on " + host + ":" + port + ": " + e.getMessage()
+                            + " (choose another with --api-host/--api-port or SLUICE_API_PORT)",
+                    e);
         }
         ApiServer server = new ApiServer(app, host);
         log.info("REST API listening on {}", server.uri());
@@ -100,8 +102,12 @@ public final class ApiServer implements AutoCloseable {
 
     private static void authorize(Authenticator authenticator, Context context) {
         Set<RouteRole> roles = context.routeRoles();
-        Access access = roles.stream().filter(Access.class::isInstance).map(Access.class::cast).findFirst()
-                .orElseThrow(() -> new IllegalStateException("route " + context.endpointHandlerPath() + " declares no access"));
+        Access access = roles.stream()
+                .filter(Access.class::isInstance)
+                .map(Access.class::cast)
+                .findFirst()
+                .orElseThrow(() ->
+                        new IllegalStateException("route " + context.endpointHandlerPath() + " declares no access"));
         if (access.role().isEmpty()) {
             return;
         }
@@ -114,15 +120,21 @@ public final class ApiServer implements AutoCloseable {
     }
 
     private static void mapErrors(Javalin app) {
-        app.exception(OperationException.NotFound.class, (e, context) -> error(context, HttpStatus.NOT_FOUND, e.getMessage()));
-        app.exception(OperationException.Invalid.class, (e, context) -> error(context, HttpStatus.BAD_REQUEST, e.getMessage()));
-        app.exception(OperationException.Conflict.class, (e, context) -> error(context, HttpStatus.CONFLICT, e.getMessage()));
+        app.exception(
+                OperationException.NotFound.class,
+                (e, context) -> error(context, HttpStatus.NOT_FOUND, e.getMessage()));
+        app.exception(
+                OperationException.Invalid.class,
+                (e, context) -> error(context, HttpStatus.BAD_REQUEST, e.getMessage()));
+        app.exception(
+                OperationException.Conflict.class, (e, context) -> error(context, HttpStatus.CONFLICT, e.getMessage()));
         app.exception(UnknownDagException.class, (e, context) -> error(context, HttpStatus.NOT_FOUND, e.getMessage()));
         app.exception(AuthenticationException.class, (e, context) -> {
             context.header("WWW-Authenticate", "Bearer realm=\"sluice\"");
             error(context, HttpStatus.UNAUTHORIZED, e.getMessage());
         });
-        app.exception(HttpResponseException.class,
+        app.exception(
+                HttpResponseException.class,
                 (e, context) -> error(context, HttpStatus.forStatus(e.getStatus()), e.getMessage()));
         app.exception(Exception.class, (e, context) -> {
             log.error("{} {} failed", context.method(), context.path(), e);

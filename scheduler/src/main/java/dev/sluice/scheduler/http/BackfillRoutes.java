@@ -4,7 +4,6 @@ import dev.sluice.scheduler.api.BackfillRequest;
 import dev.sluice.scheduler.api.OperationException;
 import dev.sluice.scheduler.api.Operations;
 import io.javalin.http.HttpStatus;
-
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
@@ -12,26 +11,43 @@ import java.util.Set;
 
 /** Backfills: plan (dry run), create, list, progress, pause, resume, cancel. */
 final class BackfillRoutes {
-    private static final Set<String> REQUEST_FIELDS = Set.of("dagId", "from", "to", "reprocess", "maxActiveRuns", "runBackwards", "intervalsPerRun");
+    private static final Set<String> REQUEST_FIELDS =
+            Set.of("dagId", "from", "to", "reprocess", "maxActiveRuns", "runBackwards", "intervalsPerRun");
+
     private BackfillRoutes() {}
 
     static List<ApiRoute> routes(Operations operations) {
         return List.of(
-                ApiRoute.post("/backfills/plan", Access.VIEWER,
+                ApiRoute.post(
+                        "/backfills/plan",
+                        Access.VIEWER,
                         context -> context.json(operations.planBackfill(request(operations, context.body())))),
-                ApiRoute.post("/backfills", Access.OPERATOR,
+                ApiRoute.post(
+                        "/backfills",
+                        Access.OPERATOR,
                         context -> context.status(HttpStatus.CREATED)
                                 .json(operations.createBackfill(request(operations, context.body())))),
-                ApiRoute.get("/backfills", Access.VIEWER,
+                ApiRoute.get(
+                        "/backfills",
+                        Access.VIEWER,
                         context -> context.json(operations.listBackfills(Parameters.query(context, "dagId")))),
-                ApiRoute.get("/backfills/{backfillId}", Access.VIEWER,
+                ApiRoute.get(
+                        "/backfills/{backfillId}",
+                        Access.VIEWER,
                         context -> context.json(operations.backfill(Parameters.pathLong(context, "backfillId")))),
-                ApiRoute.post("/backfills/{backfillId}/pause", Access.OPERATOR,
+                ApiRoute.post(
+                        "/backfills/{backfillId}/pause",
+                        Access.OPERATOR,
                         context -> context.json(operations.pauseBackfill(Parameters.pathLong(context, "backfillId")))),
-                ApiRoute.post("/backfills/{backfillId}/resume", Access.OPERATOR,
+                ApiRoute.post(
+                        "/backfills/{backfillId}/resume",
+                        Access.OPERATOR,
                         context -> context.json(operations.resumeBackfill(Parameters.pathLong(context, "backfillId")))),
-                ApiRoute.post("/backfills/{backfillId}/cancel", Access.OPERATOR,
-                        context -> context.json(operations.cancelBackfill(Parameters.pathLong(context, "backfillId")))));
+                ApiRoute.post(
+                        "/backfills/{backfillId}/cancel",
+                        Access.OPERATOR,
+                        context ->
+                                context.json(operations.cancelBackfill(Parameters.pathLong(context, "backfillId")))));
     }
 
     /**
@@ -46,7 +62,8 @@ final class BackfillRoutes {
                 body.date("from"),
                 body.date("to"),
                 body.text("reprocess").map(BackfillRoutes::reprocess).orElse(BackfillRequest.Reprocess.NONE),
-                body.integer("maxActiveRuns").orElseGet(() -> operations.dag(dagId).maxActiveRuns()),
+                body.integer("maxActiveRuns")
+                        .orElseGet(() -> operations.dag(dagId).maxActiveRuns()),
                 body.bool("runBackwards").orElse(false),
                 body.integer("intervalsPerRun").orElse(1));
     }

@@ -3,7 +3,6 @@ package dev.sluice.scheduler.http;
 import dev.sluice.scheduler.api.OperationException;
 import dev.sluice.scheduler.api.Operations;
 import io.javalin.http.Context;
-
 import java.util.List;
 import java.util.Set;
 
@@ -14,17 +13,28 @@ final class DagRoutes {
     static List<ApiRoute> routes(Operations operations) {
         return List.of(
                 ApiRoute.get("/dags", Access.VIEWER, context -> context.json(operations.listDags())),
-                ApiRoute.get("/dags/{dagId}", Access.VIEWER, context -> context.json(operations.dag(context.pathParam("dagId")))),
+                ApiRoute.get(
+                        "/dags/{dagId}",
+                        Access.VIEWER,
+                        context -> context.json(operations.dag(context.pathParam("dagId")))),
                 ApiRoute.patch("/dags/{dagId}", Access.OPERATOR, context -> {
                     JsonBody body = JsonBody.parse(context.body(), Set.of("paused"));
                     boolean paused = body.bool("paused")
-                            .orElseThrow(() -> new OperationException.Invalid("field 'paused' is required: true or false"));
+                            .orElseThrow(
+                                    () -> new OperationException.Invalid("field 'paused' is required: true or false"));
                     context.json(operations.setPaused(context.pathParam("dagId"), paused));
                 }),
-                ApiRoute.get("/dags/{dagId}/versions", Access.VIEWER,
+                ApiRoute.get(
+                        "/dags/{dagId}/versions",
+                        Access.VIEWER,
                         context -> context.json(operations.versions(context.pathParam("dagId")))),
-                ApiRoute.get("/dags/{dagId}/difference", Access.VIEWER, context -> context.json(operations.difference(
-                        context.pathParam("dagId"), requiredQuery(context, "from"), requiredQuery(context, "to")))),
+                ApiRoute.get(
+                        "/dags/{dagId}/difference",
+                        Access.VIEWER,
+                        context -> context.json(operations.difference(
+                                context.pathParam("dagId"),
+                                requiredQuery(context, "from"),
+                                requiredQuery(context, "to")))),
                 ApiRoute.get("/load-errors", Access.VIEWER, context -> context.json(operations.loadErrors())));
     }
 

@@ -5,7 +5,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.scheduler.api.OperationException;
 import dev.sluice.scheduler.store.Json;
-
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.format.DateTimeParseException;
@@ -45,8 +44,8 @@ final class JsonBody {
         object.fieldNames().forEachRemaining(unknown::add);
         unknown.removeAll(knownFields);
         if (!unknown.isEmpty()) {
-            throw new OperationException.Invalid("unknown field(s) " + unknown + " in request body; known fields: "
-                    + new TreeSet<>(knownFields));
+            throw new OperationException.Invalid(
+                    "unknown field(s) " + unknown + " in request body; known fields: " + new TreeSet<>(knownFields));
         }
         return new JsonBody(object);
     }
@@ -65,7 +64,8 @@ final class JsonBody {
     }
 
     String requiredText(String name) {
-        return text(name).filter(value -> !value.isBlank())
+        return text(name)
+                .filter(value -> !value.isBlank())
                 .orElseThrow(() -> new OperationException.Invalid("field '" + name + "' is required"));
     }
 
@@ -92,7 +92,8 @@ final class JsonBody {
         try {
             return LocalDate.parse(value);
         } catch (DateTimeParseException e) {
-            throw new OperationException.Invalid("field '" + name + "' must be a date such as 2013-02-08, not '" + value + "'");
+            throw new OperationException.Invalid(
+                    "field '" + name + "' must be a date such as 2013-02-08, not '" + value + "'");
         }
     }
 
@@ -102,28 +103,32 @@ final class JsonBody {
 
     @SuppressWarnings("unchecked")
     Map<String, Object> object(String name) {
-        return field(name).map(node -> {
-            if (!node.isObject()) {
-                throw invalid(name, "must be a JSON object", node);
-            }
-            return (Map<String, Object>) Json.MAPPER.convertValue(node, Map.class);
-        }).orElse(Map.of());
+        return field(name)
+                .map(node -> {
+                    if (!node.isObject()) {
+                        throw invalid(name, "must be a JSON object", node);
+                    }
+                    return (Map<String, Object>) Json.MAPPER.convertValue(node, Map.class);
+                })
+                .orElse(Map.of());
     }
 
     List<String> textList(String name) {
-        return field(name).map(node -> {
-            if (!node.isArray()) {
-                throw invalid(name, "must be a list of strings", node);
-            }
-            List<String> values = new ArrayList<>();
-            for (JsonNode element : node) {
-                if (!element.isTextual()) {
-                    throw invalid(name, "must be a list of strings", node);
-                }
-                values.add(element.asText());
-            }
-            return List.copyOf(values);
-        }).orElse(List.of());
+        return field(name)
+                .map(node -> {
+                    if (!node.isArray()) {
+                        throw invalid(name, "must be a list of strings", node);
+                    }
+                    List<String> values = new ArrayList<>();
+                    for (JsonNode element : node) {
+                        if (!element.isTextual()) {
+                            throw invalid(name, "must be a list of strings", node);
+                        }
+                        values.add(element.asText());
+                    }
+                    return List.copyOf(values);
+                })
+                .orElse(List.of());
     }
 
     private static OperationException.Invalid invalid(String name, String expectation, JsonNode node) {

@@ -2,7 +2,6 @@ package dev.sluice.scheduler.http;
 
 import dev.sluice.scheduler.api.OperationException;
 import io.javalin.http.Context;
-
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.format.DateTimeParseException;
@@ -17,7 +16,8 @@ final class Parameters {
     }
 
     static int queryInteger(Context context, String name, int defaultValue, int minimum, int maximum) {
-        return query(context, name).map(value -> integer("query parameter '" + name + "'", value, minimum, maximum))
+        return query(context, name)
+                .map(value -> integer("query parameter '" + name + "'", value, minimum, maximum))
                 .orElse(defaultValue);
     }
 
@@ -45,7 +45,8 @@ final class Parameters {
             throw new OperationException.Invalid(what + " must be a whole number, not '" + value + "'");
         }
         if (parsed < minimum || parsed > maximum) {
-            throw new OperationException.Invalid(what + " must be from " + minimum + " to " + maximum + ", not " + parsed);
+            throw new OperationException.Invalid(
+                    what + " must be from " + minimum + " to " + maximum + ", not " + parsed);
         }
         return parsed;
     }
@@ -63,8 +64,8 @@ final class Parameters {
         try {
             return OffsetDateTime.parse(value.trim()).toInstant();
         } catch (DateTimeParseException e) {
-            throw new OperationException.Invalid(what + " must be a timestamp with an offset such as 2024-06-03T00:00:00Z, not '"
-                    + value + "'");
+            throw new OperationException.Invalid(
+                    what + " must be a timestamp with an offset such as 2024-06-03T00:00:00Z, not '" + value + "'");
         }
     }
 }

@@ -1,9 +1,9 @@
 package dev.sluice.scheduler.http;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.EnumSet;
 import java.util.Set;
-
-import static java.util.Objects.requireNonNull;
 
 /** Who made a request, and the roles they hold. */
 public record Principal(String user, Set<Role> roles) {

@@ -9,7 +9,9 @@ import java.util.stream.Collectors;
 public record RequestHeaders(Map<String, String> values) {
     public RequestHeaders {
         values = values.entrySet().stream()
-                .collect(Collectors.toUnmodifiableMap(entry -> entry.getKey().toLowerCase(Locale.ROOT), Map.Entry::getValue,
+                .collect(Collectors.toUnmodifiableMap(
+                        entry -> entry.getKey().toLowerCase(Locale.ROOT),
+                        Map.Entry::getValue,
                         (first, second) -> first));
     }
 

@@ -23,6 +23,8 @@ public enum Role {
     }
 
     public static Optional<Role> fromRoleName(String name) {
-        return Arrays.stream(values()).filter(role -> role.roleName().equals(name)).findFirst();
+        return Arrays.stream(values())
+                .filter(role -> role.roleName().equals(name))
+                .findFirst();
     }
 }

@@ -4,7 +4,6 @@ import dev.sluice.scheduler.api.OperationException;
 import dev.sluice.scheduler.api.Operations;
 import io.javalin.http.Context;
 import io.javalin.http.HttpStatus;
-
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Optional;
@@ -19,28 +18,41 @@ final class RunRoutes {
 
     static List<ApiRoute> routes(Operations operations) {
         return List.of(
-                ApiRoute.get("/runs", Access.VIEWER, context -> listRuns(operations, context, Parameters.query(context, "dagId"))),
-                ApiRoute.get("/dags/{dagId}/runs", Access.VIEWER,
+                ApiRoute.get(
+                        "/runs",
+                        Access.VIEWER,
+                        context -> listRuns(operations, context, Parameters.query(context, "dagId"))),
+                ApiRoute.get(
+                        "/dags/{dagId}/runs",
+                        Access.VIEWER,
                         context -> listRuns(operations, context, Optional.of(context.pathParam("dagId")))),
                 ApiRoute.post("/dags/{dagId}/runs", Access.OPERATOR, context -> {
                     JsonBody body = JsonBody.parse(context.body(), Set.of("logicalDate", "params"));
-                    context.status(HttpStatus.CREATED).json(operations.trigger(context.pathParam("dagId"),
-                            body.instant("logicalDate"), body.object("params")));
+                    context.status(HttpStatus.CREATED)
+                            .json(operations.trigger(
+                                    context.pathParam("dagId"), body.instant("logicalDate"), body.object("params")));
                 }),
-                ApiRoute.get("/dags/{dagId}/runs/{runId}", Access.VIEWER,
-                        context -> context.json(operations.run(context.pathParam("dagId"), context.pathParam("runId")))),
+                ApiRoute.get(
+                        "/dags/{dagId}/runs/{runId}",
+                        Access.VIEWER,
+                        context ->
+                                context.json(operations.run(context.pathParam("dagId"), context.pathParam("runId")))),
                 ApiRoute.patch("/dags/{dagId}/runs/{runId}", Access.OPERATOR, context -> {
                     JsonBody body = JsonBody.parse(context.body(), Set.of("state"));
                     String state = body.requiredText("state");
                     if (!state.equals("success") && !state.equals("failed")) {
-                        throw new OperationException.Invalid("field 'state' must be success or failed, not '" + state + "'");
+                        throw new OperationException.Invalid(
+                                "field 'state' must be success or failed, not '" + state + "'");
                     }
                     context.json(operations.markRun(context.pathParam("dagId"), context.pathParam("runId"), state));
                 }),
                 ApiRoute.post("/dags/{dagId}/runs/{runId}/clear", Access.OPERATOR, context -> {
                     JsonBody body = JsonBody.parse(context.body(), Set.of("onlyFailed", "taskIds"));
-                    context.json(operations.clear(context.pathParam("dagId"), context.pathParam("runId"),
-                            body.bool("onlyFailed").orElse(false), new LinkedHashSet<>(body.textList("taskIds"))));
+                    context.json(operations.clear(
+                            context.pathParam("dagId"),
+                            context.pathParam("runId"),
+                            body.bool("onlyFailed").orElse(false),
+                            new LinkedHashSet<>(body.textList("taskIds"))));
                 }));
     }
 

@@ -3,7 +3,6 @@ package dev.sluice.scheduler.http;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.sluice.scheduler.store.Json;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -22,8 +21,14 @@ final class ServiceRoutes {
         String json = asJson(yaml);
         return List.of(
                 ApiRoute.get("/health", Access.PUBLIC, context -> context.json(Map.of("status", "ok"))),
-                ApiRoute.get("/openapi.yaml", Access.PUBLIC, context -> context.contentType("application/yaml").result(yaml)),
-                ApiRoute.get("/openapi.json", Access.PUBLIC, context -> context.contentType("application/json").result(json)));
+                ApiRoute.get(
+                        "/openapi.yaml",
+                        Access.PUBLIC,
+                        context -> context.contentType("application/yaml").result(yaml)),
+                ApiRoute.get(
+                        "/openapi.json",
+                        Access.PUBLIC,
+                        context -> context.contentType("application/json").result(json)));
     }
 
     static String document() {
@@ -39,9 +44,12 @@ final class ServiceRoutes {
 
     private static String asJson(String yaml) {
         try {
-            return Json.MAPPER.writerWithDefaultPrettyPrinter().writeValueAsString(new ObjectMapper(new YAMLFactory()).readTree(yaml));
+            return Json.MAPPER
+                    .writerWithDefaultPrettyPrinter()
+                    .writeValueAsString(new ObjectMapper(new YAMLFactory()).readTree(yaml));
         } catch (IOException e) {
-            throw new IllegalStateException("the OpenAPI document " + DOCUMENT + " is not valid YAML: " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "the OpenAPI document " + DOCUMENT + " is not valid YAML: " + e.getMessage(), e);
         }
     }
 }

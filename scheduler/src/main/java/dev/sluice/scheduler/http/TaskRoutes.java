@@ -1,7 +1,6 @@
 package dev.sluice.scheduler.http;
 
 import dev.sluice.scheduler.api.Operations;
-
 import java.util.List;
 
 /** Task instances of a run: states and outputs, attempts, and the log of each attempt a page at a time. */
@@ -13,13 +12,25 @@ final class TaskRoutes {
 
     static List<ApiRoute> routes(Operations operations) {
         return List.of(
-                ApiRoute.get("/dags/{dagId}/runs/{runId}/tasks", Access.VIEWER, context -> context.json(
-                        operations.run(context.pathParam("dagId"), context.pathParam("runId")).taskInstances())),
-                ApiRoute.get("/dags/{dagId}/runs/{runId}/tasks/{taskId}/attempts", Access.VIEWER, context -> context.json(
-                        operations.attempts(context.pathParam("dagId"), context.pathParam("runId"), context.pathParam("taskId")))),
-                ApiRoute.get("/dags/{dagId}/runs/{runId}/tasks/{taskId}/attempts/{tryNumber}/log", Access.VIEWER,
-                        context -> context.json(operations.log(context.pathParam("dagId"), context.pathParam("runId"),
-                                context.pathParam("taskId"), Parameters.pathInteger(context, "tryNumber", 1),
+                ApiRoute.get(
+                        "/dags/{dagId}/runs/{runId}/tasks",
+                        Access.VIEWER,
+                        context -> context.json(operations
+                                .run(context.pathParam("dagId"), context.pathParam("runId"))
+                                .taskInstances())),
+                ApiRoute.get(
+                        "/dags/{dagId}/runs/{runId}/tasks/{taskId}/attempts",
+                        Access.VIEWER,
+                        context -> context.json(operations.attempts(
+                                context.pathParam("dagId"), context.pathParam("runId"), context.pathParam("taskId")))),
+                ApiRoute.get(
+                        "/dags/{dagId}/runs/{runId}/tasks/{taskId}/attempts/{tryNumber}/log",
+                        Access.VIEWER,
+                        context -> context.json(operations.log(
+                                context.pathParam("dagId"),
+                                context.pathParam("runId"),
+                                context.pathParam("taskId"),
+                                Parameters.pathInteger(context, "tryNumber", 1),
                                 Parameters.queryInteger(context, "offset", 0, 0, Integer.MAX_VALUE),
                                 Parameters.queryInteger(context, "limit", DEFAULT_LOG_PAGE, 1, LARGEST_LOG_PAGE)))));
     }

@@ -3,9 +3,6 @@ package dev.sluice.scheduler.loading;
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagDefinitionException;
 import dev.sluice.dag.DagProvider;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.lang.reflect.Constructor;
 import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Modifier;
@@ -19,6 +16,8 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.FutureTask;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Runs the code of one loaded DAG file to get its DAGs: instantiates its {@link DagProvider} classes
@@ -50,17 +49,23 @@ final class DagDefinitions {
 
     static Outcome define(DagFile file, MemoryClassLoader loader, List<String> providerClasses, Duration timeout) {
         FutureTask<List<Dag>> task = new FutureTask<>(() -> instantiate(file, loader, providerClasses));
-        Thread thread = Thread.ofVirtual().name("dag-definition " + file.location()).unstarted(task);
+        Thread thread =
+                Thread.ofVirtual().name("dag-definition " + file.location()).unstarted(task);
         thread.setContextClassLoader(loader);
         thread.start();
         try {
             return new Outcome.Defined(task.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
             task.cancel(true);
-            log.warn("DAG file {} did not declare its DAGs within {}; its thread was interrupted", file.location(),
+            log.warn(
+                    "DAG file {} did not declare its DAGs within {}; its thread was interrupted",
+                    file.location(),
                     describe(timeout));
-            return failed(file, OptionalInt.empty(), "the DAG code did not return within " + describe(timeout)
-                    + ": a DAG file must only declare DAGs; do slow work in tasks");
+            return failed(
+                    file,
+                    OptionalInt.empty(),
+                    "the DAG code did not return within " + describe(timeout)
+                            + ": a DAG file must only declare DAGs; do slow work in tasks");
         } catch (InterruptedException e) {
             task.cancel(true);
             Thread.currentThread().interrupt();
@@ -78,11 +83,12 @@ final class DagDefinitions {
             try {
                 type = Class.forName(className, true, loader);
             } catch (ClassNotFoundException e) {
-                throw new ContractException("class " + className + " is named as a DAG provider but not found in "
-                        + file.path());
+                throw new ContractException(
+                        "class " + className + " is named as a DAG provider but not found in " + file.path());
             }
             if (!DagProvider.class.isAssignableFrom(type)) {
-                throw new ContractException("class " + className + " does not implement " + DagProvider.class.getName());
+                throw new ContractException(
+                        "class " + className + " does not implement " + DagProvider.class.getName());
             }
             if (!Modifier.isPublic(type.getModifiers()) || Modifier.isAbstract(type.getModifiers())) {
                 throw new ContractException("class " + className + " must be public and not abstract");

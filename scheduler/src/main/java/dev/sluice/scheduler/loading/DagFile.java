@@ -1,11 +1,11 @@
 package dev.sluice.scheduler.loading;
 
+import static java.util.Objects.requireNonNull;
+
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.Locale;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * One DAG file as read from a folder or a git tree.

@@ -1,11 +1,10 @@
 package dev.sluice.scheduler.loading;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagProvider;
 import dev.sluice.scheduler.dags.DagOrigin;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -21,8 +20,8 @@ import java.util.Set;
 import java.util.function.Function;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
-
-import static java.util.Objects.requireNonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Turns the DAG files of a source into a {@link LoadResult}, keeping what it loaded: a file whose
@@ -134,11 +133,14 @@ final class DagFileLoader implements AutoCloseable {
                 MemoryClassLoader loader = new MemoryClassLoader("dag-file " + file.location(), resources, parent);
                 List<String> providers = loader.classNames().stream()
                         .filter(name -> name.indexOf('$') < 0)
-                        .filter(name -> name.substring(name.lastIndexOf('.') + 1).equals(file.stem()))
+                        .filter(name ->
+                                name.substring(name.lastIndexOf('.') + 1).equals(file.stem()))
                         .toList();
                 if (providers.isEmpty()) {
-                    yield FileLoad.failed(file.location(), "declare a public class " + file.stem() + " that implements "
-                            + DagProvider.class.getName() + " in " + file.path());
+                    yield FileLoad.failed(
+                            file.location(),
+                            "declare a public class " + file.stem() + " that implements " + DagProvider.class.getName()
+                                    + " in " + file.path());
                 }
                 yield define(file, loader, providers);
             }
@@ -157,10 +159,13 @@ final class DagFileLoader implements AutoCloseable {
             return FileLoad.failed(file.location(), "not a readable jar: " + e.getMessage());
         }
         MemoryClassLoader loader = new MemoryClassLoader("dag-jar " + file.location(), resources, parent);
-        List<String> providers = loader.resource(SERVICES_FILE).map(DagFileLoader::providerNames).orElse(List.of());
+        List<String> providers =
+                loader.resource(SERVICES_FILE).map(DagFileLoader::providerNames).orElse(List.of());
         if (providers.isEmpty()) {
-            return FileLoad.failed(file.location(), "the jar names no DAG provider: list the classes that implement "
-                    + DagProvider.class.getName() + " in " + SERVICES_FILE);
+            return FileLoad.failed(
+                    file.location(),
+                    "the jar names no DAG provider: list the classes that implement " + DagProvider.class.getName()
+                            + " in " + SERVICES_FILE);
         }
         return define(file, loader, providers);
     }
@@ -174,7 +179,8 @@ final class DagFileLoader implements AutoCloseable {
 
     /** The lines of a {@code META-INF/services} file, without comments and blanks. */
     private static List<String> providerNames(byte[] servicesFile) {
-        return new String(servicesFile, StandardCharsets.UTF_8).lines()
+        return new String(servicesFile, StandardCharsets.UTF_8)
+                .lines()
                 .map(line -> line.replaceFirst("#.*", "").strip())
                 .filter(line -> !line.isEmpty())
                 .toList();
@@ -191,9 +197,10 @@ final class DagFileLoader implements AutoCloseable {
         entries.entrySet().stream().sorted(Map.Entry.comparingByKey()).forEach(located -> {
             Entry entry = located.getValue();
             errors.addAll(entry.errors());
-            entry.lastGood().ifPresent(good -> good.dags().forEach(dag -> byId
-                    .computeIfAbsent(dag.id(), ignored -> new ArrayList<>())
-                    .add(new LoadedDag(dag, good.origin(), !entry.good()))));
+            entry.lastGood()
+                    .ifPresent(good -> good.dags()
+                            .forEach(dag -> byId.computeIfAbsent(dag.id(), ignored -> new ArrayList<>())
+                                    .add(new LoadedDag(dag, good.origin(), !entry.good()))));
         });
         List<LoadedDag> dags = new ArrayList<>();
         Map<String, String> nextHolders = new HashMap<>();
@@ -205,9 +212,12 @@ final class DagFileLoader implements AutoCloseable {
                     .orElse(candidates.getFirst());
             dags.add(winner);
             nextHolders.put(dagId, winner.origin().location());
-            candidates.stream().filter(candidate -> candidate != winner).forEach(loser -> errors.add(DagLoadError.at(
-                    loser.origin().location(), "DAG id '" + dagId + "' is already declared in "
-                            + winner.origin().location() + "; DAG ids must be unique: rename one of them")));
+            candidates.stream()
+                    .filter(candidate -> candidate != winner)
+                    .forEach(loser -> errors.add(DagLoadError.at(
+                            loser.origin().location(),
+                            "DAG id '" + dagId + "' is already declared in "
+                                    + winner.origin().location() + "; DAG ids must be unique: rename one of them")));
         });
         holders = Map.copyOf(nextHolders);
         dags.sort(Comparator.comparing((LoadedDag dag) -> dag.origin().location()));
@@ -225,8 +235,13 @@ final class DagFileLoader implements AutoCloseable {
         }
         reported = Set.copyOf(now);
         if (loadedFiles > 0) {
-            log.info("Loaded {} DAG files and reused {} in {} ms: {} DAGs, {} errors", loadedFiles, reusedFiles,
-                    (System.nanoTime() - started) / 1_000_000, result.dags().size(), result.errors().size());
+            log.info(
+                    "Loaded {} DAG files and reused {} in {} ms: {} DAGs, {} errors",
+                    loadedFiles,
+                    reusedFiles,
+                    (System.nanoTime() - started) / 1_000_000,
+                    result.dags().size(),
+                    result.errors().size());
         }
     }
 

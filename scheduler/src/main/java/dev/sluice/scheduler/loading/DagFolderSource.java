@@ -1,9 +1,8 @@
 package dev.sluice.scheduler.loading;
 
-import dev.sluice.scheduler.dags.DagOrigin;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static java.util.Objects.requireNonNull;
 
+import dev.sluice.scheduler.dags.DagOrigin;
 import java.io.IOException;
 import java.nio.file.FileVisitOption;
 import java.nio.file.FileVisitResult;
@@ -17,8 +16,8 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.locks.ReentrantLock;
-
-import static java.util.Objects.requireNonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The DAGs of a dags folder: every {@code .java} file and every {@code .jar} in it and its
@@ -80,8 +79,10 @@ public final class DagFolderSource implements DagSource {
                     unreadable.add(DagLoadError.at(relative, "cannot read the file: " + e));
                 }
             }
-            lastLoad = loader.load(files, unreadable, file -> new DagOrigin(file.isJar() ? "jar" : "file",
-                    file.location(), file.digest()));
+            lastLoad = loader.load(
+                    files,
+                    unreadable,
+                    file -> new DagOrigin(file.isJar() ? "jar" : "file", file.location(), file.digest()));
             lastFailure = null;
             current = lastLoad;
             return lastLoad;

@@ -1,8 +1,8 @@
 package dev.sluice.scheduler.loading;
 
-import java.util.OptionalInt;
-
 import static java.util.Objects.requireNonNull;
+
+import java.util.OptionalInt;
 
 /**
  * Why a DAG file, or a whole source, did not load: a compiler error, an exception in the DAG code,

@@ -1,7 +1,6 @@
 package dev.sluice.scheduler.loading;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
+import static java.util.Objects.requireNonNull;
 
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
@@ -9,8 +8,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
-
-import static java.util.Objects.requireNonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Refreshes a {@link DagSource} on an interval and on demand, on a thread of its own, so that
@@ -67,8 +66,10 @@ public final class DagSourcePoller implements AutoCloseable {
                 listener.accept(result);
                 published = result;
             } catch (RuntimeException e) {
-                log.error("The listener of DAG source {} failed on a new snapshot; it gets it again after the next refresh",
-                        source.name(), e);
+                log.error(
+                        "The listener of DAG source {} failed on a new snapshot; it gets it again after the next refresh",
+                        source.name(),
+                        e);
             }
         }
         return result;

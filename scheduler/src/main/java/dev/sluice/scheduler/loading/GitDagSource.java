@@ -1,6 +1,18 @@
 package dev.sluice.scheduler.loading;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.scheduler.dags.DagOrigin;
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
+import java.util.stream.Stream;
 import org.eclipse.jgit.api.FetchCommand;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.errors.GitAPIException;
@@ -23,19 +35,6 @@ import org.eclipse.jgit.util.FS;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
-import java.util.ArrayList;
-import java.util.List;
-import java.util.Objects;
-import java.util.Optional;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.stream.Stream;
-
-import static java.util.Objects.requireNonNull;
-
 /**
  * The DAGs of a git repository at a ref. Each {@link #refresh()} fetches the repository's branches
  * and tags into a bare repository in the work directory, resolves the ref to a commit and, when the
@@ -51,6 +50,7 @@ public final class GitDagSource implements DagSource {
     private final GitSettings settings;
     /** The repository URL as locations show it, without a trailing slash. */
     private final String repositoryName;
+
     private final DagFileLoader loader;
     private final ReentrantLock refreshing = new ReentrantLock();
     private volatile LoadResult current = LoadResult.empty();
@@ -100,8 +100,9 @@ public final class GitDagSource implements DagSource {
                 String commitId = resolved.name();
                 lastLoad = loader.load(files, List.of(), file -> new DagOrigin("git", file.location(), commitId));
                 if (files.isEmpty() && !settings.folder().isEmpty()) {
-                    lastLoad = lastLoad.withError(DagLoadError.at(repositoryName, "commit " + commitId
-                            + " has no DAG files in folder '" + settings.folder() + "'"));
+                    lastLoad = lastLoad.withError(DagLoadError.at(
+                            repositoryName,
+                            "commit " + commitId + " has no DAG files in folder '" + settings.folder() + "'"));
                 }
                 commit = Optional.of(commitId);
                 log.info("Loaded DAGs of {} at commit {}", name(), commitId);
@@ -129,13 +130,17 @@ public final class GitDagSource implements DagSource {
         Path directory = settings.workDirectory();
         Files.createDirectories(directory);
         if (RepositoryCache.FileKey.isGitRepository(directory.toFile(), FS.DETECTED)) {
-            repository = new FileRepositoryBuilder().setGitDir(directory.toFile()).setBare().build();
+            repository = new FileRepositoryBuilder()
+                    .setGitDir(directory.toFile())
+                    .setBare()
+                    .build();
             return repository;
         }
         try (Stream<Path> children = Files.list(directory)) {
             if (children.findAny().isPresent()) {
-                throw new IOException("the git work directory " + directory + " holds files that are not a git repository:"
-                        + " give each git source an empty directory of its own");
+                throw new IOException(
+                        "the git work directory " + directory + " holds files that are not a git repository:"
+                                + " give each git source an empty directory of its own");
             }
         }
         try (Git git = Git.init().setBare(true).setGitDir(directory.toFile()).call()) {
@@ -147,14 +152,16 @@ public final class GitDagSource implements DagSource {
     }
 
     private void fetch(Repository opened) throws GitAPIException {
-        FetchCommand fetch = Git.wrap(opened).fetch()
+        FetchCommand fetch = Git.wrap(opened)
+                .fetch()
                 .setRemote(settings.repository())
                 .setRefSpecs(new RefSpec("+refs/heads/*:refs/heads/*"), new RefSpec("+refs/tags/*:refs/tags/*"))
                 .setTagOpt(TagOpt.NO_TAGS)
                 .setRemoveDeletedRefs(true)
                 .setTimeout((int) settings.fetchTimeout().toSeconds());
-        settings.credentials().ifPresent(credentials -> fetch.setCredentialsProvider(
-                new UsernamePasswordCredentialsProvider(credentials.username(), credentials.password())));
+        settings.credentials()
+                .ifPresent(credentials -> fetch.setCredentialsProvider(
+                        new UsernamePasswordCredentialsProvider(credentials.username(), credentials.password())));
         fetch.call();
     }
 
@@ -168,7 +175,8 @@ public final class GitDagSource implements DagSource {
 
     private List<DagFile> read(Repository opened, ObjectId commitId) throws IOException {
         List<DagFile> files = new ArrayList<>();
-        try (RevWalk walk = new RevWalk(opened); TreeWalk tree = new TreeWalk(opened)) {
+        try (RevWalk walk = new RevWalk(opened);
+                TreeWalk tree = new TreeWalk(opened)) {
             RevCommit parsed = walk.parseCommit(commitId);
             tree.addTree(parsed.getTree());
             tree.setRecursive(true);
@@ -182,7 +190,8 @@ public final class GitDagSource implements DagSource {
                 if (!file || !DagFile.isDagFile(path) || hidden(path)) {
                     continue;
                 }
-                try (InputStream content = opened.open(tree.getObjectId(0), Constants.OBJ_BLOB).openStream()) {
+                try (InputStream content =
+                        opened.open(tree.getObjectId(0), Constants.OBJ_BLOB).openStream()) {
                     files.add(DagFile.of(repositoryName + "!/" + path, path, content.readAllBytes()));
                 }
             }
@@ -198,7 +207,8 @@ public final class GitDagSource implements DagSource {
     private String describe(Exception e) {
         List<String> messages = new ArrayList<>();
         for (Throwable cause = e; cause != null && messages.size() < 4; cause = cause.getCause()) {
-            String message = Objects.requireNonNullElse(cause.getMessage(), cause.getClass().getSimpleName());
+            String message = Objects.requireNonNullElse(
+                    cause.getMessage(), cause.getClass().getSimpleName());
             if (messages.stream().noneMatch(known -> known.contains(message))) {
                 messages.add(message);
             }

@@ -1,13 +1,12 @@
 package dev.sluice.scheduler.loading;
 
-import org.eclipse.jgit.transport.URIish;
+import static java.util.Objects.requireNonNull;
 
 import java.net.URISyntaxException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
+import org.eclipse.jgit.transport.URIish;
 
 /**
  * Where a {@link GitDagSource} finds its DAGs.
@@ -83,7 +82,8 @@ public record GitSettings(
         }
         for (String part : normalized.split("/")) {
             if (part.equals("..") || part.equals(".")) {
-                throw new IllegalArgumentException("git DAG folder must be a plain path inside the repository: " + folder);
+                throw new IllegalArgumentException(
+                        "git DAG folder must be a plain path inside the repository: " + folder);
             }
         }
         return normalized;

@@ -1,19 +1,6 @@
 package dev.sluice.scheduler.loading;
 
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
-import javax.tools.Diagnostic;
-import javax.tools.DiagnosticCollector;
-import javax.tools.FileObject;
-import javax.tools.ForwardingJavaFileManager;
-import javax.tools.JavaCompiler;
-import javax.tools.JavaFileManager;
-import javax.tools.JavaFileObject;
-import javax.tools.SimpleJavaFileObject;
-import javax.tools.StandardJavaFileManager;
-import javax.tools.StandardLocation;
-import javax.tools.ToolProvider;
+import static java.util.Objects.requireNonNull;
 
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -35,8 +22,19 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.Set;
-
-import static java.util.Objects.requireNonNull;
+import javax.tools.Diagnostic;
+import javax.tools.DiagnosticCollector;
+import javax.tools.FileObject;
+import javax.tools.ForwardingJavaFileManager;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileManager;
+import javax.tools.JavaFileObject;
+import javax.tools.SimpleJavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.StandardLocation;
+import javax.tools.ToolProvider;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Compiles {@code .java} DAG files in this process with javax.tools, each file on its own: a file
@@ -98,7 +96,8 @@ final class JavaDagCompiler implements AutoCloseable {
         }
         if (javac == null) {
             for (DagFile file : files) {
-                outcomes.put(file.location(), new Outcome.Failed(List.of(DagLoadError.at(file.location(), NO_COMPILER))));
+                outcomes.put(
+                        file.location(), new Outcome.Failed(List.of(DagLoadError.at(file.location(), NO_COMPILER))));
             }
             return outcomes;
         }
@@ -130,12 +129,17 @@ final class JavaDagCompiler implements AutoCloseable {
         alone.addAll(batch);
         for (DagFile file : alone) {
             Attempt attempt = run(List.of(file));
-            outcomes.put(file.location(), attempt.succeeded()
-                    ? new Outcome.Compiled(attempt.classes(file))
-                    : new Outcome.Failed(attempt.errorsOf(file)));
+            outcomes.put(
+                    file.location(),
+                    attempt.succeeded()
+                            ? new Outcome.Compiled(attempt.classes(file))
+                            : new Outcome.Failed(attempt.errorsOf(file)));
         }
-        log.debug("Compiled {} DAG files in {} ms, {} of them alone", files.size(),
-                (System.nanoTime() - started) / 1_000_000, alone.size());
+        log.debug(
+                "Compiled {} DAG files in {} ms, {} of them alone",
+                files.size(),
+                (System.nanoTime() - started) / 1_000_000,
+                alone.size());
         return outcomes;
     }
 
@@ -161,7 +165,8 @@ final class JavaDagCompiler implements AutoCloseable {
         DiagnosticCollector<JavaFileObject> diagnostics = new DiagnosticCollector<>();
         boolean succeeded;
         try {
-            succeeded = javac.getTask(null, capturing, diagnostics, OPTIONS, null, sources.keySet()).call();
+            succeeded = javac.getTask(null, capturing, diagnostics, OPTIONS, null, sources.keySet())
+                    .call();
         } catch (RuntimeException e) {
             log.warn("javac failed on {} DAG files", files.size(), e);
             return Attempt.crashed("the Java compiler failed: " + e);
@@ -178,8 +183,11 @@ final class JavaDagCompiler implements AutoCloseable {
                 continue;
             }
             long line = diagnostic.getLineNumber();
-            errors.computeIfAbsent(file, ignored -> new ArrayList<>()).add(new DagLoadError(file.location(),
-                    line > 0 ? OptionalInt.of((int) line) : OptionalInt.empty(), diagnostic.getMessage(Locale.ROOT)));
+            errors.computeIfAbsent(file, ignored -> new ArrayList<>())
+                    .add(new DagLoadError(
+                            file.location(),
+                            line > 0 ? OptionalInt.of((int) line) : OptionalInt.empty(),
+                            diagnostic.getMessage(Locale.ROOT)));
         }
         Map<DagFile, Map<String, byte[]>> classes = new IdentityHashMap<>();
         outputs.forEach((file, byName) -> {
@@ -269,7 +277,9 @@ final class JavaDagCompiler implements AutoCloseable {
         private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
 
         ClassObject(String className) {
-            super(URI.create("class:///" + URLEncoder.encode(className, StandardCharsets.UTF_8) + ".class"), Kind.CLASS);
+            super(
+                    URI.create("class:///" + URLEncoder.encode(className, StandardCharsets.UTF_8) + ".class"),
+                    Kind.CLASS);
         }
 
         @Override

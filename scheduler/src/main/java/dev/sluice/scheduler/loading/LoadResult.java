@@ -1,10 +1,10 @@
 package dev.sluice.scheduler.loading;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A full snapshot of what a {@link DagSource} holds: every DAG to schedule now, at most one per DAG
@@ -34,7 +34,9 @@ public record LoadResult(List<LoadedDag> dags, List<DagLoadError> errors) {
 
     public List<DagLoadError> errorsAt(String location) {
         requireNonNull(location, "location is null");
-        return errors.stream().filter(error -> error.location().equals(location)).toList();
+        return errors.stream()
+                .filter(error -> error.location().equals(location))
+                .toList();
     }
 
     /** This snapshot with one more error, for a source that could not be read this time. */

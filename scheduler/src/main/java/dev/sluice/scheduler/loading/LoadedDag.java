@@ -1,9 +1,9 @@
 package dev.sluice.scheduler.loading;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.scheduler.dags.DagOrigin;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A DAG definition and where it came from.

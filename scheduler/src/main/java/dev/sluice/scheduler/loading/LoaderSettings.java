@@ -1,7 +1,8 @@
 package dev.sluice.scheduler.loading;
 
-import dev.sluice.dag.DagProvider;
+import static java.util.Objects.requireNonNull;
 
+import dev.sluice.dag.DagProvider;
 import java.io.File;
 import java.net.URISyntaxException;
 import java.nio.file.Path;
@@ -10,8 +11,6 @@ import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Set;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * How DAG files are loaded.

@@ -1,5 +1,7 @@
 package dev.sluice.scheduler.loading;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.ByteArrayInputStream;
 import java.io.FileNotFoundException;
 import java.io.IOException;
@@ -17,8 +19,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.stream.Collectors;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * The class loader of one DAG file: its compiled classes, or the entries of its jar, held in memory.
@@ -48,7 +48,8 @@ final class MemoryClassLoader extends ClassLoader {
     Set<String> classNames() {
         return resources.keySet().stream()
                 .filter(path -> path.endsWith(".class") && !path.endsWith("module-info.class"))
-                .map(path -> path.substring(0, path.length() - ".class".length()).replace('/', '.'))
+                .map(path ->
+                        path.substring(0, path.length() - ".class".length()).replace('/', '.'))
                 .collect(Collectors.toUnmodifiableSet());
     }
 

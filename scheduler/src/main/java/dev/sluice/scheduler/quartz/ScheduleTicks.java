@@ -1,5 +1,7 @@
 package dev.sluice.scheduler.quartz;
 
+import static java.util.Objects.requireNonNull;
+
 import com.cronutils.mapper.CronMapper;
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
@@ -10,6 +12,13 @@ import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.engine.Engine;
 import dev.sluice.scheduler.store.Database;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.Date;
+import java.util.Optional;
+import java.util.Properties;
+import java.util.Set;
+import java.util.TimeZone;
 import org.quartz.CronScheduleBuilder;
 import org.quartz.Job;
 import org.quartz.JobBuilder;
@@ -26,16 +35,6 @@ import org.quartz.utils.ConnectionProvider;
 import org.quartz.utils.DBConnectionManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import java.sql.Connection;
-import java.sql.SQLException;
-import java.util.Date;
-import java.util.Optional;
-import java.util.Properties;
-import java.util.TimeZone;
-import java.util.Set;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Fires schedule ticks with Quartz (JDBC JobStore in Sluice's own database, clustered) and does
@@ -71,7 +70,8 @@ public final class ScheduleTicks implements AutoCloseable {
         properties.setProperty("org.quartz.scheduler.skipUpdateCheck", "true");
         properties.setProperty("org.quartz.threadPool.threadCount", "2");
         properties.setProperty("org.quartz.jobStore.class", "org.quartz.impl.jdbcjobstore.JobStoreTX");
-        properties.setProperty("org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
+        properties.setProperty(
+                "org.quartz.jobStore.driverDelegateClass", "org.quartz.impl.jdbcjobstore.PostgreSQLDelegate");
         properties.setProperty("org.quartz.jobStore.dataSource", provider);
         properties.setProperty("org.quartz.jobStore.tablePrefix", "qrtz_");
         properties.setProperty("org.quartz.jobStore.isClustered", "true");
@@ -130,11 +130,17 @@ public final class ScheduleTicks implements AutoCloseable {
                 .build();
         try {
             Trigger existing = scheduler.getTrigger(trigger.getKey());
-            if (existing != null && existing.getDescription() != null
+            if (existing != null
+                    && existing.getDescription() != null
                     && existing.getDescription().equals(describe(dag, cron))) {
                 return;
             }
-            scheduler.scheduleJob(job, Set.of(trigger.getTriggerBuilder().withDescription(describe(dag, cron)).build()), true);
+            scheduler.scheduleJob(
+                    job,
+                    Set.of(trigger.getTriggerBuilder()
+                            .withDescription(describe(dag, cron))
+                            .build()),
+                    true);
             log.info("DAG {} ticks on '{}' in {}", dag.id(), cron.expression(), dag.timezone());
         } catch (SchedulerException e) {
             log.error("cannot schedule ticks of DAG {}", dag.id(), e);
@@ -142,7 +148,8 @@ public final class ScheduleTicks implements AutoCloseable {
     }
 
     private static String describe(Dag dag, Schedule.Cron cron) {
-        return cron.cron() + " " + dag.timezone().getId() + " from " + dag.startDate().orElseThrow();
+        return cron.cron() + " " + dag.timezone().getId() + " from "
+                + dag.startDate().orElseThrow();
     }
 
     private void unschedule(String dagId) {

@@ -1,14 +1,13 @@
 package dev.sluice.scheduler.store;
 
+import static java.util.Objects.requireNonNull;
+
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.postgres.PostgresPlugin;
-
-import javax.sql.DataSource;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * The connection pool, the schema migrations and the Jdbi handle factory for one Postgres
@@ -47,7 +46,11 @@ public final class Database implements AutoCloseable {
 
     /** Applies pending schema migrations; safe to run again. */
     public static void migrate(DataSource dataSource) {
-        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+        Flyway.configure()
+                .dataSource(dataSource)
+                .locations("classpath:db/migration")
+                .load()
+                .migrate();
     }
 
     public Jdbi jdbi() {

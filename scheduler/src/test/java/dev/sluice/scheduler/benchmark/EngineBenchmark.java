@@ -1,5 +1,7 @@
 package dev.sluice.scheduler.benchmark;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagBuilder;
 import dev.sluice.dag.TaskBuilder;
@@ -10,7 +12,6 @@ import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.DatabaseSettings;
 import dev.sluice.servers.LocalPostgres;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -22,8 +23,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
-
-import static org.awaitility.Awaitility.await;
 
 /**
  * Measures the engine on a durable embedded Postgres (synchronous commit on): a DAG of 1,000 no-op
@@ -42,18 +41,26 @@ public final class EngineBenchmark {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         Path data = Files.createTempDirectory("sluice-benchmark-");
-        try (LocalPostgres postgres = LocalPostgres.builder().dataDirectory(data).cleanDataDirectory(true).start()) {
+        try (LocalPostgres postgres = LocalPostgres.builder()
+                .dataDirectory(data)
+                .cleanDataDirectory(true)
+                .start()) {
             postgres.createDatabase("benchmark");
-            DatabaseSettings settings = new DatabaseSettings(postgres.jdbcUrl("benchmark"), postgres.user(),
-                    new DatabaseSettings.Secret(postgres.password()), 16);
+            DatabaseSettings settings = new DatabaseSettings(
+                    postgres.jdbcUrl("benchmark"),
+                    postgres.user(),
+                    new DatabaseSettings.Secret(postgres.password()),
+                    16);
             try (Database database = Database.open(settings)) {
                 database.jdbi().useHandle(handle -> handle.execute("UPDATE pool SET slots = 100000"));
                 DagRegistry registry = new DagRegistry(database.jdbi(), Clock.systemUTC());
                 registry.register(fanOut(1000), new DagOrigin("benchmark", "fan_out", "1"));
                 registry.register(chain(200), new DagOrigin("benchmark", "chain", "1"));
-                try (Engine engine = new Engine(database, registry, Clock.systemUTC(), EngineSettings.DEFAULT.withWorkerSlots(64))) {
+                try (Engine engine =
+                        new Engine(database, registry, Clock.systemUTC(), EngineSettings.DEFAULT.withWorkerSlots(64))) {
                     engine.start();
-                    System.out.println("| DAG | round | tasks | wall time (s) | completions/s | latency p50 (ms) | latency p99 (ms) | max (ms) |");
+                    System.out.println(
+                            "| DAG | round | tasks | wall time (s) | completions/s | latency p50 (ms) | latency p99 (ms) | max (ms) |");
                     System.out.println("|---|---|---|---|---|---|---|---|");
                     for (int round = 1; round <= rounds; round++) {
                         measure(database, engine, "fan_out", round, 1000);
@@ -92,8 +99,11 @@ public final class EngineBenchmark {
 
     private static void measure(Database database, Engine engine, String dagId, int round, int expectedDownstream) {
         TIMES.clear();
-        String runId = engine.triggerRun(dagId, Optional.of(Instant.parse("2020-01-01T00:00:00Z").plusSeconds(round)), Map.of());
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofMillis(5)).until(() -> finished(database, dagId, runId));
+        String runId = engine.triggerRun(
+                dagId, Optional.of(Instant.parse("2020-01-01T00:00:00Z").plusSeconds(round)), Map.of());
+        await().atMost(Duration.ofMinutes(5))
+                .pollInterval(Duration.ofMillis(5))
+                .until(() -> finished(database, dagId, runId));
         List<Double> latencies = new ArrayList<>();
         long first = Long.MAX_VALUE;
         long last = Long.MIN_VALUE;
@@ -107,8 +117,16 @@ public final class EngineBenchmark {
         }
         Collections.sort(latencies);
         double seconds = (last - first) / 1e9;
-        System.out.printf("| %s | %d | %d | %.2f | %.0f | %.1f | %.1f | %.1f |%n", dagId, round, TIMES.size(), seconds,
-                TIMES.size() / seconds, percentile(latencies, 50), percentile(latencies, 99), latencies.getLast());
+        System.out.printf(
+                "| %s | %d | %d | %.2f | %.0f | %.1f | %.1f | %.1f |%n",
+                dagId,
+                round,
+                TIMES.size(),
+                seconds,
+                TIMES.size() / seconds,
+                percentile(latencies, 50),
+                percentile(latencies, 99),
+                latencies.getLast());
         if (latencies.size() != expectedDownstream - (dagId.equals("chain") ? 1 : 0)) {
             throw new IllegalStateException("expected every task to run once, got " + TIMES.size());
         }
@@ -128,9 +146,13 @@ public final class EngineBenchmark {
     }
 
     private static boolean finished(Database database, String dagId, String runId) {
-        return database.jdbi().withHandle(handle -> handle.createQuery(
-                        "SELECT state FROM dag_run WHERE dag_id = :dagId AND run_id = :runId")
-                .bind("dagId", dagId).bind("runId", runId).mapTo(String.class).one()).equals("success");
+        return database.jdbi()
+                .withHandle(handle -> handle.createQuery(
+                                "SELECT state FROM dag_run WHERE dag_id = :dagId AND run_id = :runId")
+                        .bind("dagId", dagId)
+                        .bind("runId", runId)
+                        .mapTo(String.class)
+                        .one())
+                .equals("success");
     }
-
 }

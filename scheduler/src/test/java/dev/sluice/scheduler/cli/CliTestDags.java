@@ -7,7 +7,6 @@ import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.RunType;
 import dev.sluice.dag.TaskBuilder;
 import dev.sluice.dag.TaskFailedException;
-
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Semaphore;
@@ -44,7 +43,8 @@ public final class CliTestDags implements DagProvider {
         });
         TaskBuilder check = dag.task("check", context -> {
             if (Boolean.TRUE.equals(context.params().get("fail"))) {
-                throw new TaskFailedException(ErrorCategory.USER_ERROR, "check failed for " + context.ds() + " as asked");
+                throw new TaskFailedException(
+                        ErrorCategory.USER_ERROR, "check failed for " + context.ds() + " as asked");
             }
             return "checked";
         });

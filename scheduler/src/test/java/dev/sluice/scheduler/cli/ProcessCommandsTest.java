@@ -1,12 +1,11 @@
 package dev.sluice.scheduler.cli;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.sluice.scheduler.TestDatabase;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.DatabaseSettings;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -16,9 +15,9 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /** {@code sluice server}, {@code worker} and {@code db migrate} as a user runs them: separate processes. */
 class ProcessCommandsTest {
@@ -40,13 +39,23 @@ class ProcessCommandsTest {
     @Test
     void serverServesTheApiThatTheCliTalksToAndAWorkerJoinsIt() throws Exception {
         DatabaseSettings database = TestDatabase.create();
-        RunningSluice.Result migrated = RunningSluice.execute("db", "migrate", "--db-url", database.jdbcUrl(), "--db-user", database.user());
+        RunningSluice.Result migrated =
+                RunningSluice.execute("db", "migrate", "--db-url", database.jdbcUrl(), "--db-user", database.user());
         assertThat(migrated.exitCode()).as(migrated.toString()).isZero();
         assertThat(migrated.out()).contains("database schema is up to date");
 
         Path serverLog = directory.resolve("server.log");
-        Process server = start(serverLog, "server", "--db-url", database.jdbcUrl(), "--db-user", database.user(),
-                "--api-port", "0", "--dag-provider", CliTestDags.class.getName());
+        Process server = start(
+                serverLog,
+                "server",
+                "--db-url",
+                database.jdbcUrl(),
+                "--db-user",
+                database.user(),
+                "--api-port",
+                "0",
+                "--dag-provider",
+                CliTestDags.class.getName());
         String url = await().atMost(Duration.ofMinutes(1)).until(() -> apiUrl(serverLog), value -> !value.isEmpty());
 
         RunningSluice.Result dags = RunningSluice.execute("dags", "list", "--server", url);
@@ -54,28 +63,49 @@ class ProcessCommandsTest {
         assertThat(dags.out()).contains("cli_daily", "cli_gated");
 
         Path workerLog = directory.resolve("worker.log");
-        start(workerLog, "worker", "--db-url", database.jdbcUrl(), "--db-user", database.user(), "--worker-slots", "2",
-                "--dag-provider", CliTestDags.class.getName());
-        await().atMost(Duration.ofMinutes(1)).until(() -> Files.readString(workerLog).contains("is running with 2 slot(s)"));
+        start(
+                workerLog,
+                "worker",
+                "--db-url",
+                database.jdbcUrl(),
+                "--db-user",
+                database.user(),
+                "--worker-slots",
+                "2",
+                "--dag-provider",
+                CliTestDags.class.getName());
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> Files.readString(workerLog).contains("is running with 2 slot(s)"));
         assertThat(workers(database)).isEqualTo(2);
 
         server.destroy();
-        assertThat(server.waitFor(60, TimeUnit.SECONDS)).as(Files.readString(serverLog)).isTrue();
+        assertThat(server.waitFor(60, TimeUnit.SECONDS))
+                .as(Files.readString(serverLog))
+                .isTrue();
         RunningSluice.Result gone = RunningSluice.execute("dags", "list", "--server", url);
         assertThat(gone.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
     }
 
     private static long workers(DatabaseSettings settings) {
         try (Database database = Database.open(settings)) {
-            return database.jdbi().withHandle(handle -> handle.createQuery("SELECT count(*) FROM worker").mapTo(Long.class).one());
+            return database.jdbi()
+                    .withHandle(handle -> handle.createQuery("SELECT count(*) FROM worker")
+                            .mapTo(Long.class)
+                            .one());
         }
     }
 
     private Process start(Path log, String... arguments) throws IOException {
-        List<String> command = new ArrayList<>(List.of(ProcessHandle.current().info().command().orElse("java"),
-                "-cp", System.getProperty("java.class.path"), SluiceCli.class.getName()));
+        List<String> command = new ArrayList<>(List.of(
+                ProcessHandle.current().info().command().orElse("java"),
+                "-cp",
+                System.getProperty("java.class.path"),
+                SluiceCli.class.getName()));
         command.addAll(List.of(arguments));
-        Process process = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         processes.add(process);
         return process;
     }

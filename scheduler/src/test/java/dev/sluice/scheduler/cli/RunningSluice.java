@@ -1,13 +1,12 @@
 package dev.sluice.scheduler.cli;
 
-import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.ManualClock;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.TestDatabase;
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.http.ApiServer;
 import dev.sluice.scheduler.http.Authenticator;
-
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.time.Instant;
@@ -35,7 +34,11 @@ final class RunningSluice implements AutoCloseable {
     }
 
     RunningSluice(Authenticator authenticator) {
-        service = SluiceService.start(TestDatabase.create(), EngineSettings.DEFAULT, clock, ClasspathProviders.only(Set.of(CliTestDags.class.getName())));
+        service = SluiceService.start(
+                TestDatabase.create(),
+                EngineSettings.DEFAULT,
+                clock,
+                ClasspathProviders.only(Set.of(CliTestDags.class.getName())));
         server = ApiServer.start(service.operations(), authenticator, "127.0.0.1", 0);
     }
 

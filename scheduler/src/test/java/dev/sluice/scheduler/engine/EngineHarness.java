@@ -1,21 +1,20 @@
 package dev.sluice.scheduler.engine;
 
+import static org.awaitility.Awaitility.await;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.scheduler.ManualClock;
 import dev.sluice.scheduler.TestDatabase;
 import dev.sluice.scheduler.dags.DagOrigin;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.store.Database;
-import org.awaitility.core.ConditionTimeoutException;
-import org.jdbi.v3.core.Jdbi;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static org.awaitility.Awaitility.await;
+import org.awaitility.core.ConditionTimeoutException;
+import org.jdbi.v3.core.Jdbi;
 
 /** An engine on a fresh database with a manual clock, and queries that tests assert on. */
 final class EngineHarness implements AutoCloseable {
@@ -114,8 +113,10 @@ final class EngineHarness implements AutoCloseable {
         try {
             await().atMost(Duration.ofSeconds(20)).until(() -> runState(runId).equals(state));
         } catch (ConditionTimeoutException e) {
-            throw new AssertionError("run " + runId + " did not become " + state + "; it is " + runState(runId)
-                    + " with tasks " + taskStates(runId), e);
+            throw new AssertionError(
+                    "run " + runId + " did not become " + state + "; it is " + runState(runId) + " with tasks "
+                            + taskStates(runId),
+                    e);
         }
     }
 
@@ -131,7 +132,8 @@ final class EngineHarness implements AutoCloseable {
     }
 
     void awaitTaskState(String runId, String taskId, String state) {
-        await().atMost(Duration.ofSeconds(20)).until(() -> taskState(runId, taskId).equals(state));
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> taskState(runId, taskId).equals(state));
     }
 
     @Override

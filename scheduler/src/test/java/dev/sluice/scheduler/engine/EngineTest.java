@@ -1,5 +1,8 @@
 package dev.sluice.scheduler.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagBuilder;
 import dev.sluice.dag.ErrorCategory;
@@ -9,18 +12,14 @@ import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskRescheduledException;
 import dev.sluice.dag.TaskSkippedException;
 import dev.sluice.dag.TriggerRule;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 class EngineTest {
     private static final Instant START = Instant.parse("2024-03-01T00:00:00Z");
@@ -44,9 +43,11 @@ class EngineTest {
     void passesOutputsDownstreamAndRendersTemplates() {
         DagBuilder dag = Dag.builder("outputs").param("who", "sluice");
         TaskBuilder extract = dag.task("extract", context -> Map.of("rows", 42));
-        TaskBuilder load = dag.task("load", context -> context.upstreamOutput("extract").orElseThrow());
-        TaskBuilder report = dag.task("report", context -> context.render(
-                "{{ params.who }} loaded {{ outputs.extract.rows }} rows on {{ ds }}"));
+        TaskBuilder load =
+                dag.task("load", context -> context.upstreamOutput("extract").orElseThrow());
+        TaskBuilder report = dag.task(
+                "report",
+                context -> context.render("{{ params.who }} loaded {{ outputs.extract.rows }} rows on {{ ds }}"));
         extract.then(load).then(report);
         EngineHarness engine = engine(dag.build());
 
@@ -55,7 +56,8 @@ class EngineTest {
         engine.awaitRunState(run, "success");
         assertThat(engine.taskInstance(run, "extract").get("output")).isEqualTo("{\"rows\": 42}");
         assertThat(engine.taskInstance(run, "load").get("output")).isEqualTo("{\"rows\": 42}");
-        assertThat(engine.taskInstance(run, "report").get("output")).isEqualTo("\"sluice loaded 42 rows on 2024-03-01\"");
+        assertThat(engine.taskInstance(run, "report").get("output"))
+                .isEqualTo("\"sluice loaded 42 rows on 2024-03-01\"");
         assertThat(engine.log(run, "report")).anyMatch(line -> line.contains("attempt succeeded"));
     }
 
@@ -64,17 +66,21 @@ class EngineTest {
         AtomicInteger calls = new AtomicInteger();
         DagBuilder dag = Dag.builder("flaky");
         dag.task("load", context -> {
-            if (calls.incrementAndGet() < 3) {
-                throw new IllegalStateException("source not ready, call " + calls.get());
-            }
-            return "loaded";
-        }).retries(3).retryDelay(Duration.ofSeconds(10)).exponentialBackoff(true);
+                    if (calls.incrementAndGet() < 3) {
+                        throw new IllegalStateException("source not ready, call " + calls.get());
+                    }
+                    return "loaded";
+                })
+                .retries(3)
+                .retryDelay(Duration.ofSeconds(10))
+                .exponentialBackoff(true);
         EngineHarness engine = engine(dag.build());
 
         String run = engine.trigger("flaky");
 
         engine.awaitTaskState(run, "load", "up_for_retry");
-        assertThat(engine.taskInstance(run, "load").get("eligible_at").toString()).contains("00:00:10");
+        assertThat(engine.taskInstance(run, "load").get("eligible_at").toString())
+                .contains("00:00:10");
         engine.advance(Duration.ofSeconds(9));
         assertThat(engine.taskState(run, "load")).isEqualTo("up_for_retry");
         engine.advance(Duration.ofSeconds(1));
@@ -86,7 +92,8 @@ class EngineTest {
         engine.advance(Duration.ofSeconds(1));
 
         engine.awaitRunState(run, "success");
-        assertThat(engine.attempts(run, "load")).extracting(attempt -> attempt.get("state"))
+        assertThat(engine.attempts(run, "load"))
+                .extracting(attempt -> attempt.get("state"))
                 .containsExactly("failed", "failed", "success");
         assertThat(engine.taskInstance(run, "load").get("try_number")).isEqualTo(3);
     }
@@ -95,12 +102,16 @@ class EngineTest {
     void userErrorsFailAtOnceAndTriggerRulesDecideDownstream() {
         DagBuilder dag = Dag.builder("rules");
         TaskBuilder bad = dag.task("bad_sql", context -> {
-            throw new TaskFailedException(ErrorCategory.USER_ERROR, "line 1:8: Column 'clsoe' cannot be resolved");
-        }).retries(5);
+                    throw new TaskFailedException(
+                            ErrorCategory.USER_ERROR, "line 1:8: Column 'clsoe' cannot be resolved");
+                })
+                .retries(5);
         TaskBuilder good = dag.task("good", context -> "ok");
         TaskBuilder dependent = dag.task("dependent", context -> "never").after(bad);
-        TaskBuilder alert = dag.task("alert", context -> "paged").after(bad, good).triggerRule(TriggerRule.ONE_FAILED);
-        TaskBuilder cleanup = dag.task("cleanup", context -> "cleaned").after(dependent).triggerRule(TriggerRule.ALL_DONE);
+        TaskBuilder alert =
+                dag.task("alert", context -> "paged").after(bad, good).triggerRule(TriggerRule.ONE_FAILED);
+        TaskBuilder cleanup =
+                dag.task("cleanup", context -> "cleaned").after(dependent).triggerRule(TriggerRule.ALL_DONE);
         dag.task("celebrate", context -> "party").after(good).triggerRule(TriggerRule.ALL_FAILED);
         EngineHarness engine = engine(dag.build());
 
@@ -148,12 +159,15 @@ class EngineTest {
         AtomicInteger cancelled = new AtomicInteger();
         DagBuilder dag = Dag.builder("slow");
         dag.task("query", context -> {
-            context.onCancel(cancelled::incrementAndGet);
-            if (context.attempt() == 1) {
-                neverReleased.await();
-            }
-            return "fast the second time";
-        }).executionTimeout(Duration.ofMinutes(5)).retries(1).retryDelay(Duration.ZERO);
+                    context.onCancel(cancelled::incrementAndGet);
+                    if (context.attempt() == 1) {
+                        neverReleased.await();
+                    }
+                    return "fast the second time";
+                })
+                .executionTimeout(Duration.ofMinutes(5))
+                .retries(1)
+                .retryDelay(Duration.ZERO);
         EngineHarness engine = engine(dag.build());
 
         String run = engine.trigger("slow");
@@ -178,11 +192,12 @@ class EngineTest {
         DagBuilder dag = Dag.builder("pooled").maxActiveRuns(5);
         for (int i = 0; i < 4; i++) {
             dag.task("query_" + i, context -> {
-                peak.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
-                release.await();
-                concurrent.decrementAndGet();
-                return null;
-            }).pool("trino");
+                        peak.accumulateAndGet(concurrent.incrementAndGet(), Math::max);
+                        release.await();
+                        concurrent.decrementAndGet();
+                        return null;
+                    })
+                    .pool("trino");
         }
         harness.jdbi().useHandle(handle -> handle.execute("INSERT INTO pool (name, slots) VALUES ('trino', 2)"));
         harness.register(dag.build());
@@ -201,8 +216,10 @@ class EngineTest {
     }
 
     private int runningTasks() {
-        return harness.jdbi().withHandle(handle -> handle.createQuery(
-                "SELECT count(*) FROM task_instance WHERE state = 'running'").mapTo(Integer.class).one());
+        return harness.jdbi()
+                .withHandle(handle -> handle.createQuery("SELECT count(*) FROM task_instance WHERE state = 'running'")
+                        .mapTo(Integer.class)
+                        .one());
     }
 
     @Test
@@ -214,7 +231,7 @@ class EngineTest {
             }
             return "arrived after waiting since " + context.attemptStartedAt();
         });
-        sensor.then(dag.task("process", TaskBody.action(context -> { })));
+        sensor.then(dag.task("process", TaskBody.action(context -> {})));
         EngineHarness engine = engine(dag.build());
 
         String run = engine.trigger("sensing");
@@ -229,20 +246,23 @@ class EngineTest {
         assertThat(engine.taskInstance(run, "wait_for_file"))
                 .containsEntry("try_number", 1)
                 .containsEntry("output", "\"arrived after waiting since 2024-03-01T00:00:00Z\"");
-        assertThat(engine.attempts(run, "wait_for_file")).extracting(attempt -> attempt.get("state"))
+        assertThat(engine.attempts(run, "wait_for_file"))
+                .extracting(attempt -> attempt.get("state"))
                 .containsExactly("rescheduled", "rescheduled", "success");
     }
 
     @Test
     void failingTemplateIsAUserErrorNamingTheProblem() {
         DagBuilder dag = Dag.builder("templates");
-        dag.task("render", context -> context.render("{{ outputs.missing.rows }}")).retries(3);
+        dag.task("render", context -> context.render("{{ outputs.missing.rows }}"))
+                .retries(3);
         EngineHarness engine = engine(dag.build());
 
         String run = engine.trigger("templates");
 
         engine.awaitRunState(run, "failed");
-        assertThat(engine.attempts(run, "render")).singleElement()
+        assertThat(engine.attempts(run, "render"))
+                .singleElement()
                 .satisfies(attempt -> assertThat((String) attempt.get("error")).startsWith("template does not render"));
     }
 }

@@ -1,17 +1,16 @@
 package dev.sluice.scheduler.engine;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagBuilder;
 import dev.sluice.scheduler.quartz.ScheduleTicks;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 class SchedulingTest {
     private EngineHarness harness;
@@ -24,20 +23,25 @@ class SchedulingTest {
     }
 
     private static Dag weekdays(String id, boolean catchup, int maxActiveRuns) {
-        DagBuilder dag = Dag.builder(id).schedule("30 17 * * 1-5").timezone("America/New_York")
-                .startDate("2024-03-04").catchup(catchup).maxActiveRuns(maxActiveRuns);
+        DagBuilder dag = Dag.builder(id)
+                .schedule("30 17 * * 1-5")
+                .timezone("America/New_York")
+                .startDate("2024-03-04")
+                .catchup(catchup)
+                .maxActiveRuns(maxActiveRuns);
         dag.task("noop", context -> context.ds());
         return dag.build();
     }
 
     private List<String> runs(String dagId) {
-        return harness.jdbi().withHandle(handle -> handle.createQuery("""
+        return harness.jdbi()
+                .withHandle(handle -> handle.createQuery("""
                         SELECT run_id || ' ' || to_char(data_interval_end AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI')
                         FROM dag_run WHERE dag_id = :dagId ORDER BY logical_date
                         """)
-                .bind("dagId", dagId)
-                .mapTo(String.class)
-                .list());
+                        .bind("dagId", dagId)
+                        .mapTo(String.class)
+                        .list());
     }
 
     @Test
@@ -49,12 +53,13 @@ class SchedulingTest {
 
         await().until(() -> runs("prices").size() == 5);
         // 17:30 in New York is 22:30 UTC before the change to daylight saving time on 10 March, 21:30 after it.
-        assertThat(runs("prices")).containsExactly(
-                "scheduled__2024-03-04T22:30:00Z 2024-03-05T22:30",
-                "scheduled__2024-03-05T22:30:00Z 2024-03-06T22:30",
-                "scheduled__2024-03-06T22:30:00Z 2024-03-07T22:30",
-                "scheduled__2024-03-07T22:30:00Z 2024-03-08T22:30",
-                "scheduled__2024-03-08T22:30:00Z 2024-03-11T21:30");
+        assertThat(runs("prices"))
+                .containsExactly(
+                        "scheduled__2024-03-04T22:30:00Z 2024-03-05T22:30",
+                        "scheduled__2024-03-05T22:30:00Z 2024-03-06T22:30",
+                        "scheduled__2024-03-06T22:30:00Z 2024-03-07T22:30",
+                        "scheduled__2024-03-07T22:30:00Z 2024-03-08T22:30",
+                        "scheduled__2024-03-08T22:30:00Z 2024-03-11T21:30");
     }
 
     @Test
@@ -76,9 +81,15 @@ class SchedulingTest {
         harness.start();
 
         await().until(() -> runs("throttled").size() == 5);
-        await().until(() -> harness.jdbi().withHandle(handle -> handle.createQuery(
-                "SELECT count(*) FROM dag_run WHERE dag_id = 'throttled' AND state = 'success'").mapTo(Integer.class).one()) == 5);
-        int peak = harness.jdbi().withHandle(handle -> handle.createQuery("""
+        await().until(() -> harness.jdbi()
+                        .withHandle(handle -> handle.createQuery(
+                                        "SELECT count(*) FROM dag_run WHERE dag_id = 'throttled' AND state = 'success'")
+                                .mapTo(Integer.class)
+                                .one())
+                == 5);
+        int peak = harness.jdbi()
+                .withHandle(
+                        handle -> handle.createQuery("""
                 SELECT max(overlapping) FROM (
                     SELECT (SELECT count(*) FROM dag_run o WHERE o.dag_id = r.dag_id
                             AND o.created_at <= r.created_at AND o.ended_at > r.created_at) AS overlapping
@@ -105,9 +116,10 @@ class SchedulingTest {
             ticks.fireNow("ticked");
             await().during(Duration.ofMillis(300)).until(() -> runs("ticked").size() == 2);
         }
-        assertThat(runs("ticked")).containsExactly(
-                "scheduled__2024-03-04T22:30:00Z 2024-03-05T22:30",
-                "scheduled__2024-03-05T22:30:00Z 2024-03-06T22:30");
+        assertThat(runs("ticked"))
+                .containsExactly(
+                        "scheduled__2024-03-04T22:30:00Z 2024-03-05T22:30",
+                        "scheduled__2024-03-05T22:30:00Z 2024-03-06T22:30");
     }
 
     @Test

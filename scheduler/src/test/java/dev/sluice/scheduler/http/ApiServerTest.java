@@ -1,18 +1,16 @@
 package dev.sluice.scheduler.http;
 
-import dev.sluice.scheduler.dags.ClasspathProviders;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.sluice.scheduler.ManualClock;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.TestDatabase;
+import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.store.Json;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
@@ -25,8 +23,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.stream.Collectors;
-
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The REST API over HTTP on a real service: its document, its errors and its access checks. */
 class ApiServerTest {
@@ -41,7 +40,8 @@ class ApiServerTest {
      * grants that role, no header is a 401.
      */
     private static Principal bearerRole(RequestHeaders headers) {
-        String token = headers.value("authorization").filter(value -> value.startsWith("Bearer "))
+        String token = headers.value("authorization")
+                .filter(value -> value.startsWith("Bearer "))
                 .orElseThrow(() -> new AuthenticationException("sign in: send Authorization: Bearer <token>"))
                 .substring("Bearer ".length());
         Role role = Role.fromRoleName(token).orElseThrow(() -> new AuthenticationException("the token is not valid"));
@@ -50,7 +50,10 @@ class ApiServerTest {
 
     @BeforeAll
     static void start() {
-        service = SluiceService.start(TestDatabase.create(), EngineSettings.DEFAULT, new ManualClock(Instant.parse("2024-03-01T12:00:00Z")),
+        service = SluiceService.start(
+                TestDatabase.create(),
+                EngineSettings.DEFAULT,
+                new ManualClock(Instant.parse("2024-03-01T12:00:00Z")),
                 ClasspathProviders.only(Set.of("dev.sluice.scheduler.cli.CliTestDags")));
         open = ApiServer.start(service.operations(), Authenticator.disabled(), "127.0.0.1", 0);
         guarded = ApiServer.start(service.operations(), ApiServerTest::bearerRole, "127.0.0.1", 0);
@@ -67,13 +70,19 @@ class ApiServerTest {
     void everyRouteIsInTheOpenApiDocumentWithItsRoleAndNothingElseIs() throws IOException {
         JsonNode document = new ObjectMapper(new YAMLFactory()).readTree(ServiceRoutes.document());
         Map<String, String> documented = new TreeMap<>();
-        document.get("paths").properties().forEach(path -> path.getValue().properties().stream()
-                .filter(operation -> !operation.getKey().equals("parameters"))
-                .forEach(operation -> documented.put(operation.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey(),
-                        operation.getValue().path("x-sluice-role").asText("missing"))));
+        document.get("paths")
+                .properties()
+                .forEach(path -> path.getValue().properties().stream()
+                        .filter(operation -> !operation.getKey().equals("parameters"))
+                        .forEach(operation -> documented.put(
+                                operation.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey(),
+                                operation.getValue().path("x-sluice-role").asText("missing"))));
         Map<String, String> served = ApiServer.routes(service.operations()).stream()
-                .collect(Collectors.toMap(route -> route.method().name() + " " + route.path(),
-                        route -> route.access().name().toLowerCase(Locale.ROOT), (first, second) -> first, TreeMap::new));
+                .collect(Collectors.toMap(
+                        route -> route.method().name() + " " + route.path(),
+                        route -> route.access().name().toLowerCase(Locale.ROOT),
+                        (first, second) -> first,
+                        TreeMap::new));
         assertThat(documented).isEqualTo(served);
         assertThat(served).hasSize(25);
     }
@@ -82,11 +91,15 @@ class ApiServerTest {
     void theDocumentIsServedAsYamlAndAsJson() throws Exception {
         HttpResponse<String> yaml = send(open, "GET", "/api/v1/openapi.yaml", Optional.empty(), Optional.empty());
         assertThat(yaml.statusCode()).isEqualTo(200);
-        assertThat(yaml.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/yaml"));
+        assertThat(yaml.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/yaml"));
         assertThat(yaml.body()).startsWith("openapi: 3.0.3");
 
         HttpResponse<String> json = send(open, "GET", "/api/v1/openapi.json", Optional.empty(), Optional.empty());
-        assertThat(Json.MAPPER.readTree(json.body()).at("/paths/~1api~1v1~1backfills/post/operationId").asText())
+        assertThat(Json.MAPPER
+                        .readTree(json.body())
+                        .at("/paths/~1api~1v1~1backfills/post/operationId")
+                        .asText())
                 .isEqualTo("createBackfill");
     }
 
@@ -94,35 +107,98 @@ class ApiServerTest {
     void malformedInputIsA400ThatNamesTheFieldAndChangesNothing() throws Exception {
         long runs = count("dag_run");
         long backfills = count("backfill");
-        assertError("GET", "/api/v1/runs?limit=abc", null, 400, "query parameter 'limit' must be a whole number, not 'abc'");
-        assertError("GET", "/api/v1/runs?limit=5000", null, 400, "query parameter 'limit' must be from 1 to 1000, not 5000");
-        assertError("GET", "/api/v1/runs?logicalDateFrom=yesterday", null, 400,
+        assertError(
+                "GET",
+                "/api/v1/runs?limit=abc",
+                null,
+                400,
+                "query parameter 'limit' must be a whole number, not 'abc'");
+        assertError(
+                "GET",
+                "/api/v1/runs?limit=5000",
+                null,
+                400,
+                "query parameter 'limit' must be from 1 to 1000, not 5000");
+        assertError(
+                "GET",
+                "/api/v1/runs?logicalDateFrom=yesterday",
+                null,
+                400,
                 "query parameter 'logicalDateFrom' must be a timestamp with an offset such as 2024-06-03T00:00:00Z, not 'yesterday'");
-        assertError("GET", "/api/v1/backfills/abc", null, 400, "path parameter 'backfillId' must be a whole number, not 'abc'");
-        assertError("GET", "/api/v1/dags/cli_daily/runs/r/tasks/t/attempts/0/log", null, 400,
+        assertError(
+                "GET",
+                "/api/v1/backfills/abc",
+                null,
+                400,
+                "path parameter 'backfillId' must be a whole number, not 'abc'");
+        assertError(
+                "GET",
+                "/api/v1/dags/cli_daily/runs/r/tasks/t/attempts/0/log",
+                null,
+                400,
                 "path parameter 'tryNumber' must be from 1 to");
         assertError("POST", "/api/v1/backfills", "{\"dagId\": \"cli_daily\", ", 400, "request body is not valid JSON");
         assertError("POST", "/api/v1/backfills", "[1]", 400, "request body must be a JSON object, not ARRAY");
-        assertError("POST", "/api/v1/backfills", "{\"dagId\": \"cli_daily\", \"from\": \"2024-02-30\", \"to\": \"2024-03-01\"}", 400,
+        assertError(
+                "POST",
+                "/api/v1/backfills",
+                "{\"dagId\": \"cli_daily\", \"from\": \"2024-02-30\", \"to\": \"2024-03-01\"}",
+                400,
                 "field 'from' must be a date such as 2013-02-08, not '2024-02-30'");
-        assertError("POST", "/api/v1/backfills", "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-01\"}", 400, "field 'to' is required");
-        assertError("POST", "/api/v1/backfills",
-                "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-01\", \"to\": \"2024-01-02\", \"maxActive\": 2}", 400,
+        assertError(
+                "POST",
+                "/api/v1/backfills",
+                "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-01\"}",
+                400,
+                "field 'to' is required");
+        assertError(
+                "POST",
+                "/api/v1/backfills",
+                "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-01\", \"to\": \"2024-01-02\", \"maxActive\": 2}",
+                400,
                 "unknown field(s) [maxActive] in request body; known fields: [dagId, from, intervalsPerRun, maxActiveRuns, reprocess, runBackwards, to]");
-        assertError("POST", "/api/v1/backfills",
-                "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-01\", \"to\": \"2024-01-02\", \"maxActiveRuns\": \"two\"}", 400,
+        assertError(
+                "POST",
+                "/api/v1/backfills",
+                "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-01\", \"to\": \"2024-01-02\", \"maxActiveRuns\": \"two\"}",
+                400,
                 "field 'maxActiveRuns' must be a whole number, not \"two\"");
-        assertError("POST", "/api/v1/backfills",
-                "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-01\", \"to\": \"2024-01-02\", \"reprocess\": \"all\"}", 400,
+        assertError(
+                "POST",
+                "/api/v1/backfills",
+                "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-01\", \"to\": \"2024-01-02\", \"reprocess\": \"all\"}",
+                400,
                 "field 'reprocess' must be none, failed or completed, not 'all'");
-        assertError("POST", "/api/v1/dags/cli_daily/runs", "{\"logicalDate\": \"2024-02-01\"}", 400,
+        assertError(
+                "POST",
+                "/api/v1/dags/cli_daily/runs",
+                "{\"logicalDate\": \"2024-02-01\"}",
+                400,
                 "field 'logicalDate' must be a timestamp with an offset");
-        assertError("POST", "/api/v1/dags/cli_daily/runs", "{\"params\": [1]}", 400, "field 'params' must be a JSON object");
+        assertError(
+                "POST",
+                "/api/v1/dags/cli_daily/runs",
+                "{\"params\": [1]}",
+                400,
+                "field 'params' must be a JSON object");
         assertError("PATCH", "/api/v1/dags/cli_daily", "{}", 400, "field 'paused' is required: true or false");
-        assertError("PATCH", "/api/v1/dags/cli_daily", "{\"paused\": \"yes\"}", 400, "field 'paused' must be true or false");
-        assertError("PATCH", "/api/v1/dags/cli_daily/runs/r", "{\"state\": \"running\"}", 400,
+        assertError(
+                "PATCH",
+                "/api/v1/dags/cli_daily",
+                "{\"paused\": \"yes\"}",
+                400,
+                "field 'paused' must be true or false");
+        assertError(
+                "PATCH",
+                "/api/v1/dags/cli_daily/runs/r",
+                "{\"state\": \"running\"}",
+                400,
                 "field 'state' must be success or failed, not 'running'");
-        assertError("POST", "/api/v1/dags/cli_daily/runs/r/clear", "{\"taskIds\": \"check\"}", 400,
+        assertError(
+                "POST",
+                "/api/v1/dags/cli_daily/runs/r/clear",
+                "{\"taskIds\": \"check\"}",
+                400,
                 "field 'taskIds' must be a list of strings");
         assertThat(count("dag_run")).isEqualTo(runs);
         assertThat(count("backfill")).isEqualTo(backfills);
@@ -139,15 +215,22 @@ class ApiServerTest {
     @Test
     void everyRouteButThePublicOnesNeedsCredentials() throws Exception {
         for (ApiRoute route : ApiServer.routes(service.operations())) {
-            String path = route.path().replace("{tryNumber}", "1").replace("{backfillId}", "1").replaceAll("\\{\\w+}", "x");
-            HttpResponse<String> response = send(guarded, route.method().name(), path, Optional.of("{}"), Optional.empty());
+            String path = route.path()
+                    .replace("{tryNumber}", "1")
+                    .replace("{backfillId}", "1")
+                    .replaceAll("\\{\\w+}", "x");
+            HttpResponse<String> response =
+                    send(guarded, route.method().name(), path, Optional.of("{}"), Optional.empty());
             String description = route.method() + " " + path + ": " + response.body();
             if (route.access() == Access.PUBLIC) {
                 assertThat(response.statusCode()).as(description).isEqualTo(200);
             } else {
                 assertThat(response.statusCode()).as(description).isEqualTo(401);
-                assertThat(response.headers().firstValue("WWW-Authenticate")).as(description).contains("Bearer realm=\"sluice\"");
-                assertThat(Json.MAPPER.readTree(response.body()).get("error").asText()).as(description)
+                assertThat(response.headers().firstValue("WWW-Authenticate"))
+                        .as(description)
+                        .contains("Bearer realm=\"sluice\"");
+                assertThat(Json.MAPPER.readTree(response.body()).get("error").asText())
+                        .as(description)
                         .isEqualTo("sign in: send Authorization: Bearer <token>");
             }
         }
@@ -155,40 +238,56 @@ class ApiServerTest {
 
     @Test
     void viewersReadAndOperatorsAct() throws Exception {
-        assertThat(send(guarded, "GET", "/api/v1/dags", Optional.empty(), Optional.of("viewer")).statusCode()).isEqualTo(200);
-        assertThat(send(guarded, "GET", "/api/v1/dags", Optional.empty(), Optional.of("nobody")).statusCode()).isEqualTo(401);
+        assertThat(send(guarded, "GET", "/api/v1/dags", Optional.empty(), Optional.of("viewer"))
+                        .statusCode())
+                .isEqualTo(200);
+        assertThat(send(guarded, "GET", "/api/v1/dags", Optional.empty(), Optional.of("nobody"))
+                        .statusCode())
+                .isEqualTo(401);
 
-        HttpResponse<String> denied = send(guarded, "PATCH", "/api/v1/dags/cli_gated", Optional.of("{\"paused\": true}"),
-                Optional.of("viewer"));
+        HttpResponse<String> denied = send(
+                guarded, "PATCH", "/api/v1/dags/cli_gated", Optional.of("{\"paused\": true}"), Optional.of("viewer"));
         assertThat(denied.statusCode()).isEqualTo(403);
         assertThat(Json.MAPPER.readTree(denied.body()).get("error").asText())
                 .isEqualTo("user viewer-user needs the operator role for PATCH /api/v1/dags/{dagId}");
         assertThat(service.operations().dag("cli_gated").dag().paused()).isFalse();
 
-        HttpResponse<String> allowed = send(guarded, "PATCH", "/api/v1/dags/cli_gated", Optional.of("{\"paused\": true}"),
-                Optional.of("admin"));
+        HttpResponse<String> allowed = send(
+                guarded, "PATCH", "/api/v1/dags/cli_gated", Optional.of("{\"paused\": true}"), Optional.of("admin"));
         assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(200);
         assertThat(service.operations().dag("cli_gated").dag().paused()).isTrue();
         service.operations().setPaused("cli_gated", false);
     }
 
-    private static void assertError(String method, String path, String body, int status, String message) throws Exception {
+    private static void assertError(String method, String path, String body, int status, String message)
+            throws Exception {
         HttpResponse<String> response = send(open, method, path, Optional.ofNullable(body), Optional.empty());
-        assertThat(response.statusCode()).as(method + " " + path + ": " + response.body()).isEqualTo(status);
-        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
-        assertThat(Json.MAPPER.readTree(response.body()).get("error").asText()).as(method + " " + path).contains(message);
+        assertThat(response.statusCode())
+                .as(method + " " + path + ": " + response.body())
+                .isEqualTo(status);
+        assertThat(response.headers().firstValue("Content-Type"))
+                .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        assertThat(Json.MAPPER.readTree(response.body()).get("error").asText())
+                .as(method + " " + path)
+                .contains(message);
     }
 
-    private static HttpResponse<String> send(ApiServer server, String method, String path, Optional<String> body,
-            Optional<String> role) throws IOException, InterruptedException {
+    private static HttpResponse<String> send(
+            ApiServer server, String method, String path, Optional<String> body, Optional<String> role)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.uri() + path))
-                .method(method, body.map(HttpRequest.BodyPublishers::ofString).orElse(HttpRequest.BodyPublishers.noBody()));
+                .method(
+                        method,
+                        body.map(HttpRequest.BodyPublishers::ofString).orElse(HttpRequest.BodyPublishers.noBody()));
         role.ifPresent(value -> request.header("Authorization", "Bearer " + value));
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static long count(String table) {
-        return service.database().jdbi().withHandle(handle -> handle.createQuery("SELECT count(*) FROM " + table)
-                .mapTo(Long.class).one());
+        return service.database()
+                .jdbi()
+                .withHandle(handle -> handle.createQuery("SELECT count(*) FROM " + table)
+                        .mapTo(Long.class)
+                        .one());
     }
 }

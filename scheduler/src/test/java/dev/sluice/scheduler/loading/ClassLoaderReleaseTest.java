@@ -1,17 +1,16 @@
 package dev.sluice.scheduler.loading;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static dev.sluice.scheduler.loading.DagSources.dag;
+import static dev.sluice.scheduler.loading.DagSources.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.lang.ref.WeakReference;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-
-import static dev.sluice.scheduler.loading.DagSources.dag;
-import static dev.sluice.scheduler.loading.DagSources.write;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ClassLoaderReleaseTest {
     @TempDir
@@ -45,13 +44,22 @@ class ClassLoaderReleaseTest {
     }
 
     private static WeakReference<ClassLoader> loaderOf(LoadResult result, String dagId) {
-        return new WeakReference<>(result.find(dagId).orElseThrow().dag().tasks().getFirst().body().getClass().getClassLoader());
+        return new WeakReference<>(result.find(dagId)
+                .orElseThrow()
+                .dag()
+                .tasks()
+                .getFirst()
+                .body()
+                .getClass()
+                .getClassLoader());
     }
 
     private static void awaitCollected(WeakReference<ClassLoader> loader) {
-        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(200)).until(() -> {
-            System.gc();
-            return loader.get() == null;
-        });
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(200))
+                .until(() -> {
+                    System.gc();
+                    return loader.get() == null;
+                });
     }
 }

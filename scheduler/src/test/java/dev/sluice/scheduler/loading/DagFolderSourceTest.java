@@ -1,26 +1,25 @@
 package dev.sluice.scheduler.loading;
 
+import static dev.sluice.scheduler.loading.DagSources.FIRST_BODY_LINE;
+import static dev.sluice.scheduler.loading.DagSources.dag;
+import static dev.sluice.scheduler.loading.DagSources.provider;
+import static dev.sluice.scheduler.loading.DagSources.write;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagProvider;
 import dev.sluice.dag.local.LocalTaskContext;
 import dev.sluice.scheduler.dags.DagOrigin;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
-
-import static dev.sluice.scheduler.loading.DagSources.FIRST_BODY_LINE;
-import static dev.sluice.scheduler.loading.DagSources.dag;
-import static dev.sluice.scheduler.loading.DagSources.provider;
-import static dev.sluice.scheduler.loading.DagSources.write;
-import static org.assertj.core.api.Assertions.assertThat;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DagFolderSourceTest {
     @TempDir
@@ -50,8 +49,8 @@ class DagFolderSourceTest {
         assertThat(result.errors()).isEmpty();
         assertThat(result.dagIds()).containsExactly("prices", "reports");
         LoadedDag loaded = result.find("prices").orElseThrow();
-        assertThat(loaded.origin()).isEqualTo(new DagOrigin("file", "market/Prices.java",
-                DagFile.sha256(Files.readAllBytes(prices))));
+        assertThat(loaded.origin())
+                .isEqualTo(new DagOrigin("file", "market/Prices.java", DagFile.sha256(Files.readAllBytes(prices))));
         assertThat(loaded.stale()).isFalse();
         assertThat(loaded.dag().tasks()).extracting(task -> task.id()).containsExactly("extract", "load");
         assertThat(source.current()).isEqualTo(result);
@@ -63,7 +62,10 @@ class DagFolderSourceTest {
 
         Dag dag = source.refresh().find("prices").orElseThrow().dag();
 
-        Object output = dag.tasks().getFirst().body().run(LocalTaskContext.builder("prices", "extract").build());
+        Object output = dag.tasks()
+                .getFirst()
+                .body()
+                .run(LocalTaskContext.builder("prices", "extract").build());
         assertThat(output).isEqualTo(Map.of("rows", 1));
         ClassLoader loader = dag.tasks().getFirst().body().getClass().getClassLoader();
         assertThat(loader).isNotSameAs(DagProvider.class.getClassLoader());
@@ -107,10 +109,16 @@ class DagFolderSourceTest {
         LoadResult result = source.refresh();
 
         assertThat(result.dags()).isEmpty();
-        assertThat(result.errorsAt("Throws.java")).containsExactly(DagLoadError.at("Throws.java", FIRST_BODY_LINE + 1,
-                "the DAG code threw java.lang.IllegalStateException: no config"));
-        assertThat(result.errorsAt("Cycle.java")).containsExactly(DagLoadError.at("Cycle.java", FIRST_BODY_LINE + 5,
-                "DAG 'cycle', task 'first': cycle: first -> second -> first"));
+        assertThat(result.errorsAt("Throws.java"))
+                .containsExactly(DagLoadError.at(
+                        "Throws.java",
+                        FIRST_BODY_LINE + 1,
+                        "the DAG code threw java.lang.IllegalStateException: no config"));
+        assertThat(result.errorsAt("Cycle.java"))
+                .containsExactly(DagLoadError.at(
+                        "Cycle.java",
+                        FIRST_BODY_LINE + 5,
+                        "DAG 'cycle', task 'first': cycle: first -> second -> first"));
     }
 
     @Test
@@ -123,11 +131,14 @@ class DagFolderSourceTest {
 
         LoadResult result = source.refresh();
 
-        assertThat(result.errors()).containsExactly(
-                DagLoadError.at("NoProvider.java", "declare a public class NoProvider that implements "
-                        + "dev.sluice.dag.DagProvider in NoProvider.java"),
-                DagLoadError.at("Plain.java", "class demo.Plain does not implement dev.sluice.dag.DagProvider"),
-                DagLoadError.at("Twice.java", "DAG id 'twice' is declared twice in Twice.java"));
+        assertThat(result.errors())
+                .containsExactly(
+                        DagLoadError.at(
+                                "NoProvider.java",
+                                "declare a public class NoProvider that implements "
+                                        + "dev.sluice.dag.DagProvider in NoProvider.java"),
+                        DagLoadError.at("Plain.java", "class demo.Plain does not implement dev.sluice.dag.DagProvider"),
+                        DagLoadError.at("Twice.java", "DAG id 'twice' is declared twice in Twice.java"));
     }
 
     @Test
@@ -139,10 +150,12 @@ class DagFolderSourceTest {
         Path changed = write(folder, "Reports.java", dag("Reports", "reports", "v2"));
         LoadResult second = source.refresh();
 
-        assertThat(second.find("prices").orElseThrow().dag()).isSameAs(first.find("prices").orElseThrow().dag());
+        assertThat(second.find("prices").orElseThrow().dag())
+                .isSameAs(first.find("prices").orElseThrow().dag());
         LoadedDag reports = second.find("reports").orElseThrow();
         assertThat(reports.dag().description()).isEqualTo("v2");
-        assertThat(reports.origin().digest()).isEqualTo(DagFile.sha256(Files.readAllBytes(changed)))
+        assertThat(reports.origin().digest())
+                .isEqualTo(DagFile.sha256(Files.readAllBytes(changed)))
                 .isNotEqualTo(first.find("reports").orElseThrow().origin().digest());
         assertThat(source.refresh()).isEqualTo(second);
     }
@@ -152,11 +165,15 @@ class DagFolderSourceTest {
         write(folder, "Prices.java", dag("Prices", "prices", "v1"));
         LoadedDag good = source.refresh().find("prices").orElseThrow();
 
-        write(folder, "Prices.java", dag("Prices", "prices", "v2").replace("startDate(\"2024-01-01\")", "startDate(2024)"));
+        write(
+                folder,
+                "Prices.java",
+                dag("Prices", "prices", "v2").replace("startDate(\"2024-01-01\")", "startDate(2024)"));
         LoadResult broken = source.refresh();
 
         assertThat(broken.dags()).containsExactly(new LoadedDag(good.dag(), good.origin(), true));
-        assertThat(broken.errorsAt("Prices.java")).singleElement()
+        assertThat(broken.errorsAt("Prices.java"))
+                .singleElement()
                 .satisfies(error -> assertThat(error.line()).isEqualTo(OptionalInt.of(FIRST_BODY_LINE)));
 
         write(folder, "Prices.java", dag("Prices", "prices", "v3"));
@@ -190,16 +207,26 @@ class DagFolderSourceTest {
         write(folder, "Alpha.java", dag("Alpha", "shared", "alpha"));
         LoadResult result = source.refresh();
 
-        assertThat(result.dags()).singleElement()
+        assertThat(result.dags())
+                .singleElement()
                 .satisfies(loaded -> assertThat(loaded.dag().description()).isEqualTo("zulu"));
-        assertThat(result.errors()).containsExactly(DagLoadError.at("Alpha.java",
-                "DAG id 'shared' is already declared in Zulu.java; DAG ids must be unique: rename one of them"));
+        assertThat(result.errors())
+                .containsExactly(
+                        DagLoadError.at(
+                                "Alpha.java",
+                                "DAG id 'shared' is already declared in Zulu.java; DAG ids must be unique: rename one of them"));
     }
 
     @Test
     void eachFileStandsAlone() throws Exception {
-        write(folder, "First.java", dag("First", "first", "v1") + "class Helper { static String name() { return \"first\"; } }\n");
-        write(folder, "Second.java", dag("Second", "second", "v1") + "class Helper { static String name() { return \"second\"; } }\n");
+        write(
+                folder,
+                "First.java",
+                dag("First", "first", "v1") + "class Helper { static String name() { return \"first\"; } }\n");
+        write(
+                folder,
+                "Second.java",
+                dag("Second", "second", "v1") + "class Helper { static String name() { return \"second\"; } }\n");
         write(folder, "Borrows.java", provider("Borrows", """
                         return List.of(Dag.builder(Helper.name()).build());
                 """));
@@ -225,7 +252,8 @@ class DagFolderSourceTest {
 
         assertThat(result.dags()).isEqualTo(loaded.dags());
         assertThat(result.errors()).singleElement().satisfies(error -> {
-            assertThat(error.location()).isEqualTo(folder.toAbsolutePath().normalize().toString());
+            assertThat(error.location())
+                    .isEqualTo(folder.toAbsolutePath().normalize().toString());
             assertThat(error.message()).contains("does not exist");
         });
     }
@@ -233,8 +261,8 @@ class DagFolderSourceTest {
     @Test
     void dagCodeThatHangsIsStoppedAfterTheTimeout() throws Exception {
         LoadingTestHooks.reset();
-        try (DagFolderSource impatient = new DagFolderSource(folder,
-                LoaderSettings.defaults().withDefinitionTimeout(Duration.ofSeconds(2)))) {
+        try (DagFolderSource impatient =
+                new DagFolderSource(folder, LoaderSettings.defaults().withDefinitionTimeout(Duration.ofSeconds(2)))) {
             write(folder, "Prices.java", dag("Prices", "prices", "v1"));
             write(folder, "Hangs.java", provider("Hangs", """
                             try {
@@ -248,8 +276,11 @@ class DagFolderSourceTest {
             LoadResult result = impatient.refresh();
 
             assertThat(result.dagIds()).containsExactly("prices");
-            assertThat(result.errors()).containsExactly(DagLoadError.at("Hangs.java", "the DAG code did not return within "
-                    + "2 s: a DAG file must only declare DAGs; do slow work in tasks"));
+            assertThat(result.errors())
+                    .containsExactly(DagLoadError.at(
+                            "Hangs.java",
+                            "the DAG code did not return within "
+                                    + "2 s: a DAG file must only declare DAGs; do slow work in tasks"));
         }
     }
 

@@ -1,9 +1,6 @@
 package dev.sluice.scheduler.loading;
 
 import com.sun.management.OperatingSystemMXBean;
-import org.eclipse.jgit.api.errors.GitAPIException;
-import org.eclipse.jgit.util.FileUtils;
-
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -11,6 +8,8 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
+import org.eclipse.jgit.api.errors.GitAPIException;
+import org.eclipse.jgit.util.FileUtils;
 
 /**
  * Measures how long a dags folder of 200 DAG files takes to load: cold (the first load in a fresh
@@ -44,10 +43,15 @@ public final class DagLoadingBenchmark {
     }
 
     private static void run(Path folder, int fileCount) throws IOException {
-        System.out.printf("%d DAG files, 8 tasks each; %s %s, %d processors, load average %.1f%n", fileCount,
-                System.getProperty("java.vm.name"), System.getProperty("java.version"),
-                Runtime.getRuntime().availableProcessors(), ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
-        System.out.println("CPU is the process's CPU time (JIT and GC threads included): less disturbed by a busy machine.");
+        System.out.printf(
+                "%d DAG files, 8 tasks each; %s %s, %d processors, load average %.1f%n",
+                fileCount,
+                System.getProperty("java.vm.name"),
+                System.getProperty("java.version"),
+                Runtime.getRuntime().availableProcessors(),
+                ManagementFactory.getOperatingSystemMXBean().getSystemLoadAverage());
+        System.out.println(
+                "CPU is the process's CPU time (JIT and GC threads included): less disturbed by a busy machine.");
         try (DagFolderSource source = new DagFolderSource(folder)) {
             print("cold load, fresh JVM", List.of(timed(() -> check(source.refresh(), fileCount))));
             List<Timing> warm = new ArrayList<>();
@@ -108,7 +112,9 @@ public final class DagLoadingBenchmark {
 
     /** Prints the median of each column; a single timing is printed as it is. */
     private static void print(String what, List<Timing> timings) {
-        System.out.printf("%-38s wall %6d ms   CPU %6d ms%s%n", what + ":",
+        System.out.printf(
+                "%-38s wall %6d ms   CPU %6d ms%s%n",
+                what + ":",
                 median(timings.stream().map(Timing::wallMillis).toList()),
                 median(timings.stream().map(Timing::cpuMillis).toList()),
                 timings.size() > 1 ? "   (median of " + timings.size() + ")" : "");
@@ -165,6 +171,7 @@ public final class DagLoadingBenchmark {
                         return List.of(dag.build());
                     }
                 }
-                """.formatted(index % 10, name, index, index, version, index % 60, index % 10));
+                """.formatted(
+                        index % 10, name, index, index, version, index % 60, index % 10));
     }
 }

@@ -1,9 +1,9 @@
 package dev.sluice.scheduler.loading;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static dev.sluice.scheduler.loading.DagSources.dag;
+import static dev.sluice.scheduler.loading.DagSources.write;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -11,11 +11,10 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-
-import static dev.sluice.scheduler.loading.DagSources.dag;
-import static dev.sluice.scheduler.loading.DagSources.write;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class DagSourcePollerTest {
     @TempDir
@@ -80,7 +79,9 @@ class DagSourcePollerTest {
             poller.refreshNow().get(60, TimeUnit.SECONDS);
 
             assertThat(calls).hasValue(2);
-            assertThat(published).singleElement().satisfies(result -> assertThat(result.dagIds()).containsExactly("prices"));
+            assertThat(published)
+                    .singleElement()
+                    .satisfies(result -> assertThat(result.dagIds()).containsExactly("prices"));
         }
     }
 }

@@ -1,25 +1,24 @@
 package dev.sluice.scheduler.loading;
 
+import static dev.sluice.scheduler.loading.DagSources.dag;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.IThrowableProxy;
 import ch.qos.logback.core.read.ListAppender;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
-import org.slf4j.LoggerFactory;
-
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
-
-import static dev.sluice.scheduler.loading.DagSources.dag;
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
 
 class GitCredentialsTest {
     private static final String USER = "sluice-bot";
@@ -68,16 +67,20 @@ class GitCredentialsTest {
     @Test
     void wrongOrMissingCredentialsAreReportedWithoutTheSecret() {
         try (GitDagSource wrong = new GitDagSource(settings().withCredentials(new GitCredentials(USER, WRONG_TOKEN)));
-                GitDagSource missing = new GitDagSource(GitSettings.of(server.url(), "main", temporary.resolve("missing")))) {
+                GitDagSource missing =
+                        new GitDagSource(GitSettings.of(server.url(), "main", temporary.resolve("missing")))) {
             LoadResult refused = wrong.refresh();
             LoadResult anonymous = missing.refresh();
 
             assertThat(refused.dags()).isEmpty();
             assertThat(refused.errors()).singleElement().satisfies(error -> {
                 assertThat(error.location()).isEqualTo(server.url());
-                assertThat(error.message()).containsIgnoringCase("not authorized").doesNotContain(WRONG_TOKEN, TOKEN);
+                assertThat(error.message())
+                        .containsIgnoringCase("not authorized")
+                        .doesNotContain(WRONG_TOKEN, TOKEN);
             });
-            assertThat(anonymous.errors()).singleElement()
+            assertThat(anonymous.errors())
+                    .singleElement()
                     .satisfies(error -> assertThat(error.message()).containsIgnoringCase("authentication is required"));
         }
         assertNoSecretLogged();
@@ -88,8 +91,10 @@ class GitCredentialsTest {
         GitSettings settings = settings().withCredentials(GitCredentials.token(TOKEN));
 
         assertThat(settings.toString()).contains("x-access-token").doesNotContain(TOKEN);
-        assertThatThrownBy(() -> GitSettings.of("https://" + USER + ":" + TOKEN + "@git.example.com/dags.git", "main",
-                temporary.resolve("work")))
+        assertThatThrownBy(() -> GitSettings.of(
+                        "https://" + USER + ":" + TOKEN + "@git.example.com/dags.git",
+                        "main",
+                        temporary.resolve("work")))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageNotContaining(TOKEN)
                 .hasMessageContaining("put it in the git credentials setting");

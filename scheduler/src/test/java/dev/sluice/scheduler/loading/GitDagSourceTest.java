@@ -1,20 +1,19 @@
 package dev.sluice.scheduler.loading;
 
+import static dev.sluice.scheduler.loading.DagSources.FIRST_BODY_LINE;
+import static dev.sluice.scheduler.loading.DagSources.dag;
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.sluice.scheduler.dags.DagOrigin;
+import java.nio.file.Path;
+import java.util.Optional;
+import java.util.OptionalInt;
 import org.eclipse.jgit.revwalk.RevCommit;
 import org.eclipse.jgit.util.FileUtils;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
-
-import java.nio.file.Path;
-import java.util.Optional;
-import java.util.OptionalInt;
-
-import static dev.sluice.scheduler.loading.DagSources.FIRST_BODY_LINE;
-import static dev.sluice.scheduler.loading.DagSources.dag;
-import static org.assertj.core.api.Assertions.assertThat;
 
 class GitDagSourceTest {
     @TempDir
@@ -45,7 +44,8 @@ class GitDagSourceTest {
             assertThat(result.errors()).isEmpty();
             assertThat(result.dagIds()).containsExactly("prices", "reports");
             assertThat(result.find("prices").orElseThrow().origin())
-                    .isEqualTo(new DagOrigin("git", origin.url().replaceAll("/$", "") + "!/dags/Prices.java", first.name()));
+                    .isEqualTo(new DagOrigin(
+                            "git", origin.url().replaceAll("/$", "") + "!/dags/Prices.java", first.name()));
             assertThat(source.commit()).contains(first.name());
         }
     }
@@ -58,12 +58,14 @@ class GitDagSourceTest {
         try (GitDagSource source = source("main")) {
             LoadResult before = source.refresh();
 
-            RevCommit second = origin.write("dags/Reports.java", dag("Reports", "reports", "v2")).commit("reports v2");
+            RevCommit second = origin.write("dags/Reports.java", dag("Reports", "reports", "v2"))
+                    .commit("reports v2");
             LoadResult after = source.refresh();
 
             assertThat(after.find("reports").orElseThrow().dag().description()).isEqualTo("v2");
             LoadedDag prices = after.find("prices").orElseThrow();
-            assertThat(prices.dag()).isSameAs(before.find("prices").orElseThrow().dag());
+            assertThat(prices.dag())
+                    .isSameAs(before.find("prices").orElseThrow().dag());
             assertThat(prices.origin().digest()).isEqualTo(second.name());
             assertThat(source.refresh()).isEqualTo(after);
         }
@@ -71,10 +73,12 @@ class GitDagSourceTest {
 
     @Test
     void followsABranchThatWasMovedBackwards() throws Exception {
-        RevCommit first = origin.write("dags/Prices.java", dag("Prices", "prices", "v1")).commit("v1");
+        RevCommit first =
+                origin.write("dags/Prices.java", dag("Prices", "prices", "v1")).commit("v1");
         origin.write("dags/Prices.java", dag("Prices", "prices", "v2")).commit("v2");
         try (GitDagSource source = source("main")) {
-            assertThat(source.refresh().find("prices").orElseThrow().dag().description()).isEqualTo("v2");
+            assertThat(source.refresh().find("prices").orElseThrow().dag().description())
+                    .isEqualTo("v2");
 
             origin.resetHard(first);
             LoadedDag prices = source.refresh().find("prices").orElseThrow();
@@ -92,7 +96,8 @@ class GitDagSourceTest {
         try (GitDagSource source = source("main")) {
             LoadedDag loaded = source.refresh().find("prices").orElseThrow();
 
-            RevCommit bad = origin.write("dags/Prices.java", dag("Prices", "prices", "v2").replace(".schedule(", ".schedul("))
+            RevCommit bad = origin.write(
+                            "dags/Prices.java", dag("Prices", "prices", "v2").replace(".schedule(", ".schedul("))
                     .commit("typo");
             LoadResult broken = source.refresh();
 
@@ -106,7 +111,8 @@ class GitDagSourceTest {
                 assertThat(error.message()).contains("cannot find symbol");
             });
 
-            RevCommit fix = origin.write("dags/Prices.java", dag("Prices", "prices", "v3")).commit("fix");
+            RevCommit fix = origin.write("dags/Prices.java", dag("Prices", "prices", "v3"))
+                    .commit("fix");
             LoadResult fixed = source.refresh();
 
             assertThat(fixed.errors()).isEmpty();
@@ -132,16 +138,24 @@ class GitDagSourceTest {
 
     @Test
     void resolvesTagsAndCommitIds() throws Exception {
-        RevCommit tagged = origin.write("dags/Prices.java", dag("Prices", "prices", "v1")).commit("v1");
-        origin.git().tag().setName("release-1").setMessage("first release").setAnnotated(true).call();
+        RevCommit tagged =
+                origin.write("dags/Prices.java", dag("Prices", "prices", "v1")).commit("v1");
+        origin.git()
+                .tag()
+                .setName("release-1")
+                .setMessage("first release")
+                .setAnnotated(true)
+                .call();
         origin.write("dags/Prices.java", dag("Prices", "prices", "v2")).commit("v2");
 
         try (GitDagSource byTag = source("release-1");
                 GitDagSource byCommit = new GitDagSource(
                         GitSettings.of(origin.url(), tagged.name().substring(0, 10), temporary.resolve("by-commit")))) {
-            assertThat(byTag.refresh().find("prices").orElseThrow().dag().description()).isEqualTo("v1");
+            assertThat(byTag.refresh().find("prices").orElseThrow().dag().description())
+                    .isEqualTo("v1");
             assertThat(byTag.commit()).contains(tagged.name());
-            assertThat(byCommit.refresh().find("prices").orElseThrow().origin().digest()).isEqualTo(tagged.name());
+            assertThat(byCommit.refresh().find("prices").orElseThrow().origin().digest())
+                    .isEqualTo(tagged.name());
         }
     }
 
@@ -152,8 +166,8 @@ class GitDagSourceTest {
                 .write("dags/.drafts/Draft.java", "not Java")
                 .commit("DAGs and tools");
 
-        try (GitDagSource source = new GitDagSource(GitSettings.of(origin.url(), "main", temporary.resolve("work"))
-                .withFolder("/dags/"))) {
+        try (GitDagSource source = new GitDagSource(
+                GitSettings.of(origin.url(), "main", temporary.resolve("work")).withFolder("/dags/"))) {
             LoadResult result = source.refresh();
 
             assertThat(result.errors()).isEmpty();
@@ -173,7 +187,8 @@ class GitDagSourceTest {
             LoadResult result = source.refresh();
 
             assertThat(result.dags()).isEqualTo(loaded.dags());
-            assertThat(result.errors()).singleElement()
+            assertThat(result.errors())
+                    .singleElement()
                     .satisfies(error -> assertThat(error.location()).isEqualTo(url.replaceAll("/$", "")));
         }
     }
@@ -185,8 +200,11 @@ class GitDagSourceTest {
             LoadResult result = source.refresh();
 
             assertThat(result.dags()).isEmpty();
-            assertThat(result.errors()).containsExactly(DagLoadError.at(origin.url().replaceAll("/$", ""),
-                    "'no-such-branch' is not a branch, tag or commit of " + origin.url().replaceAll("/$", "")));
+            assertThat(result.errors())
+                    .containsExactly(DagLoadError.at(
+                            origin.url().replaceAll("/$", ""),
+                            "'no-such-branch' is not a branch, tag or commit of "
+                                    + origin.url().replaceAll("/$", "")));
             assertThat(source.commit()).isEqualTo(Optional.empty());
         }
     }
@@ -197,10 +215,12 @@ class GitDagSourceTest {
         try (GitDagSource first = source("main")) {
             first.refresh();
         }
-        RevCommit second = origin.write("dags/Prices.java", dag("Prices", "prices", "v2")).commit("v2");
+        RevCommit second =
+                origin.write("dags/Prices.java", dag("Prices", "prices", "v2")).commit("v2");
 
         try (GitDagSource restarted = source("main")) {
-            assertThat(restarted.refresh().find("prices").orElseThrow().origin().digest()).isEqualTo(second.name());
+            assertThat(restarted.refresh().find("prices").orElseThrow().origin().digest())
+                    .isEqualTo(second.name());
         }
     }
 

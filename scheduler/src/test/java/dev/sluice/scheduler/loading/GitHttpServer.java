@@ -2,11 +2,6 @@ package dev.sluice.scheduler.loading;
 
 import com.sun.net.httpserver.HttpExchange;
 import com.sun.net.httpserver.HttpServer;
-import org.eclipse.jgit.lib.Repository;
-import org.eclipse.jgit.transport.PacketLineOut;
-import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
-import org.eclipse.jgit.transport.UploadPack;
-
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -15,6 +10,10 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.zip.GZIPInputStream;
+import org.eclipse.jgit.lib.Repository;
+import org.eclipse.jgit.transport.PacketLineOut;
+import org.eclipse.jgit.transport.RefAdvertiser.PacketLineOutRefAdvertiser;
+import org.eclipse.jgit.transport.UploadPack;
 
 /**
  * Serves one repository over git's smart HTTP protocol with Basic authentication, as a git host
@@ -29,8 +28,8 @@ final class GitHttpServer implements AutoCloseable {
 
     GitHttpServer(Repository repository, String username, String password) throws IOException {
         this.repository = repository;
-        this.expectedAuthorization = "Basic " + Base64.getEncoder()
-                .encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
+        this.expectedAuthorization = "Basic "
+                + Base64.getEncoder().encodeToString((username + ":" + password).getBytes(StandardCharsets.UTF_8));
         this.server = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
         server.createContext("/dags.git/", this::handle);
         server.start();
@@ -50,7 +49,8 @@ final class GitHttpServer implements AutoCloseable {
             String path = exchange.getRequestURI().getPath();
             UploadPack upload = new UploadPack(repository);
             upload.setBiDirectionalPipe(false);
-            if (path.endsWith("/info/refs") && "service=git-upload-pack".equals(exchange.getRequestURI().getQuery())) {
+            if (path.endsWith("/info/refs")
+                    && "service=git-upload-pack".equals(exchange.getRequestURI().getQuery())) {
                 exchange.getResponseHeaders().add("Content-Type", "application/x-git-upload-pack-advertisement");
                 exchange.sendResponseHeaders(200, 0);
                 OutputStream body = exchange.getResponseBody();

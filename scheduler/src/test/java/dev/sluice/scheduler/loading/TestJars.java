@@ -1,12 +1,5 @@
 package dev.sluice.scheduler.loading;
 
-import javax.tools.DiagnosticCollector;
-import javax.tools.JavaCompiler;
-import javax.tools.JavaFileObject;
-import javax.tools.StandardJavaFileManager;
-import javax.tools.StandardLocation;
-import javax.tools.ToolProvider;
-
 import java.io.IOException;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
@@ -17,6 +10,12 @@ import java.util.Map;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
 import java.util.stream.Stream;
+import javax.tools.DiagnosticCollector;
+import javax.tools.JavaCompiler;
+import javax.tools.JavaFileObject;
+import javax.tools.StandardJavaFileManager;
+import javax.tools.StandardLocation;
+import javax.tools.ToolProvider;
 
 /** Builds DAG jars for tests the way a user's build would: javac, then a jar with a services file. */
 final class TestJars {
@@ -45,10 +44,12 @@ final class TestJars {
             }
         }
         Files.createDirectories(jar.getParent());
-        try (OutputStream out = Files.newOutputStream(jar); JarOutputStream entries = new JarOutputStream(out);
+        try (OutputStream out = Files.newOutputStream(jar);
+                JarOutputStream entries = new JarOutputStream(out);
                 Stream<Path> classes = Files.walk(classFolder)) {
             for (Path file : classes.filter(Files::isRegularFile).sorted().toList()) {
-                entries.putNextEntry(new JarEntry(classFolder.relativize(file).toString().replace('\\', '/')));
+                entries.putNextEntry(
+                        new JarEntry(classFolder.relativize(file).toString().replace('\\', '/')));
                 entries.write(Files.readAllBytes(file));
                 entries.closeEntry();
             }

@@ -1,14 +1,13 @@
 package dev.sluice.scheduler.loading;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import org.eclipse.jgit.api.Git;
 import org.eclipse.jgit.api.ResetCommand;
 import org.eclipse.jgit.api.errors.GitAPIException;
 import org.eclipse.jgit.lib.PersonIdent;
 import org.eclipse.jgit.revwalk.RevCommit;
-
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /** A real git repository with a working tree, made with JGit, that tests commit DAG files to. */
 final class TestRepository implements AutoCloseable {
@@ -24,7 +23,12 @@ final class TestRepository implements AutoCloseable {
     }
 
     static TestRepository create(Path directory) throws GitAPIException {
-        return new TestRepository(directory, Git.init().setDirectory(directory.toFile()).setInitialBranch("main").call());
+        return new TestRepository(
+                directory,
+                Git.init()
+                        .setDirectory(directory.toFile())
+                        .setInitialBranch("main")
+                        .call());
     }
 
     /** The URL a source fetches from. */
@@ -53,7 +57,11 @@ final class TestRepository implements AutoCloseable {
 
     RevCommit commit(String message) throws GitAPIException {
         git.add().addFilepattern(".").call();
-        return git.commit().setMessage(message).setAuthor(AUTHOR).setCommitter(AUTHOR).call();
+        return git.commit()
+                .setMessage(message)
+                .setAuthor(AUTHOR)
+                .setCommitter(AUTHOR)
+                .call();
     }
 
     /** Moves the current branch to an earlier commit, as a force push would. */

@@ -1,21 +1,20 @@
 package dev.sluice.tasks.check;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskContext;
-import dev.sluice.tasks.sql.StatementResult;
-import dev.sluice.tasks.sql.SqlTasks;
-import dev.sluice.tasks.sql.SqlSession;
-import dev.sluice.tasks.connection.Connections;
-import dev.sluice.dag.TaskLogger;
 import dev.sluice.dag.TaskFailedException;
+import dev.sluice.dag.TaskLogger;
+import dev.sluice.tasks.connection.Connections;
+import dev.sluice.tasks.sql.SqlSession;
 import dev.sluice.tasks.sql.SqlStatements;
-
+import dev.sluice.tasks.sql.SqlTasks;
+import dev.sluice.tasks.sql.StatementResult;
 import java.math.BigDecimal;
 import java.math.BigInteger;
 import java.util.List;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /** What checks and sensors share: a single query, and numbers compared exactly. */
 final class OneQuery {
@@ -33,8 +32,10 @@ final class OneQuery {
     static String render(TaskContext context, String template) {
         List<String> statements = SqlStatements.split(context.render(template));
         if (statements.size() != 1) {
-            throw new TaskFailedException(ErrorCategory.USER_ERROR, "the query of task " + context.taskId() + " must be one"
-                    + " statement, but it rendered to " + statements.size());
+            throw new TaskFailedException(
+                    ErrorCategory.USER_ERROR,
+                    "the query of task " + context.taskId() + " must be one" + " statement, but it rendered to "
+                            + statements.size());
         }
         return statements.getFirst();
     }
@@ -43,8 +44,13 @@ final class OneQuery {
      * Renders the one query, logs it after {@code action} (such as "checking on"), runs it on the
      * named connection with cancellation wired to the attempt, and reads at most one row.
      */
-    static StatementResult execute(TaskContext context, Connections resolver, TaskLogger log, String connectionName,
-            String template, String action) {
+    static StatementResult execute(
+            TaskContext context,
+            Connections resolver,
+            TaskLogger log,
+            String connectionName,
+            String template,
+            String action) {
         String sql = render(context, template);
         log.info(action + " {}:\n{}", connectionName, sql);
         try (SqlSession session = SqlSessions.open(SqlTasks.connection(resolver, connectionName), context, log)) {
@@ -76,6 +82,7 @@ final class OneQuery {
     }
 
     static BigDecimal decimal(Number bound) {
-        return number(bound).orElseThrow(() -> new IllegalArgumentException("a bound must be a finite number: " + bound));
+        return number(bound)
+                .orElseThrow(() -> new IllegalArgumentException("a bound must be a finite number: " + bound));
     }
 }

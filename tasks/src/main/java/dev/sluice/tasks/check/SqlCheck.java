@@ -1,5 +1,7 @@
 package dev.sluice.tasks.check;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
@@ -8,14 +10,11 @@ import dev.sluice.dag.TaskLogger;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.sql.SqlTasks;
 import dev.sluice.tasks.sql.StatementResult;
-
 import java.math.BigDecimal;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A data check: runs one query and fails unless its first row passes, as Airflow's
@@ -55,13 +54,15 @@ public final class SqlCheck implements TaskBody {
         TaskLogger log = SqlTasks.log(context, resolver);
         try {
             StatementResult result = OneQuery.execute(context, resolver, log, connectionName, template, "checking on");
-            Map<String, Object> row = result.rows().stream().findFirst().orElseThrow(() -> failed("the check query returned no rows"));
+            Map<String, Object> row =
+                    result.rows().stream().findFirst().orElseThrow(() -> failed("the check query returned no rows"));
             if (minimum.isPresent() || maximum.isPresent()) {
                 checkBounds(result);
             } else {
                 row.forEach((column, value) -> {
                     if (!Truthiness.isTrue(value)) {
-                        throw failed("column " + column + " of the check query is " + quoted(value) + ", which is false");
+                        throw failed(
+                                "column " + column + " of the check query is " + quoted(value) + ", which is false");
                     }
                 });
             }
@@ -77,20 +78,23 @@ public final class SqlCheck implements TaskBody {
 
     private void checkBounds(StatementResult result) {
         String column = result.columns().getFirst();
-        Object value = result.firstValue().orElseThrow(() -> failed("column " + column + " of the check query is NULL, not a"
-                + " number " + bounds()));
-        BigDecimal number = OneQuery.number(value).orElseThrow(() -> failed("column " + column + " of the check query is "
-                + quoted(value) + ", not a number " + bounds()));
+        Object value = result.firstValue()
+                .orElseThrow(() ->
+                        failed("column " + column + " of the check query is NULL, not a" + " number " + bounds()));
+        BigDecimal number = OneQuery.number(value)
+                .orElseThrow(() -> failed(
+                        "column " + column + " of the check query is " + quoted(value) + ", not a number " + bounds()));
         if (minimum.isPresent() && number.compareTo(minimum.get()) < 0
                 || maximum.isPresent() && number.compareTo(maximum.get()) > 0) {
-            throw failed("column " + column + " of the check query is " + number.toPlainString() + ", outside the bounds: it"
-                    + " must be " + bounds());
+            throw failed("column " + column + " of the check query is " + number.toPlainString()
+                    + ", outside the bounds: it" + " must be " + bounds());
         }
     }
 
     private String bounds() {
         if (minimum.isPresent() && maximum.isPresent()) {
-            return "between " + minimum.get().toPlainString() + " and " + maximum.get().toPlainString();
+            return "between " + minimum.get().toPlainString() + " and "
+                    + maximum.get().toPlainString();
         }
         return minimum.map(value -> "at least " + value.toPlainString())
                 .orElseGet(() -> "at most " + maximum.orElseThrow().toPlainString());

@@ -1,5 +1,7 @@
 package dev.sluice.tasks.check;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
@@ -9,15 +11,12 @@ import dev.sluice.dag.TaskRescheduledException;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.sql.SqlTasks;
 import dev.sluice.tasks.sql.StatementResult;
-
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Waits until a query says yes, as Airflow's {@code SqlSensor} in reschedule mode: each poke runs
@@ -66,13 +65,20 @@ public final class SqlSensor implements TaskBody {
                 output.put("row", result.rows().getFirst());
                 return output;
             }
-            String seen = result.rows().isEmpty() ? "no rows" : "the value " + value.map(String::valueOf).orElse("NULL");
+            String seen = result.rows().isEmpty()
+                    ? "no rows"
+                    : "the value " + value.map(String::valueOf).orElse("NULL");
             Instant now = context.clock().instant();
             Instant deadline = context.attemptStartedAt().plus(timeout);
             if (!now.isBefore(deadline)) {
-                throw new TaskFailedException(ErrorCategory.EXTERNAL, false, "the SQL sensor timed out: its condition was not"
-                        + " met within " + timeout + " of its first poke at " + context.attemptStartedAt() + " (last poke saw "
-                        + seen + ")", null);
+                throw new TaskFailedException(
+                        ErrorCategory.EXTERNAL,
+                        false,
+                        "the SQL sensor timed out: its condition was not"
+                                + " met within " + timeout + " of its first poke at " + context.attemptStartedAt()
+                                + " (last poke saw "
+                                + seen + ")",
+                        null);
             }
             Instant next = now.plus(pokeInterval);
             if (next.isAfter(deadline)) {

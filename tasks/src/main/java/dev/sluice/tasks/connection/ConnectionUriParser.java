@@ -1,5 +1,7 @@
 package dev.sluice.tasks.connection;
 
+import static java.util.Objects.requireNonNull;
+
 import java.net.URI;
 import java.net.URISyntaxException;
 import java.net.URLDecoder;
@@ -10,8 +12,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.regex.Pattern;
-
-import static java.util.Objects.requireNonNull;
 
 /** Parses Airflow-style connection URIs into {@link NamedConnection}s. */
 final class ConnectionUriParser {
@@ -27,12 +27,14 @@ final class ConnectionUriParser {
             uri = new URI(text.strip());
         } catch (URISyntaxException e) {
             // The reason says where parsing stopped; the input itself may hold a password, so it is not repeated.
-            throw new IllegalArgumentException("connection " + name + " is not a valid URI (" + e.getReason() + " at index "
-                    + e.getIndex() + "); percent-encode reserved characters in the user, password and values");
+            throw new IllegalArgumentException(
+                    "connection " + name + " is not a valid URI (" + e.getReason() + " at index " + e.getIndex()
+                            + "); percent-encode reserved characters in the user, password and values");
         }
         if (uri.getScheme() == null || uri.getRawAuthority() == null) {
-            throw new IllegalArgumentException("connection " + name + " must look like scheme://user:password@host:port/path,"
-                    + " for instance trino://etl@trino:8080/iceberg/gold");
+            throw new IllegalArgumentException(
+                    "connection " + name + " must look like scheme://user:password@host:port/path,"
+                            + " for instance trino://etl@trino:8080/iceberg/gold");
         }
         if (uri.getHost() == null) {
             throw new IllegalArgumentException("connection " + name + " has no valid host name in its URI");
@@ -71,9 +73,19 @@ final class ConnectionUriParser {
             }
         });
         OptionalInt port = uri.getPort() < 0 ? OptionalInt.empty() : OptionalInt.of(uri.getPort());
-        String host = uri.getHost().startsWith("[") ? uri.getHost().substring(1, uri.getHost().length() - 1) : uri.getHost();
-        return new NamedConnection(name, uri.getScheme().toLowerCase(Locale.ROOT), host, port, user, password, path,
-                properties, secretProperties);
+        String host = uri.getHost().startsWith("[")
+                ? uri.getHost().substring(1, uri.getHost().length() - 1)
+                : uri.getHost();
+        return new NamedConnection(
+                name,
+                uri.getScheme().toLowerCase(Locale.ROOT),
+                host,
+                port,
+                user,
+                password,
+                path,
+                properties,
+                secretProperties);
     }
 
     // URLDecoder would turn '+' into a space, which URIs do not do outside form data.

@@ -1,5 +1,7 @@
 package dev.sluice.tasks.connection;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -14,8 +16,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Finds named connections, the first source that has one winning:
@@ -43,8 +43,8 @@ public final class Connections {
     private final Map<String, String> configuration;
     private final SecretMasker masker = new SecretMasker();
 
-    private Connections(Map<String, NamedConnection> given, Map<String, String> environment,
-            Map<String, String> configuration) {
+    private Connections(
+            Map<String, NamedConnection> given, Map<String, String> environment, Map<String, String> configuration) {
         this.given = Map.copyOf(given);
         this.environment = Map.copyOf(environment);
         this.configuration = Map.copyOf(configuration);
@@ -83,23 +83,27 @@ public final class Connections {
      * @throws IllegalArgumentException when no source has it, saying where to define it
      */
     public NamedConnection connection(String name) {
-        return tryConnection(name).orElseThrow(() -> new IllegalArgumentException("no connection named " + name
-                + ": set " + variable(name) + " to its URI (for instance trino://user@host:8080/catalog/schema), or "
-                + variable(name) + "_FILE to a file holding it, or connections." + name + ".uri in the configuration"));
+        return tryConnection(name)
+                .orElseThrow(() -> new IllegalArgumentException("no connection named " + name
+                        + ": set " + variable(name)
+                        + " to its URI (for instance trino://user@host:8080/catalog/schema), or "
+                        + variable(name) + "_FILE to a file holding it, or connections." + name
+                        + ".uri in the configuration"));
     }
 
     public Optional<NamedConnection> tryConnection(String name) {
         requireNonNull(name, "name is null");
         if (!NAME.matcher(name).matches()) {
-            throw new IllegalArgumentException("connection names start with a letter and hold letters, digits, '_', '-'"
-                    + " and '.': " + name);
+            throw new IllegalArgumentException(
+                    "connection names start with a letter and hold letters, digits, '_', '-'" + " and '.': " + name);
         }
         if (given.containsKey(name)) {
             return Optional.of(given.get(name));
         }
         String variable = variable(name);
         Optional<String> uri = Optional.ofNullable(environment.get(variable))
-                .or(() -> Optional.ofNullable(environment.get(variable + "_FILE")).map(file -> readSecretFile(variable + "_FILE", file)))
+                .or(() -> Optional.ofNullable(environment.get(variable + "_FILE"))
+                        .map(file -> readSecretFile(variable + "_FILE", file)))
                 .or(() -> Optional.ofNullable(configuration.get("connections." + name + ".uri")))
                 .filter(value -> !value.isBlank());
         if (uri.isEmpty()) {
@@ -140,7 +144,8 @@ public final class Connections {
         try {
             return Files.readString(Path.of(file)).stripTrailing();
         } catch (IOException e) {
-            throw new IllegalArgumentException(setting + " names " + file + ", which cannot be read: " + e.getMessage(), e);
+            throw new IllegalArgumentException(
+                    setting + " names " + file + ", which cannot be read: " + e.getMessage(), e);
         }
     }
 
@@ -188,7 +193,9 @@ public final class Connections {
 
         public Connections build() {
             List<String> invalid = new ArrayList<>();
-            given.keySet().stream().filter(name -> !NAME.matcher(name).matches()).forEach(invalid::add);
+            given.keySet().stream()
+                    .filter(name -> !NAME.matcher(name).matches())
+                    .forEach(invalid::add);
             if (!invalid.isEmpty()) {
                 throw new IllegalArgumentException("invalid connection names: " + invalid);
             }

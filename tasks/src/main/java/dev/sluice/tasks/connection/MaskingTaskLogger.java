@@ -1,9 +1,9 @@
 package dev.sluice.tasks.connection;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.TaskLogger;
 import dev.sluice.dag.local.MessageFormatter;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A task log that masks secrets: each line, stack traces included, is formatted first and then

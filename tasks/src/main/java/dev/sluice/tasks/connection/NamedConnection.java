@@ -1,5 +1,7 @@
 package dev.sluice.tasks.connection;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -10,8 +12,6 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
 import java.util.stream.Stream;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A named connection to an engine or database, as Airflow users know them: written as a URI such as
@@ -58,7 +58,8 @@ public record NamedConnection(
         }
         port.ifPresent(value -> {
             if (value <= 0 || value > 65535) {
-                throw new IllegalArgumentException("connection " + name + " has port " + value + ", not between 1 and 65535");
+                throw new IllegalArgumentException(
+                        "connection " + name + " has port " + value + ", not between 1 and 65535");
             }
         });
     }
@@ -82,14 +83,17 @@ public record NamedConnection(
             case "trino" -> 8080;
             case "postgresql", "postgres" -> 5432;
             case "dremio" -> 32010;
-            default -> throw new IllegalStateException("connection " + name + " has no port and scheme " + scheme
-                    + " has no usual one: add :<port> to its URI");
+            default ->
+                throw new IllegalStateException("connection " + name + " has no port and scheme " + scheme
+                        + " has no usual one: add :<port> to its URI");
         };
     }
 
     /** The non-empty segments of {@link #path()}: {@code [catalog, schema]} for Trino, {@code [database]} for Postgres. */
     public List<String> pathSegments() {
-        return path.map(value -> Stream.of(value.split("/")).filter(segment -> !segment.isEmpty()).toList())
+        return path.map(value -> Stream.of(value.split("/"))
+                        .filter(segment -> !segment.isEmpty())
+                        .toList())
                 .orElse(List.of());
     }
 
@@ -100,13 +104,18 @@ public record NamedConnection(
     public String jdbcUrl() {
         String address = (host.contains(":") ? "[" + host + "]" : host) + ":" + portOrDefault();
         return switch (scheme) {
-            case "trino" -> "jdbc:trino://" + address + path.map(value -> "/" + value).orElse("");
-            case "postgresql", "postgres" -> "jdbc:postgresql://" + address + "/" + pathSegments().stream().findFirst()
-                    .orElseThrow(() -> new IllegalStateException("connection " + name + " names no database: add"
-                            + " /<database> to its URI"));
+            case "trino" ->
+                "jdbc:trino://" + address + path.map(value -> "/" + value).orElse("");
+            case "postgresql", "postgres" ->
+                "jdbc:postgresql://" + address + "/"
+                        + pathSegments().stream()
+                                .findFirst()
+                                .orElseThrow(() -> new IllegalStateException(
+                                        "connection " + name + " names no database: add" + " /<database> to its URI"));
             case "dremio" -> "jdbc:arrow-flight-sql://" + address + "/";
-            default -> throw new IllegalStateException("connection " + name + " has scheme " + scheme + ", for which"
-                    + " Sluice knows no JDBC URL; use trino, postgresql or dremio");
+            default ->
+                throw new IllegalStateException("connection " + name + " has scheme " + scheme + ", for which"
+                        + " Sluice knows no JDBC URL; use trino, postgresql or dremio");
         };
     }
 

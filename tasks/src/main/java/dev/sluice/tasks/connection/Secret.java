@@ -1,9 +1,9 @@
 package dev.sluice.tasks.connection;
 
+import static java.util.Objects.requireNonNull;
+
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A password, token or key. It never prints: {@link #toString()} masks it, so a secret that ends up
@@ -40,7 +40,8 @@ public final class Secret {
     @Override
     public boolean equals(Object other) {
         return other instanceof Secret secret
-                && MessageDigest.isEqual(value.getBytes(StandardCharsets.UTF_8), secret.value.getBytes(StandardCharsets.UTF_8));
+                && MessageDigest.isEqual(
+                        value.getBytes(StandardCharsets.UTF_8), secret.value.getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -1,13 +1,13 @@
 package dev.sluice.tasks.connection;
 
+import static java.util.Objects.requireNonNull;
+
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Replaces known secret values in text with {@code ****}: task log lines, error messages, API and
@@ -54,7 +54,9 @@ public final class SecretMasker {
             return text;
         }
         // Longest first, so that a secret containing another is masked whole.
-        List<String> ordered = values.stream().sorted(Comparator.comparingInt(String::length).reversed()).toList();
+        List<String> ordered = values.stream()
+                .sorted(Comparator.comparingInt(String::length).reversed())
+                .toList();
         String masked = text;
         for (String value : ordered) {
             masked = masked.replace(value, Secret.MASK);

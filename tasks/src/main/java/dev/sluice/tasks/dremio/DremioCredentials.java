@@ -1,8 +1,8 @@
 package dev.sluice.tasks.dremio;
 
-import dev.sluice.tasks.connection.Secret;
-
 import static java.util.Objects.requireNonNull;
+
+import dev.sluice.tasks.connection.Secret;
 
 /**
  * How Sluice logs in to Dremio: a user name and password (exchanged for a session token at

@@ -1,17 +1,16 @@
 package dev.sluice.tasks.dremio;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.connection.Secret;
 import dev.sluice.tasks.dremio.DremioCredentials.AccessToken;
 import dev.sluice.tasks.dremio.DremioCredentials.UserPassword;
-
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Where and how to reach Dremio's Arrow Flight endpoint (port 32010 by default). Credentials go to

@@ -4,12 +4,11 @@ import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.tasks.dremio.DremioCredentials.UserPassword;
 // The driver jar relocates Arrow Flight; its status is what tells a bad login from a dead server.
-import org.apache.arrow.driver.jdbc.shaded.org.apache.arrow.flight.FlightRuntimeException;
-import org.apache.arrow.driver.jdbc.shaded.org.apache.arrow.flight.FlightStatusCode;
-
 import java.sql.SQLException;
 import java.util.Locale;
 import java.util.Optional;
+import org.apache.arrow.driver.jdbc.shaded.org.apache.arrow.flight.FlightRuntimeException;
+import org.apache.arrow.driver.jdbc.shaded.org.apache.arrow.flight.FlightStatusCode;
 
 /**
  * Turns the Flight SQL driver's failures into task failures with a category: what the user must fix
@@ -31,9 +30,12 @@ final class DremioErrors {
         String tlsAdvice = endpoint.tls()
                 ? "on; turn TLS off if it serves plain connections"
                 : "off; turn TLS on if it requires it";
-        return failure(ErrorCategory.EXTERNAL, "cannot reach Dremio at " + endpoint.address()
-                + " (TLS " + (endpoint.tls() ? "on" : "off") + "): " + reason
-                + ". Check that Dremio runs and serves Arrow Flight there, with TLS " + tlsAdvice, e);
+        return failure(
+                ErrorCategory.EXTERNAL,
+                "cannot reach Dremio at " + endpoint.address()
+                        + " (TLS " + (endpoint.tls() ? "on" : "off") + "): " + reason
+                        + ". Check that Dremio runs and serves Arrow Flight there, with TLS " + tlsAdvice,
+                e);
     }
 
     static TaskFailedException statementFailed(
@@ -45,14 +47,16 @@ final class DremioErrors {
             return failure(ErrorCategory.EXTERNAL, "the statement on " + dremio + " was cancelled: " + reason, e);
         }
         if (failure.isEmpty()) {
-            return failure(ErrorCategory.INTERNAL_ERROR,
-                    "the statement on " + dremio + " failed in the Flight SQL driver: " + reason, e);
+            return failure(
+                    ErrorCategory.INTERNAL_ERROR,
+                    "the statement on " + dremio + " failed in the Flight SQL driver: " + reason,
+                    e);
         }
         return switch (failure.get().status().code()) {
             case INVALID_ARGUMENT, NOT_FOUND, ALREADY_EXISTS, UNAUTHORIZED, UNIMPLEMENTED ->
-                    failure(ErrorCategory.USER_ERROR, dremio + " rejected the statement: " + reason, e);
+                failure(ErrorCategory.USER_ERROR, dremio + " rejected the statement: " + reason, e);
             case RESOURCE_EXHAUSTED ->
-                    failure(ErrorCategory.INSUFFICIENT_RESOURCES, dremio + " ran out of resources: " + reason, e);
+                failure(ErrorCategory.INSUFFICIENT_RESOURCES, dremio + " ran out of resources: " + reason, e);
             case CANCELLED -> failure(ErrorCategory.EXTERNAL, dremio + " cancelled the statement: " + reason, e);
             default -> failure(ErrorCategory.EXTERNAL, "the statement on " + dremio + " failed: " + reason, e);
         };
@@ -87,11 +91,13 @@ final class DremioErrors {
     }
 
     private static String reason(Optional<FlightRuntimeException> failure, SQLException e) {
-        String description = failure.map(flight -> flight.status().description()).orElse(e.getMessage());
+        String description =
+                failure.map(flight -> flight.status().description()).orElse(e.getMessage());
         if (description != null && !description.isBlank()) {
             return description.strip();
         }
-        return failure.map(flight -> flight.status().code().name().toLowerCase(Locale.ROOT).replace('_', ' '))
+        return failure.map(flight ->
+                        flight.status().code().name().toLowerCase(Locale.ROOT).replace('_', ' '))
                 .orElse(e.getClass().getSimpleName());
     }
 

@@ -1,13 +1,12 @@
 package dev.sluice.tasks.dremio;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.tasks.sql.ResultRows;
 import dev.sluice.tasks.sql.SqlSession;
 import dev.sluice.tasks.sql.StatementResult;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -17,8 +16,8 @@ import java.time.Clock;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
-
-import static java.util.Objects.requireNonNull;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A connection to Dremio's Arrow Flight SQL endpoint through the Flight SQL JDBC driver, logged in

@@ -1,5 +1,7 @@
 package dev.sluice.tasks.dremio;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
@@ -12,14 +14,11 @@ import dev.sluice.tasks.dremio.DremioCredentials.AccessToken;
 import dev.sluice.tasks.dremio.DremioCredentials.UserPassword;
 import dev.sluice.tasks.sql.SqlScriptRun;
 import dev.sluice.tasks.sql.SqlTasks;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Runs SQL on Dremio over Arrow Flight SQL:

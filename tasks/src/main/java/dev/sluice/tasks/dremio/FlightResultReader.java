@@ -1,7 +1,9 @@
 package dev.sluice.tasks.dremio;
 
-import dev.sluice.tasks.sql.ResultRows;
+import static java.time.format.DateTimeFormatter.ISO_LOCAL_DATE_TIME;
+import static java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME;
 
+import dev.sluice.tasks.sql.ResultRows;
 import java.sql.Date;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -16,9 +18,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static java.time.format.DateTimeFormatter.ISO_LOCAL_DATE_TIME;
-import static java.time.format.DateTimeFormatter.ISO_OFFSET_DATE_TIME;
 
 /**
  * Reads result sets of the Flight SQL JDBC driver (18.3.0) around its defects:
@@ -65,8 +64,8 @@ final class FlightResultReader {
             columns.add(new Column(metadata.getColumnLabel(index), metadata.getColumnType(index)));
         }
         int half = columns.size() / 2;
-        boolean doubled = columns.size() % 2 == 0
-                && columns.subList(0, half).equals(columns.subList(half, columns.size()));
+        boolean doubled =
+                columns.size() % 2 == 0 && columns.subList(0, half).equals(columns.subList(half, columns.size()));
         return List.copyOf(empty && doubled ? columns.subList(0, half) : columns);
     }
 
@@ -86,9 +85,12 @@ final class FlightResultReader {
     private static Object value(ResultSet result, int index, Column column) throws SQLException {
         Object value = switch (column.jdbcType()) {
             case Types.TIMESTAMP_WITH_TIMEZONE ->
-                    format(result.getObject(index, OffsetDateTime.class), ISO_OFFSET_DATE_TIME);
+                format(result.getObject(index, OffsetDateTime.class), ISO_OFFSET_DATE_TIME);
             case Types.TIMESTAMP -> format(result.getObject(index, LocalDateTime.class), ISO_LOCAL_DATE_TIME);
-            case Types.DATE -> result.getObject(index) instanceof Date date ? date.toLocalDate().toString() : null;
+            case Types.DATE ->
+                result.getObject(index) instanceof Date date
+                        ? date.toLocalDate().toString()
+                        : null;
             case Types.TIME, Types.TIME_WITH_TIMEZONE -> result.getString(index);
             default -> result.getObject(index);
         };

@@ -22,7 +22,8 @@ public record BadRowLimit(int maxRows, double maxFraction) {
 
     @Override
     public String toString() {
-        return maxFraction >= 1.0 ? maxRows + " bad rows"
+        return maxFraction >= 1.0
+                ? maxRows + " bad rows"
                 : maxRows + " bad rows and " + String.format("%.1f", maxFraction * 100) + "% of the rows read";
     }
 

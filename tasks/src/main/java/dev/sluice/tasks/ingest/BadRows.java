@@ -32,6 +32,9 @@ final class BadRows {
 
     /** The first bad row, its position counted in {@code unit} (such as {@code line}). */
     String first(String unit) {
-        return samples.isEmpty() ? "" : unit + " " + samples.getFirst().get("line") + ": " + samples.getFirst().get("reason");
+        return samples.isEmpty()
+                ? ""
+                : unit + " " + samples.getFirst().get("line") + ": "
+                        + samples.getFirst().get("reason");
     }
 }

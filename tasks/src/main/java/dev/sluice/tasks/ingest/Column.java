@@ -1,8 +1,8 @@
 package dev.sluice.tasks.ingest;
 
-import java.util.regex.Pattern;
-
 import static java.util.Objects.requireNonNull;
+
+import java.util.regex.Pattern;
 
 /**
  * A target column, the source field it is read from, its type, and whether a row without it is bad

@@ -1,5 +1,7 @@
 package dev.sluice.tasks.ingest;
 
+import static java.util.Objects.requireNonNull;
+
 import com.fasterxml.jackson.databind.MappingIterator;
 import com.fasterxml.jackson.dataformat.csv.CsvMapper;
 import com.fasterxml.jackson.dataformat.csv.CsvParser;
@@ -8,7 +10,6 @@ import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskFailedException;
-
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -17,8 +18,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Loads a CSV file into a table through a named connection (Postgres, or Trino for Iceberg), one
@@ -69,13 +68,15 @@ public final class CsvIngest implements TaskBody {
 
     private List<Object[]> read(Path path, RowParser parser) throws IOException {
         if (!Files.isRegularFile(path)) {
-            throw new TaskFailedException(ErrorCategory.USER_ERROR, "no file " + path + " to load into " + target.table());
+            throw new TaskFailedException(
+                    ErrorCategory.USER_ERROR, "no file " + path + " to load into " + target.table());
         }
         CsvMapper mapper = new CsvMapper();
         mapper.enable(CsvParser.Feature.TRIM_SPACES);
         CsvSchema schema = CsvSchema.emptySchema().withHeader();
         List<Object[]> rows = new ArrayList<>();
-        try (MappingIterator<Map<String, String>> records = mapper.readerFor(Map.class).with(schema).readValues(path.toFile())) {
+        try (MappingIterator<Map<String, String>> records =
+                mapper.readerFor(Map.class).with(schema).readValues(path.toFile())) {
             boolean headerChecked = false;
             while (true) {
                 Map<String, String> record;
@@ -87,8 +88,10 @@ public final class CsvIngest implements TaskBody {
                     record = records.nextValue();
                     line = records.getParser().currentTokenLocation().getLineNr();
                 } catch (RuntimeException | IOException e) {
-                    parser.malformed(records.getCurrentLocation().getLineNr(),
-                            "malformed CSV: " + e.getMessage().lines().findFirst().orElse(""));
+                    parser.malformed(
+                            records.getCurrentLocation().getLineNr(),
+                            "malformed CSV: "
+                                    + e.getMessage().lines().findFirst().orElse(""));
                     continue;
                 }
                 if (!headerChecked) {

@@ -1,12 +1,11 @@
 package dev.sluice.tasks.ingest;
 
-import dev.sluice.tasks.connection.Connections;
+import static java.util.Objects.requireNonNull;
 
+import dev.sluice.tasks.connection.Connections;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /** The settings every load shares: the target table, its columns, the data interval, bad rows. */
 public abstract class IngestBuilder<B extends IngestBuilder<B>> {
@@ -85,11 +84,21 @@ public abstract class IngestBuilder<B extends IngestBuilder<B>> {
         if (columns.isEmpty()) {
             throw new IllegalArgumentException(what + " into " + table + " needs columns");
         }
-        if (intervalColumn != null && columns.stream().noneMatch(column -> column.name().equals(intervalColumn)
-                && column.type() == ColumnType.DATE)) {
-            throw new IllegalArgumentException("interval column " + intervalColumn + " must be one of the DATE columns");
+        if (intervalColumn != null
+                && columns.stream()
+                        .noneMatch(
+                                column -> column.name().equals(intervalColumn) && column.type() == ColumnType.DATE)) {
+            throw new IllegalArgumentException(
+                    "interval column " + intervalColumn + " must be one of the DATE columns");
         }
-        return new IngestTarget(connection, table, columns, Optional.ofNullable(intervalColumn), badRowLimit,
-                Optional.ofNullable(tableProperties), skipWhenEmpty, Optional.ofNullable(connections));
+        return new IngestTarget(
+                connection,
+                table,
+                columns,
+                Optional.ofNullable(intervalColumn),
+                badRowLimit,
+                Optional.ofNullable(tableProperties),
+                skipWhenEmpty,
+                Optional.ofNullable(connections));
     }
 }

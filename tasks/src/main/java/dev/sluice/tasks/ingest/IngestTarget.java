@@ -1,7 +1,6 @@
 package dev.sluice.tasks.ingest;
 
 import dev.sluice.tasks.connection.Connections;
-
 import java.util.List;
 import java.util.Optional;
 
@@ -21,13 +20,15 @@ record IngestTarget(
 
     /** The index of the interval column among the columns, or -1 without one. */
     int intervalIndex() {
-        return intervalColumn.map(name -> {
-            for (int index = 0; index < columns.size(); index++) {
-                if (columns.get(index).name().equals(name)) {
-                    return index;
-                }
-            }
-            throw new IllegalStateException("interval column " + name + " is not a column");
-        }).orElse(-1);
+        return intervalColumn
+                .map(name -> {
+                    for (int index = 0; index < columns.size(); index++) {
+                        if (columns.get(index).name().equals(name)) {
+                            return index;
+                        }
+                    }
+                    throw new IllegalStateException("interval column " + name + " is not a column");
+                })
+                .orElse(-1);
     }
 }

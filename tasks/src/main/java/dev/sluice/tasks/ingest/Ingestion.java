@@ -7,7 +7,6 @@ import dev.sluice.dag.TaskSkippedException;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.sql.SqlTasks;
-
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -36,40 +35,65 @@ final class Ingestion {
     /** The date range of the run's data interval, in the DAG's time zone, when the target has an interval column. */
     static Optional<TableWriter.Range> range(IngestTarget target, TaskContext context) {
         return target.intervalColumn().map(column -> {
-            LocalDate from = context.dataInterval().start().atZone(context.timezone()).toLocalDate();
-            LocalDate until = context.dataInterval().end().atZone(context.timezone()).toLocalDate();
+            LocalDate from =
+                    context.dataInterval().start().atZone(context.timezone()).toLocalDate();
+            LocalDate until =
+                    context.dataInterval().end().atZone(context.timezone()).toLocalDate();
             // An empty interval (a manual run) covers its one day.
             return new TableWriter.Range(column, from, until.isAfter(from) ? until : from.plusDays(1));
         });
     }
 
-    static Map<String, Object> load(IngestTarget target, TaskContext context, Optional<TableWriter.Range> range,
-            RowParser parser, Source source) throws Exception {
-        NamedConnection connection = SqlTasks.connection(target.connections().orElseGet(Connections::defaults), target.connection());
+    static Map<String, Object> load(
+            IngestTarget target,
+            TaskContext context,
+            Optional<TableWriter.Range> range,
+            RowParser parser,
+            Source source)
+            throws Exception {
+        NamedConnection connection =
+                SqlTasks.connection(target.connections().orElseGet(Connections::defaults), target.connection());
         long started = System.nanoTime();
         List<Object[]> rows = source.read(parser);
         BadRows bad = parser.bad();
         int read = rows.size() + bad.count();
         for (Map<String, Object> sample : bad.samples()) {
-            context.log().warn("bad row at {} {} of {}: {}", source.positionUnit(), sample.get("line"), source.name(),
-                    sample.get("reason"));
+            context.log()
+                    .warn(
+                            "bad row at {} {} of {}: {}",
+                            source.positionUnit(),
+                            sample.get("line"),
+                            source.name(),
+                            sample.get("reason"));
         }
         if (bad.count() > bad.samples().size()) {
-            context.log().warn("... and {} more bad rows", bad.count() - bad.samples().size());
+            context.log()
+                    .warn(
+                            "... and {} more bad rows",
+                            bad.count() - bad.samples().size());
         }
-        String span = range.map(r -> " from " + r.from() + " until " + r.until()).orElse("");
+        String span =
+                range.map(r -> " from " + r.from() + " until " + r.until()).orElse("");
         if (target.badRowLimit().exceededBy(bad.count(), read)) {
-            throw new TaskFailedException(ErrorCategory.USER_ERROR, bad.count() + " bad rows of " + read + " in " + source.name()
-                    + span + " exceed the limit of " + target.badRowLimit() + "; nothing was loaded. First: "
-                    + bad.first(source.positionUnit()));
+            throw new TaskFailedException(
+                    ErrorCategory.USER_ERROR,
+                    bad.count() + " bad rows of " + read + " in " + source.name()
+                            + span + " exceed the limit of " + target.badRowLimit() + "; nothing was loaded. First: "
+                            + bad.first(source.positionUnit()));
         }
         if (rows.isEmpty() && target.skipWhenEmpty()) {
             throw new TaskSkippedException("no rows in " + source.name() + span + ": nothing to load");
         }
-        TableWriter.replace(connection, target.table(), target.columns(), range, rows, target.tableProperties(), context);
+        TableWriter.replace(
+                connection, target.table(), target.columns(), range, rows, target.tableProperties(), context);
         double seconds = (System.nanoTime() - started) / 1e9;
-        context.log().info("loaded {} rows into {} ({} bad rows skipped) in {} s", rows.size(), target.table(), bad.count(),
-                String.format("%.2f", seconds));
+        context.log()
+                .info(
+                        "loaded {} rows into {} ({} bad rows skipped) in {} s",
+                        rows.size(),
+                        target.table(),
+                        bad.count(),
+                        String.format("%.2f", seconds));
         Map<String, Object> output = new LinkedHashMap<>();
         output.put("table", target.table());
         output.put("source", source.name());
@@ -88,8 +112,12 @@ final class Ingestion {
         Map<String, Object> description = new LinkedHashMap<>();
         description.put("connection", target.connection());
         description.put("table", target.table());
-        description.put("columns", target.columns().stream().map(column -> column.name() + " " + column.type() + " <- "
-                + column.source() + (column.required() ? " required" : "")).toList());
+        description.put(
+                "columns",
+                target.columns().stream()
+                        .map(column -> column.name() + " " + column.type() + " <- " + column.source()
+                                + (column.required() ? " required" : ""))
+                        .toList());
         description.put("interval_column", target.intervalColumn().orElse(""));
         description.put("bad_row_limit", target.badRowLimit().toString());
         description.put("skip_when_empty", target.skipWhenEmpty());

@@ -1,12 +1,13 @@
 package dev.sluice.tasks.ingest;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.sql.JdbcErrors;
 import dev.sluice.tasks.sql.SqlTasks;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -19,8 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Loads the result of a SQL query on a source database (any named JDBC connection, such as the

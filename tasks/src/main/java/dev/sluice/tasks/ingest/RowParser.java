@@ -2,7 +2,6 @@ package dev.sluice.tasks.ingest;
 
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
-
 import java.time.LocalDate;
 import java.util.Collection;
 import java.util.Map;
@@ -36,8 +35,10 @@ final class RowParser {
     void checkFields(Collection<String> available, String source) {
         for (Column column : target.columns()) {
             if (!available.contains(column.source())) {
-                throw new TaskFailedException(ErrorCategory.USER_ERROR, source + " has no column '" + column.source()
-                        + "' (it has " + String.join(", ", available) + ")");
+                throw new TaskFailedException(
+                        ErrorCategory.USER_ERROR,
+                        source + " has no column '" + column.source() + "' (it has " + String.join(", ", available)
+                                + ")");
             }
         }
     }
@@ -57,8 +58,10 @@ final class RowParser {
                 TableWriter.Range r = range.orElseThrow();
                 if (date.isBefore(r.from()) || !date.isBefore(r.until())) {
                     if (outsideIntervalIsBad) {
-                        bad.add(position, dateColumn.source() + " " + date + " is outside the data interval, "
-                                + r.from() + " until " + r.until());
+                        bad.add(
+                                position,
+                                dateColumn.source() + " " + date + " is outside the data interval, " + r.from()
+                                        + " until " + r.until());
                     }
                     return Optional.empty();
                 }

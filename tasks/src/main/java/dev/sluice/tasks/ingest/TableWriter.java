@@ -3,7 +3,6 @@ package dev.sluice.tasks.ingest;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.sql.JdbcErrors;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.PreparedStatement;
@@ -27,14 +26,21 @@ final class TableWriter {
      * its default {@code query.max-length} of a million characters (about 7,000 price rows).
      */
     private static final int TRINO_INSERT_CHARACTERS = 500_000;
+
     private static final int JDBC_BATCH = 1000;
 
     private TableWriter() {}
 
     record Range(String column, LocalDate from, LocalDate until) {}
 
-    static void replace(NamedConnection connection, String table, List<Column> columns, Optional<Range> range,
-            List<Object[]> rows, Optional<String> tableProperties, TaskContext context) {
+    static void replace(
+            NamedConnection connection,
+            String table,
+            List<Column> columns,
+            Optional<Range> range,
+            List<Object[]> rows,
+            Optional<String> tableProperties,
+            TaskContext context) {
         boolean trino = connection.scheme().equals("trino");
         AtomicReference<Statement> running = new AtomicReference<>();
         context.onCancel(() -> {
@@ -56,8 +62,10 @@ final class TableWriter {
             if (!trino) {
                 jdbc.setAutoCommit(false);
             }
-            String delete = "DELETE FROM " + table + range.map(r -> " WHERE " + r.column() + " >= DATE '" + r.from()
-                    + "' AND " + r.column() + " < DATE '" + r.until() + "'").orElse("");
+            String delete = "DELETE FROM " + table
+                    + range.map(r -> " WHERE " + r.column() + " >= DATE '" + r.from() + "' AND " + r.column()
+                                    + " < DATE '" + r.until() + "'")
+                            .orElse("");
             execute(jdbc, running, delete);
             if (trino) {
                 insertLiterals(jdbc, running, table, columns, rows);
@@ -72,7 +80,8 @@ final class TableWriter {
 
     private static String createTable(String table, List<Column> columns, boolean trino, Optional<String> properties) {
         StringJoiner definitions = new StringJoiner(", ", "CREATE TABLE IF NOT EXISTS " + table + " (", ")");
-        columns.forEach(column -> definitions.add(column.name() + " " + column.type().sqlType(trino)));
+        columns.forEach(
+                column -> definitions.add(column.name() + " " + column.type().sqlType(trino)));
         return definitions + properties.map(value -> " " + value).orElse("");
     }
 
@@ -85,9 +94,15 @@ final class TableWriter {
         }
     }
 
-    private static void insertLiterals(Connection jdbc, AtomicReference<Statement> running, String table,
-            List<Column> columns, List<Object[]> rows) throws SQLException {
-        String head = "INSERT INTO " + table + " (" + String.join(", ", columns.stream().map(Column::name).toList()) + ") VALUES ";
+    private static void insertLiterals(
+            Connection jdbc,
+            AtomicReference<Statement> running,
+            String table,
+            List<Column> columns,
+            List<Object[]> rows)
+            throws SQLException {
+        String head = "INSERT INTO " + table + " ("
+                + String.join(", ", columns.stream().map(Column::name).toList()) + ") VALUES ";
         StringBuilder sql = new StringBuilder(head);
         for (Object[] row : rows) {
             sql.append(sql.length() == head.length() ? "(" : ", (");
@@ -108,10 +123,16 @@ final class TableWriter {
         }
     }
 
-    private static void insertBatches(Connection jdbc, AtomicReference<Statement> running, String table,
-            List<Column> columns, List<Object[]> rows) throws SQLException {
-        String sql = "INSERT INTO " + table + " (" + String.join(", ", columns.stream().map(Column::name).toList())
-                + ") VALUES (" + String.join(", ", columns.stream().map(column -> "?").toList()) + ")";
+    private static void insertBatches(
+            Connection jdbc,
+            AtomicReference<Statement> running,
+            String table,
+            List<Column> columns,
+            List<Object[]> rows)
+            throws SQLException {
+        String sql = "INSERT INTO " + table + " ("
+                + String.join(", ", columns.stream().map(Column::name).toList()) + ") VALUES ("
+                + String.join(", ", columns.stream().map(column -> "?").toList()) + ")";
         try (PreparedStatement insert = jdbc.prepareStatement(sql)) {
             running.set(insert);
             int pending = 0;

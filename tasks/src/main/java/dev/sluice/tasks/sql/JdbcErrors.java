@@ -2,7 +2,6 @@ package dev.sluice.tasks.sql;
 
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
-
 import java.io.IOException;
 import java.sql.SQLException;
 import java.sql.SQLNonTransientConnectionException;
@@ -20,7 +19,9 @@ public final class JdbcErrors {
 
     public static TaskFailedException classify(String what, SQLException failure) {
         ErrorCategory category = category(failure);
-        String state = Optional.ofNullable(failure.getSQLState()).map(value -> " (SQLSTATE " + value + ")").orElse("");
+        String state = Optional.ofNullable(failure.getSQLState())
+                .map(value -> " (SQLSTATE " + value + ")")
+                .orElse("");
         return new TaskFailedException(category, what + state + ": " + failure.getMessage(), failure);
     }
 
@@ -47,8 +48,10 @@ public final class JdbcErrors {
                 }
             }
         }
-        if (failure instanceof SQLTransientException || failure instanceof SQLRecoverableException
-                || failure instanceof SQLNonTransientConnectionException || causedByIo(failure)) {
+        if (failure instanceof SQLTransientException
+                || failure instanceof SQLRecoverableException
+                || failure instanceof SQLNonTransientConnectionException
+                || causedByIo(failure)) {
             return ErrorCategory.EXTERNAL;
         }
         return ErrorCategory.INTERNAL_ERROR;

@@ -1,11 +1,12 @@
 package dev.sluice.tasks.sql;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskLogger;
 import dev.sluice.tasks.connection.NamedConnection;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -13,8 +14,6 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A session on any engine with a JDBC driver (Postgres first of all), over the URL and properties of
@@ -36,10 +35,15 @@ public final class JdbcSession implements SqlSession {
     }
 
     /** Connects; a failure to connect is categorised like any other, usually as {@link ErrorCategory#EXTERNAL}. */
-    public static JdbcSession open(NamedConnection connection, TaskContext context, TaskLogger log, boolean transaction) {
+    public static JdbcSession open(
+            NamedConnection connection, TaskContext context, TaskLogger log, boolean transaction) {
         requireNonNull(connection, "connection is null");
         requireNonNull(context, "context is null");
-        log.info("connecting to {} ({}) as {}", connection.name(), connection.jdbcUrl(), connection.user().orElse("the default user"));
+        log.info(
+                "connecting to {} ({}) as {}",
+                connection.name(),
+                connection.jdbcUrl(),
+                connection.user().orElse("the default user"));
         try {
             Connection jdbc = DriverManager.getConnection(connection.jdbcUrl(), connection.jdbcProperties());
             try {

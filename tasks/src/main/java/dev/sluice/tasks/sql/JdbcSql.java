@@ -1,17 +1,16 @@
 package dev.sluice.tasks.sql;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.tasks.connection.Connections;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Runs SQL through a JDBC driver, Postgres first of all:
@@ -45,7 +44,12 @@ public final class JdbcSql implements TaskBody {
 
     @Override
     public Object run(TaskContext context) {
-        return SqlTasks.runScript(context, connections, connectionName, templates, maxOutputRows,
+        return SqlTasks.runScript(
+                context,
+                connections,
+                connectionName,
+                templates,
+                maxOutputRows,
                 (connection, log) -> JdbcSession.open(connection, context, log, transaction));
     }
 

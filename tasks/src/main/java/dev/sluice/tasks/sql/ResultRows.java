@@ -1,5 +1,7 @@
 package dev.sluice.tasks.sql;
 
+import static java.util.Objects.requireNonNull;
+
 import java.sql.Array;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
@@ -13,8 +15,6 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * The first rows of a result, with values turned into what a task output may hold: strings,

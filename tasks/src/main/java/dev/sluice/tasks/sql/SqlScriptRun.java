@@ -1,16 +1,15 @@
 package dev.sluice.tasks.sql;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskLogger;
-
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Runs a SQL task's statements one after the other on one session: logs each statement and what it
@@ -27,8 +26,8 @@ public final class SqlScriptRun {
 
     private SqlScriptRun() {}
 
-    public static Map<String, Object> run(SqlSession session, List<String> statements, TaskContext context, TaskLogger log,
-            int maxOutputRows) {
+    public static Map<String, Object> run(
+            SqlSession session, List<String> statements, TaskContext context, TaskLogger log, int maxOutputRows) {
         requireNonNull(session, "session is null");
         requireNonNull(statements, "statements is null");
         requireNonNull(context, "context is null");
@@ -40,7 +39,8 @@ public final class SqlScriptRun {
         for (int index = 0; index < statements.size(); index++) {
             String position = "statement " + (index + 1) + " of " + statements.size();
             if (context.isCancelled()) {
-                throw new TaskFailedException(ErrorCategory.INTERNAL_ERROR, position + " did not start: the attempt was cancelled");
+                throw new TaskFailedException(
+                        ErrorCategory.INTERNAL_ERROR, position + " did not start: the attempt was cancelled");
             }
             log.info("{}:\n{}", position, statements.get(index));
             boolean isLast = index == statements.size() - 1;
@@ -48,7 +48,8 @@ public final class SqlScriptRun {
             try {
                 last = session.execute(statements.get(index), isLast ? maxOutputRows : LOGGED_ROWS);
             } catch (TaskFailedException e) {
-                throw new TaskFailedException(e.category(), e.retryable(), position + " failed: " + e.getMessage(), e.getCause());
+                throw new TaskFailedException(
+                        e.category(), e.retryable(), position + " failed: " + e.getMessage(), e.getCause());
             }
             last.queryId().ifPresent(queryIds::add);
             summaries.add(summary(last));
@@ -81,11 +82,21 @@ public final class SqlScriptRun {
     private static void logResult(TaskLogger log, String position, StatementResult result, long elapsedMillis) {
         String query = result.queryId().map(id -> " (query " + id + ")").orElse("");
         if (!result.isQuery()) {
-            log.info("{}{} changed {} rows in {} ms", position, query, result.updateCount().getAsLong(), elapsedMillis);
+            log.info(
+                    "{}{} changed {} rows in {} ms",
+                    position,
+                    query,
+                    result.updateCount().getAsLong(),
+                    elapsedMillis);
             return;
         }
-        log.info("{}{} returned {}{} rows in {} ms", position, query, result.truncated() ? "more than " : "",
-                result.rows().size(), elapsedMillis);
+        log.info(
+                "{}{} returned {}{} rows in {} ms",
+                position,
+                query,
+                result.truncated() ? "more than " : "",
+                result.rows().size(),
+                elapsedMillis);
         result.rows().stream().limit(LOGGED_ROWS).forEach(row -> log.info("  {}", row));
     }
 }

@@ -8,7 +8,6 @@ import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.MaskingTaskLogger;
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.connection.SecretMasker;
-
 import java.util.List;
 import java.util.Optional;
 
@@ -32,7 +31,8 @@ public final class SqlTasks {
                 .flatMap(sql -> SqlStatements.split(sql).stream())
                 .toList();
         if (statements.isEmpty()) {
-            throw new TaskFailedException(ErrorCategory.USER_ERROR,
+            throw new TaskFailedException(
+                    ErrorCategory.USER_ERROR,
                     "the SQL of task " + context.taskId() + " rendered to no statement: check its templates");
         }
         return statements;
@@ -65,8 +65,13 @@ public final class SqlTasks {
      * What every SQL task on a named connection does: resolve the connection, render the statements,
      * run them in a session, and mask the connection's secrets in any failure.
      */
-    public static Object runScript(TaskContext context, Optional<Connections> connections, String connectionName,
-            List<String> templates, int maxOutputRows, SessionOpener opener) {
+    public static Object runScript(
+            TaskContext context,
+            Optional<Connections> connections,
+            String connectionName,
+            List<String> templates,
+            int maxOutputRows,
+            SessionOpener opener) {
         Connections resolver = connections.orElseGet(Connections::defaults);
         TaskLogger log = log(context, resolver);
         try {

@@ -1,5 +1,7 @@
 package dev.sluice.tasks.sql;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -7,8 +9,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * What one SQL statement did: the rows it returned (at most as many as were asked for) or the rows
@@ -34,7 +34,8 @@ public record StatementResult(
         columns = List.copyOf(requireNonNull(columns, "columns is null"));
         // Rows hold SQL NULLs, which the immutable collections of List.of and Map.of refuse.
         List<Map<String, Object>> copied = new ArrayList<>();
-        requireNonNull(rows, "rows is null").forEach(row -> copied.add(Collections.unmodifiableMap(new LinkedHashMap<>(row))));
+        requireNonNull(rows, "rows is null")
+                .forEach(row -> copied.add(Collections.unmodifiableMap(new LinkedHashMap<>(row))));
         rows = Collections.unmodifiableList(copied);
         statistics = Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(statistics, "statistics is null")));
     }
@@ -44,7 +45,8 @@ public record StatementResult(
     }
 
     public static StatementResult query(Optional<String> queryId, ResultRows rows, Map<String, Object> statistics) {
-        return new StatementResult(queryId, rows.columns(), rows.rows(), rows.truncated(), OptionalLong.empty(), statistics);
+        return new StatementResult(
+                queryId, rows.columns(), rows.rows(), rows.truncated(), OptionalLong.empty(), statistics);
     }
 
     public boolean isQuery() {

@@ -2,7 +2,6 @@ package dev.sluice.tasks.trino;
 
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
-
 import java.sql.SQLException;
 import java.util.Optional;
 import java.util.regex.Matcher;
@@ -28,10 +27,12 @@ final class TrinoErrors {
      * @param error the type and name Trino recorded for the failed query, when it could be looked up
      */
     static TaskFailedException queryFailed(String queryId, SQLException failure, Optional<TrinoError> error) {
-        ErrorCategory category = error.map(TrinoError::category).orElseGet(() -> categoryOfCode(failure.getErrorCode()));
-        String name = error.map(value -> " with " + value.name() + " (" + value.type() + ")").orElse("");
-        return new TaskFailedException(category, "Trino query " + queryId + " failed" + name + ": "
-                + messageWithoutPrefix(failure), failure);
+        ErrorCategory category =
+                error.map(TrinoError::category).orElseGet(() -> categoryOfCode(failure.getErrorCode()));
+        String name = error.map(value -> " with " + value.name() + " (" + value.type() + ")")
+                .orElse("");
+        return new TaskFailedException(
+                category, "Trino query " + queryId + " failed" + name + ": " + messageWithoutPrefix(failure), failure);
     }
 
     /**
@@ -41,8 +42,10 @@ final class TrinoErrors {
     static TaskFailedException unreachable(String address, Optional<String> queryId, SQLException failure) {
         // The driver reports a rejected login in its message: a wrong password fails the same way again.
         if (String.valueOf(failure.getMessage()).contains("Authentication failed")) {
-            return new TaskFailedException(ErrorCategory.USER_ERROR, "Trino at " + address + " rejected the login: "
-                    + failure.getMessage(), failure);
+            return new TaskFailedException(
+                    ErrorCategory.USER_ERROR,
+                    "Trino at " + address + " rejected the login: " + failure.getMessage(),
+                    failure);
         }
         String what = queryId.map(id -> "lost Trino at " + address + " while query " + id + " ran")
                 .orElse("cannot run the statement on Trino at " + address);

@@ -1,5 +1,7 @@
 package dev.sluice.tasks.trino;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskFailedException;
@@ -13,7 +15,6 @@ import io.trino.jdbc.QueryStats;
 import io.trino.jdbc.TrinoConnection;
 import io.trino.jdbc.TrinoResultSet;
 import io.trino.jdbc.TrinoStatement;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -26,8 +27,6 @@ import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.regex.Pattern;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A session on Trino through trino-jdbc. Each statement's query id is logged as soon as Trino
@@ -56,18 +55,22 @@ public final class TrinoSession implements SqlSession {
      * ({@code trino://user@host:port/catalog/schema}); session properties; the source {@code sluice}
      * and the task's ids as client info, which Trino shows with each query.
      */
-    public static TrinoSession open(NamedConnection connection, TaskContext context, TaskLogger log, TrinoSettings settings) {
+    public static TrinoSession open(
+            NamedConnection connection, TaskContext context, TaskLogger log, TrinoSettings settings) {
         requireNonNull(connection, "connection is null");
         requireNonNull(context, "context is null");
         requireNonNull(log, "log is null");
         requireNonNull(settings, "settings is null");
         if (!connection.scheme().equals("trino")) {
-            throw new TaskFailedException(ErrorCategory.USER_ERROR, "connection " + connection.name() + " is a "
-                    + connection.scheme() + " connection, not a trino:// one");
+            throw new TaskFailedException(
+                    ErrorCategory.USER_ERROR,
+                    "connection " + connection.name() + " is a " + connection.scheme()
+                            + " connection, not a trino:// one");
         }
         List<String> path = connection.pathSegments();
         Optional<String> catalog = settings.catalog().or(() -> path.stream().findFirst());
-        Optional<String> schema = settings.schema().or(() -> path.stream().skip(1).findFirst());
+        Optional<String> schema =
+                settings.schema().or(() -> path.stream().skip(1).findFirst());
         Properties properties = connection.jdbcProperties();
         properties.putIfAbsent("user", "sluice");
         properties.setProperty("source", "sluice");
@@ -86,18 +89,27 @@ public final class TrinoSession implements SqlSession {
                 trino.setSchema(schema.get());
             }
             settings.sessionProperties().forEach(trino::setSessionProperty);
-            trino.setClientInfo("ClientInfo", "dag_id=" + context.dagId() + " task_id=" + context.taskId() + " run_id="
-                    + context.runId() + " attempt=" + context.attempt());
-            log.info("Trino session on {} as {}, catalog {}, schema {}{}", address(connection), properties.getProperty("user"),
-                    catalog.orElse("(none)"), schema.orElse("(none)"),
-                    settings.sessionProperties().isEmpty() ? "" : ", session properties " + settings.sessionProperties());
+            trino.setClientInfo(
+                    "ClientInfo",
+                    "dag_id=" + context.dagId() + " task_id=" + context.taskId() + " run_id=" + context.runId()
+                            + " attempt=" + context.attempt());
+            log.info(
+                    "Trino session on {} as {}, catalog {}, schema {}{}",
+                    address(connection),
+                    properties.getProperty("user"),
+                    catalog.orElse("(none)"),
+                    schema.orElse("(none)"),
+                    settings.sessionProperties().isEmpty()
+                            ? ""
+                            : ", session properties " + settings.sessionProperties());
             return new TrinoSession(connection, context, log, trino);
         } catch (SQLException | IllegalArgumentException e) {
             closeQuietly(jdbc, e);
             if (e instanceof SQLException failure) {
                 throw TrinoErrors.unreachable(address(connection), Optional.empty(), failure);
             }
-            throw new TaskFailedException(ErrorCategory.USER_ERROR, "invalid Trino session setting: " + e.getMessage(), e);
+            throw new TaskFailedException(
+                    ErrorCategory.USER_ERROR, "invalid Trino session setting: " + e.getMessage(), e);
         }
     }
 
@@ -116,7 +128,10 @@ public final class TrinoSession implements SqlSession {
             TrinoStatement statement = plain.unwrap(TrinoStatement.class);
             statement.setProgressMonitor(stats -> {
                 if (latest.getAndSet(stats) == null) {
-                    log.info("Trino query {} started: {}/ui/query.html?{}", stats.getQueryId(), "http://" + address(connection),
+                    log.info(
+                            "Trino query {} started: {}/ui/query.html?{}",
+                            stats.getQueryId(),
+                            "http://" + address(connection),
                             stats.getQueryId());
                 }
             });
@@ -131,14 +146,17 @@ public final class TrinoSession implements SqlSession {
             try (ResultSet result = statement.getResultSet()) {
                 ResultRows rows = ResultRows.read(result, maxRows);
                 TrinoResultSet trinoResult = result.unwrap(TrinoResultSet.class);
-                return finished(StatementResult.query(Optional.of(trinoResult.getQueryId()), rows,
-                        statistics(trinoResult.getStats())));
+                return finished(StatementResult.query(
+                        Optional.of(trinoResult.getQueryId()), rows, statistics(trinoResult.getStats())));
             }
         } catch (SQLException e) {
             Optional<String> queryId = queryId(latest).or(() -> TrinoErrors.failedQueryId(e));
             if (context.isCancelled()) {
-                throw new TaskFailedException(ErrorCategory.INTERNAL_ERROR, queryId.map(id -> "Trino query " + id)
-                        .orElse("the statement") + " was cancelled: the attempt was cancelled", e);
+                throw new TaskFailedException(
+                        ErrorCategory.INTERNAL_ERROR,
+                        queryId.map(id -> "Trino query " + id).orElse("the statement")
+                                + " was cancelled: the attempt was cancelled",
+                        e);
             }
             // Only a query that Trino reports as failed has an error type; anything else is the way to Trino failing.
             Optional<String> failed = TrinoErrors.failedQueryId(e);
@@ -178,9 +196,14 @@ public final class TrinoSession implements SqlSession {
     private StatementResult finished(StatementResult result) {
         result.queryId().ifPresent(id -> {
             Map<String, Object> statistics = result.statistics();
-            log.info("Trino query {} {}: {} rows and {} bytes processed, {} ms CPU, {} ms elapsed, peak memory {} bytes", id,
-                    statistics.getOrDefault("state", "FINISHED"), statistics.get("processed_rows"),
-                    statistics.get("processed_bytes"), statistics.get("cpu_ms"), statistics.get("elapsed_ms"),
+            log.info(
+                    "Trino query {} {}: {} rows and {} bytes processed, {} ms CPU, {} ms elapsed, peak memory {} bytes",
+                    id,
+                    statistics.getOrDefault("state", "FINISHED"),
+                    statistics.get("processed_rows"),
+                    statistics.get("processed_bytes"),
+                    statistics.get("cpu_ms"),
+                    statistics.get("elapsed_ms"),
                     statistics.get("peak_memory_bytes"));
         });
         return result;
@@ -201,7 +224,10 @@ public final class TrinoSession implements SqlSession {
                 return Optional.empty();
             }
         } catch (SQLException e) {
-            log.warn("cannot read the error type of Trino query {} from system.runtime.queries: {}", queryId, e.getMessage());
+            log.warn(
+                    "cannot read the error type of Trino query {} from system.runtime.queries: {}",
+                    queryId,
+                    e.getMessage());
             return Optional.empty();
         }
     }

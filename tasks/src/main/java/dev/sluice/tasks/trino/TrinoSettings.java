@@ -1,11 +1,11 @@
 package dev.sluice.tasks.trino;
 
+import static java.util.Objects.requireNonNull;
+
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * How a Trino task's session is set up, over what its connection says.
@@ -21,7 +21,7 @@ public record TrinoSettings(Optional<String> catalog, Optional<String> schema, M
     public TrinoSettings {
         requireNonNull(catalog, "catalog is null");
         requireNonNull(schema, "schema is null");
-        sessionProperties = Collections.unmodifiableMap(new LinkedHashMap<>(requireNonNull(sessionProperties,
-                "sessionProperties is null")));
+        sessionProperties = Collections.unmodifiableMap(
+                new LinkedHashMap<>(requireNonNull(sessionProperties, "sessionProperties is null")));
     }
 }

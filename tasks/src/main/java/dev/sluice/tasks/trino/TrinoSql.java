@@ -1,19 +1,18 @@
 package dev.sluice.tasks.trino;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.sql.SqlScriptRun;
 import dev.sluice.tasks.sql.SqlTasks;
-
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * Runs SQL on Trino: {@code TrinoSql.connection("trino").sql("INSERT INTO ... WHERE day = DATE '{{ ds }}'").build()}.
@@ -53,7 +52,12 @@ public final class TrinoSql implements TaskBody {
 
     @Override
     public Object run(TaskContext context) {
-        return SqlTasks.runScript(context, connections, connectionName, templates, maxOutputRows,
+        return SqlTasks.runScript(
+                context,
+                connections,
+                connectionName,
+                templates,
+                maxOutputRows,
                 (connection, log) -> TrinoSession.open(connection, context, log, settings));
     }
 

@@ -1,5 +1,9 @@
 package dev.sluice.tasks.check;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.InstanceOfAssertFactories.MAP;
+
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskRescheduledException;
@@ -7,19 +11,14 @@ import dev.sluice.dag.local.LocalTaskContext;
 import dev.sluice.tasks.MutableClock;
 import dev.sluice.tasks.TestServers;
 import dev.sluice.tasks.connection.Connections;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.InstanceOfAssertFactories.MAP;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The SQL sensor on the real Trino and Postgres, with a clock the test moves: no waiting. */
 class SqlSensorTest {
@@ -87,34 +86,42 @@ class SqlSensorTest {
                 .build();
         MutableClock clock = new MutableClock(FIRST_POKE.plus(Duration.ofMinutes(30)));
 
-        assertThatThrownBy(() -> sensor.run(poke(clock)))
-                .isInstanceOfSatisfying(TaskFailedException.class, failure -> {
-                    assertThat(failure.retryable()).isFalse();
-                    assertThat(failure.category()).isEqualTo(ErrorCategory.EXTERNAL);
-                    assertThat(failure.getMessage()).isEqualTo("the SQL sensor timed out: its condition was not met within PT30M"
+        assertThatThrownBy(() -> sensor.run(poke(clock))).isInstanceOfSatisfying(TaskFailedException.class, failure -> {
+            assertThat(failure.retryable()).isFalse();
+            assertThat(failure.category()).isEqualTo(ErrorCategory.EXTERNAL);
+            assertThat(failure.getMessage())
+                    .isEqualTo("the SQL sensor timed out: its condition was not met within PT30M"
                             + " of its first poke at 2024-01-03T06:00:00Z (last poke saw the value 0)");
-                });
+        });
     }
 
     @Test
     void describesItsQueryAndTiming() {
-        SqlSensor sensor = SqlSensor.connection("trino").sql("SELECT true").pokeInterval(Duration.ofSeconds(30))
-                .timeout(Duration.ofHours(2)).build();
+        SqlSensor sensor = SqlSensor.connection("trino")
+                .sql("SELECT true")
+                .pokeInterval(Duration.ofSeconds(30))
+                .timeout(Duration.ofHours(2))
+                .build();
 
-        assertThat(sensor.describe()).containsExactly(
-                Map.entry("type", SqlSensor.class.getName()),
-                Map.entry("connection", "trino"),
-                Map.entry("sql", "SELECT true"),
-                Map.entry("poke_interval", "PT30S"),
-                Map.entry("timeout", "PT2H"));
+        assertThat(sensor.describe())
+                .containsExactly(
+                        Map.entry("type", SqlSensor.class.getName()),
+                        Map.entry("connection", "trino"),
+                        Map.entry("sql", "SELECT true"),
+                        Map.entry("poke_interval", "PT30S"),
+                        Map.entry("timeout", "PT2H"));
     }
 
     private static LocalTaskContext poke(MutableClock clock) {
-        return TestServers.context("wait_for_prices").clock(clock).attemptStartedAt(FIRST_POKE).build();
+        return TestServers.context("wait_for_prices")
+                .clock(clock)
+                .attemptStartedAt(FIRST_POKE)
+                .build();
     }
 
     private static void execute(String sql) throws SQLException {
-        try (Connection connection = TestServers.postgres(); Statement statement = connection.createStatement()) {
+        try (Connection connection = TestServers.postgres();
+                Statement statement = connection.createStatement()) {
             statement.execute(sql);
         }
     }

@@ -1,15 +1,14 @@
 package dev.sluice.tasks.connection;
 
-import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 class ConnectionsTest {
     @Test
@@ -27,7 +26,8 @@ class ConnectionsTest {
 
     @Test
     void readsTheUriOrThePasswordFromFiles(@TempDir Path secrets) throws IOException {
-        Path uri = Files.writeString(secrets.resolve("warehouse-uri"), "postgresql://sluice:from-uri-file@db/warehouse\n");
+        Path uri =
+                Files.writeString(secrets.resolve("warehouse-uri"), "postgresql://sluice:from-uri-file@db/warehouse\n");
         Path password = Files.writeString(secrets.resolve("trino-password"), "from-password-file\n");
         Connections connections = Connections.builder()
                 .environment(Map.of(
@@ -54,7 +54,8 @@ class ConnectionsTest {
     void prefersGivenConnectionsThenTheEnvironmentThenTheConfiguration() {
         Connections connections = Connections.builder()
                 .connection("given", "trino://a@given-host")
-                .environment(Map.of("SLUICE_CONN_GIVEN", "trino://a@env-host", "SLUICE_CONN_BOTH", "trino://a@env-host"))
+                .environment(
+                        Map.of("SLUICE_CONN_GIVEN", "trino://a@env-host", "SLUICE_CONN_BOTH", "trino://a@env-host"))
                 .configuration(Map.of("connections.both.uri", "trino://a@config-host"))
                 .build();
 

@@ -1,11 +1,10 @@
 package dev.sluice.tasks.connection;
 
-import dev.sluice.dag.local.LocalTaskContext;
-import org.junit.jupiter.api.Test;
-
-import java.sql.SQLException;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.dag.local.LocalTaskContext;
+import java.sql.SQLException;
+import org.junit.jupiter.api.Test;
 
 class SecretMaskerTest {
     @Test
@@ -42,7 +41,10 @@ class SecretMaskerTest {
 
         assertThat(String.join("\n", context.logLines()))
                 .doesNotContain("s3cr3t-token")
-                .contains("INFO connecting with ****", "WARN literal **** braces stay", "token **** rejected",
+                .contains(
+                        "INFO connecting with ****",
+                        "WARN literal **** braces stay",
+                        "token **** rejected",
                         "at dev.sluice.tasks.connection.SecretMaskerTest");
     }
 
@@ -50,7 +52,8 @@ class SecretMaskerTest {
     void masksExceptionChainsKeepingTheirStackTraces() {
         SecretMasker masker = new SecretMasker();
         masker.register(Secret.of("pa55word"));
-        SQLException failure = new SQLException("password pa55word is wrong", new IllegalStateException("pa55word again"));
+        SQLException failure =
+                new SQLException("password pa55word is wrong", new IllegalStateException("pa55word again"));
 
         Throwable masked = masker.mask(failure);
 

@@ -1,21 +1,26 @@
 package dev.sluice.tasks.dremio;
 
-import dev.sluice.tasks.connection.NamedConnection;
-import org.junit.jupiter.api.Test;
-
-import java.util.Map;
-
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.tasks.connection.NamedConnection;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
 
 class DremioEndpointTest {
     @Test
     void readsUserPasswordAndDriverOptionsFromANamedConnection() {
-        DremioEndpoint endpoint = DremioEndpoint.fromConnection(NamedConnection.parse("dremio",
+        DremioEndpoint endpoint = DremioEndpoint.fromConnection(NamedConnection.parse(
+                "dremio",
                 "dremio://etl%40corp:p%3Ass+w%2Fd@dremio.internal:31010?useEncryption=false&routing_queue=etl"));
 
-        assertThat(endpoint).isEqualTo(new DremioEndpoint("dremio.internal", 31010, false,
-                DremioCredentials.password("etl@corp", "p:ss+w/d"), Map.of("routing_queue", "etl")));
+        assertThat(endpoint)
+                .isEqualTo(new DremioEndpoint(
+                        "dremio.internal",
+                        31010,
+                        false,
+                        DremioCredentials.password("etl@corp", "p:ss+w/d"),
+                        Map.of("routing_queue", "etl")));
         assertThat(endpoint.toString()).doesNotContain("p:ss+w/d");
     }
 

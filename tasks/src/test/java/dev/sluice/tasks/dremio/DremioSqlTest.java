@@ -1,17 +1,15 @@
 package dev.sluice.tasks.dremio;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
+import static org.awaitility.Awaitility.await;
+
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.local.LocalTaskContext;
 import dev.sluice.servers.LocalPostgres;
 import dev.sluice.tasks.connection.Connections;
-import org.assertj.core.api.InstanceOfAssertFactories;
-import org.assertj.core.api.MapAssert;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
-import javax.sql.DataSource;
 import java.io.IOException;
 import java.math.BigDecimal;
 import java.net.ServerSocket;
@@ -27,11 +25,12 @@ import java.util.TimeZone;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.assertj.core.api.Assertions.entry;
-import static org.awaitility.Awaitility.await;
+import javax.sql.DataSource;
+import org.assertj.core.api.InstanceOfAssertFactories;
+import org.assertj.core.api.MapAssert;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** The Dremio task through the real Flight SQL JDBC driver, against the Flight SQL stand-in on a real Postgres. */
 class DremioSqlTest {
@@ -56,12 +55,16 @@ class DremioSqlTest {
                     ('2013-02-08', 'AAL', 14.75, 8407500), ('2013-02-08', 'AAPL', 67.8542, 158168416),
                     ('2013-02-08', 'MSFT', 27.55, 33318306), ('2013-02-11', 'AAL', 14.46, 8882000),
                     ('2013-02-11', 'AAPL', 68.5614, 129029425), ('2013-02-11', 'MSFT', 27.86, 32247549)""");
-        dremio = FlightSqlTestServer.builder(postgres).user(USER, PASSWORD).personalAccessToken(TOKEN, USER).start();
+        dremio = FlightSqlTestServer.builder(postgres)
+                .user(USER, PASSWORD)
+                .personalAccessToken(TOKEN, USER)
+                .start();
         String address = dremio.host() + ":" + dremio.port();
         connections = Connections.builder()
                 .connection("dremio", "dremio://" + USER + ":" + PASSWORD + "@" + address + "?useEncryption=false")
                 .connection("dremio_token", "dremio://" + address + "?useEncryption=false&token=" + TOKEN)
-                .connection("dremio_wrong_password",
+                .connection(
+                        "dremio_wrong_password",
                         "dremio://" + USER + ":wrong-password@" + address + "?useEncryption=false")
                 .connection("dremio_unknown_token", "dremio://" + address + "?useEncryption=false&token=expired-token")
                 .build();
@@ -75,19 +78,18 @@ class DremioSqlTest {
     @Test
     void runsATemplatedQueryWithPasswordLogin() {
         LocalTaskContext context = context("2013-02-08");
-        Object output = onConnection("dremio")
-                .sql("""
+        Object output = onConnection("dremio").sql("""
                         SELECT symbol, close, volume FROM daily_prices
-                        WHERE trade_date = DATE '{{ ds }}' ORDER BY symbol""")
-                .build()
-                .run(context);
+                        WHERE trade_date = DATE '{{ ds }}' ORDER BY symbol""").build().run(context);
 
         assertThatOutput(output)
                 .containsEntry("columns", List.of("symbol", "close", "volume"))
-                .containsEntry("rows", List.of(
-                        Map.of("symbol", "AAL", "close", new BigDecimal("14.7500"), "volume", 8407500L),
-                        Map.of("symbol", "AAPL", "close", new BigDecimal("67.8542"), "volume", 158168416L),
-                        Map.of("symbol", "MSFT", "close", new BigDecimal("27.5500"), "volume", 33318306L)))
+                .containsEntry(
+                        "rows",
+                        List.of(
+                                Map.of("symbol", "AAL", "close", new BigDecimal("14.7500"), "volume", 8407500L),
+                                Map.of("symbol", "AAPL", "close", new BigDecimal("67.8542"), "volume", 158168416L),
+                                Map.of("symbol", "MSFT", "close", new BigDecimal("27.5500"), "volume", 33318306L)))
                 .containsEntry("truncated", false);
         assertThat(context.logLines())
                 .contains("INFO connecting to Dremio at 127.0.0.1:" + dremio.port() + " as user analyst")
@@ -134,7 +136,10 @@ class DremioSqlTest {
                 .run(context);
 
         assertThatOutput(output).containsEntry("rows", List.of(Map.of("days", 3L)));
-        assertThatOutput(output).extractingByKey("statements").asInstanceOf(InstanceOfAssertFactories.LIST).hasSize(4);
+        assertThatOutput(output)
+                .extractingByKey("statements")
+                .asInstanceOf(InstanceOfAssertFactories.LIST)
+                .hasSize(4);
         assertThat(queryPostgres("SELECT total FROM closes_by_day WHERE trade_date = DATE '2013-02-11'"))
                 .isEqualTo("110.8814");
     }
@@ -169,7 +174,9 @@ class DremioSqlTest {
         DremioSql task = onConnection("dremio_unknown_token").sql("SELECT 1").build();
 
         assertThatThrownBy(() -> task.run(context("2013-02-08")))
-                .isInstanceOfSatisfying(TaskFailedException.class, failure -> assertThat(failure.retryable()).isFalse())
+                .isInstanceOfSatisfying(
+                        TaskFailedException.class,
+                        failure -> assertThat(failure.retryable()).isFalse())
                 .hasMessageStartingWith("Dremio at 127.0.0.1:%d rejected the access token", dremio.port())
                 .hasMessageNotContaining("expired-token");
     }
@@ -198,41 +205,41 @@ class DremioSqlTest {
         DremioSql task = onConnection("dremio_nowhere").sql("SELECT 1").build();
 
         assertThatThrownBy(() -> task.run(context("2013-02-08")))
-                .isInstanceOfSatisfying(TaskFailedException.class, failure -> assertThat(failure.retryable()).isFalse())
+                .isInstanceOfSatisfying(
+                        TaskFailedException.class,
+                        failure -> assertThat(failure.retryable()).isFalse())
                 .hasMessageContaining("SLUICE_CONN_DREMIO_NOWHERE");
     }
 
     @Test
     void badSqlFailsWithoutRetryAndStopsTheStatementsAfterIt() throws SQLException {
-        DremioSql task = onConnection("dremio")
-                .sql("""
+        DremioSql task = onConnection("dremio").sql("""
                         SELECT count(*) FROM daily_prices;
                         SELECT * FROM missing_table;
-                        CREATE TABLE never_created (x int)""")
-                .build();
+                        CREATE TABLE never_created (x int)""").build();
 
         assertThatThrownBy(() -> task.run(context("2013-02-08")))
                 .isInstanceOfSatisfying(TaskFailedException.class, failure -> {
                     assertThat(failure.category()).isEqualTo(ErrorCategory.USER_ERROR);
                     assertThat(failure.retryable()).isFalse();
                 })
-                .hasMessageStartingWith("statement 2 of 3 failed: Dremio at 127.0.0.1:%d rejected the statement: ",
-                        dremio.port())
+                .hasMessageStartingWith(
+                        "statement 2 of 3 failed: Dremio at 127.0.0.1:%d rejected the statement: ", dremio.port())
                 .hasMessageContaining("\"missing_table\" does not exist")
                 .hasMessageContaining("statement: SELECT * FROM missing_table");
-        assertThat(queryPostgres("SELECT count(*) FROM pg_tables WHERE tablename = 'never_created'")).isEqualTo("0");
+        assertThat(queryPostgres("SELECT count(*) FROM pg_tables WHERE tablename = 'never_created'"))
+                .isEqualTo("0");
     }
 
     @Test
     void aStatementFailingWhileItRunsIsAUserErrorToo() {
-        DremioSql task = onConnection("dremio")
-                .sql("""
+        DremioSql task = onConnection("dremio").sql("""
                         CREATE TABLE IF NOT EXISTS ratios (ratio numeric);
-                        INSERT INTO ratios SELECT close / 0 FROM daily_prices""")
-                .build();
+                        INSERT INTO ratios SELECT close / 0 FROM daily_prices""").build();
 
         assertThatThrownBy(() -> task.run(context("2013-02-08")))
-                .isInstanceOfSatisfying(TaskFailedException.class,
+                .isInstanceOfSatisfying(
+                        TaskFailedException.class,
                         failure -> assertThat(failure.category()).isEqualTo(ErrorCategory.USER_ERROR))
                 .hasMessageStartingWith("statement 2 of 2 failed")
                 .hasMessageContaining("division by zero");
@@ -243,7 +250,9 @@ class DremioSqlTest {
         String query = "SELECT symbol, close FROM daily_prices WHERE trade_date = DATE '1999-01-01'";
         Object output = onConnection("dremio").sql(query).build().run(context("2013-02-08"));
 
-        assertThatOutput(output).containsEntry("columns", List.of("symbol", "close")).containsEntry("rows", List.of());
+        assertThatOutput(output)
+                .containsEntry("columns", List.of("symbol", "close"))
+                .containsEntry("rows", List.of());
         // the defect worked around: when this fails, the driver is fixed and the workaround can go
         DremioEndpoint endpoint = DremioEndpoint.fromConnection(connections.connection("dremio"));
         try (Connection connection = DriverManager.getConnection(endpoint.jdbcUrl(), endpoint.driverProperties());
@@ -259,21 +268,20 @@ class DremioSqlTest {
         // a zone far from UTC shows any reading that goes through the JVM's default zone
         TimeZone.setDefault(TimeZone.getTimeZone("Pacific/Auckland"));
         try {
-            Object output = onConnection("dremio")
-                    .sql("""
+            Object output = onConnection("dremio").sql("""
                             SELECT TIMESTAMPTZ '2013-02-08 21:00:00+00' AS closed_at,
                                 TIMESTAMP '2013-02-08 16:00:00' AS closed_local,
                                 DATE '2013-02-08' AS trade_date,
-                                CAST(NULL AS timestamptz) AS never""")
-                    .build()
-                    .run(context("2013-02-08"));
+                                CAST(NULL AS timestamptz) AS never""").build().run(context("2013-02-08"));
 
-            assertThat(rows(output)).singleElement().satisfies(row -> assertThat(row)
-                    .containsExactly(
-                            entry("closed_at", "2013-02-08T21:00:00Z"),
-                            entry("closed_local", "2013-02-08T16:00:00"),
-                            entry("trade_date", "2013-02-08"),
-                            entry("never", null)));
+            assertThat(rows(output))
+                    .singleElement()
+                    .satisfies(row -> assertThat(row)
+                            .containsExactly(
+                                    entry("closed_at", "2013-02-08T21:00:00Z"),
+                                    entry("closed_local", "2013-02-08T16:00:00"),
+                                    entry("trade_date", "2013-02-08"),
+                                    entry("never", null)));
         } finally {
             TimeZone.setDefault(original);
         }
@@ -295,7 +303,8 @@ class DremioSqlTest {
     @Test
     void aCancelStopsTheRunningQueryOnTheServer() {
         LocalTaskContext context = context("2013-02-08");
-        DremioSql task = onConnection("dremio").sql("SELECT pg_sleep(60) AS cancel_me").build();
+        DremioSql task =
+                onConnection("dremio").sql("SELECT pg_sleep(60) AS cancel_me").build();
         CompletableFuture<Object> run = CompletableFuture.supplyAsync(() -> task.run(context));
         await().atMost(Duration.ofSeconds(20)).until(() -> runningSleeps() == 1);
 
@@ -305,7 +314,9 @@ class DremioSqlTest {
         assertThatThrownBy(() -> run.get(10, TimeUnit.SECONDS))
                 .isInstanceOf(ExecutionException.class)
                 .cause()
-                .isInstanceOfSatisfying(TaskFailedException.class, failure -> assertThat(failure.retryable()).isTrue())
+                .isInstanceOfSatisfying(
+                        TaskFailedException.class,
+                        failure -> assertThat(failure.retryable()).isTrue())
                 .hasMessageContaining("was cancelled");
         await().atMost(Duration.ofSeconds(10)).until(() -> runningSleeps() == 0);
         assertThat(Duration.ofNanos(System.nanoTime() - cancelledAt)).isLessThan(Duration.ofSeconds(10));
@@ -361,7 +372,8 @@ class DremioSqlTest {
     }
 
     private static void execute(String sql) throws SQLException {
-        try (Connection connection = postgres.getConnection(); Statement statement = connection.createStatement()) {
+        try (Connection connection = postgres.getConnection();
+                Statement statement = connection.createStatement()) {
             statement.execute(sql);
         }
     }

@@ -1,5 +1,12 @@
 package dev.sluice.tasks.dremio;
 
+import static java.util.Objects.requireNonNull;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import javax.sql.DataSource;
 import org.apache.arrow.flight.CallHeaders;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightServer;
@@ -14,14 +21,6 @@ import org.apache.arrow.memory.RootAllocator;
 import org.apache.arrow.util.AutoCloseables;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import javax.sql.DataSource;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.util.LinkedHashMap;
-import java.util.Map;
-
-import static java.util.Objects.requireNonNull;
 
 /**
  * A hand-written stand-in for Dremio, because Dremio cannot be installed here: an Arrow Flight SQL
@@ -90,11 +89,13 @@ public final class FlightSqlTestServer implements AutoCloseable {
         public FlightSqlTestServer start() {
             BufferAllocator allocator = new RootAllocator();
             Map<String, String> passwords = Map.copyOf(this.passwords);
-            CallHeaderAuthenticator login = new GeneratedBearerTokenAuthenticator(
-                    new BasicCallHeaderAuthenticator((user, password) -> {
+            CallHeaderAuthenticator login =
+                    new GeneratedBearerTokenAuthenticator(new BasicCallHeaderAuthenticator((user, password) -> {
                         if (!password.equals(passwords.get(user))) {
                             String message = "Unable to authenticate user " + user + ": invalid user name or password";
-                            throw CallStatus.UNAUTHENTICATED.withDescription(message).toRuntimeException();
+                            throw CallStatus.UNAUTHENTICATED
+                                    .withDescription(message)
+                                    .toRuntimeException();
                         }
                         return () -> user;
                     }));

@@ -3,6 +3,23 @@ package dev.sluice.tasks.dremio;
 import com.google.protobuf.Any;
 import com.google.protobuf.ByteString;
 import com.google.protobuf.Message;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.channels.Channels;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import javax.sql.DataSource;
 import org.apache.arrow.adapter.jdbc.ArrowVectorIterator;
 import org.apache.arrow.flight.CallStatus;
 import org.apache.arrow.flight.FlightDescriptor;
@@ -27,24 +44,6 @@ import org.apache.arrow.vector.ipc.message.MessageSerializer;
 import org.apache.arrow.vector.types.pojo.Schema;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-
-import javax.sql.DataSource;
-import java.io.ByteArrayOutputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.channels.Channels;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
-import java.sql.SQLException;
-import java.sql.Statement;
-import java.util.List;
-import java.util.Map;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 
 /**
  * The Flight SQL side of the Dremio stand-in: prepared statements run on Postgres, which is all the
@@ -101,7 +100,10 @@ final class PostgresFlightSqlProducer extends BasicFlightSqlProducer implements 
     @Override
     public FlightInfo getFlightInfoPreparedStatement(
             CommandPreparedStatementQuery command, CallContext context, FlightDescriptor descriptor) {
-        return generateFlightInfo(command, descriptor, prepared(command.getPreparedStatementHandle()).schema());
+        return generateFlightInfo(
+                command,
+                descriptor,
+                prepared(command.getPreparedStatementHandle()).schema());
     }
 
     @Override
@@ -170,7 +172,10 @@ final class PostgresFlightSqlProducer extends BasicFlightSqlProducer implements 
                     // the driver sends an empty parameter batch; nothing to bind
                 }
                 long count = statement.executeLargeUpdate(query.sql());
-                byte[] result = DoPutUpdateResult.newBuilder().setRecordCount(count).build().toByteArray();
+                byte[] result = DoPutUpdateResult.newBuilder()
+                        .setRecordCount(count)
+                        .build()
+                        .toByteArray();
                 try (ArrowBuf buffer = allocator.buffer(result.length)) {
                     buffer.writeBytes(result);
                     acknowledgement.onNext(PutResult.metadata(buffer));
@@ -190,7 +195,9 @@ final class PostgresFlightSqlProducer extends BasicFlightSqlProducer implements 
     private PreparedQuery prepared(ByteString handle) {
         PreparedQuery query = preparedQueries.get(handle);
         if (query == null) {
-            throw CallStatus.NOT_FOUND.withDescription("unknown prepared statement").toRuntimeException();
+            throw CallStatus.NOT_FOUND
+                    .withDescription("unknown prepared statement")
+                    .toRuntimeException();
         }
         return query;
     }

@@ -1,9 +1,8 @@
 package dev.sluice.tasks.dremio;
 
-import org.apache.arrow.flight.CallStatus;
-
 import java.sql.SQLException;
 import java.util.Optional;
+import org.apache.arrow.flight.CallStatus;
 
 /**
  * Maps a Postgres error to the Flight status Dremio would send for the same kind of failure: bad
@@ -20,8 +19,11 @@ final class PostgresStatuses {
             status = CallStatus.CANCELLED;
         } else if (state.equals("42501")) {
             status = CallStatus.UNAUTHORIZED;
-        } else if (state.startsWith("42") || state.startsWith("22") || state.startsWith("23")
-                || state.startsWith("0A") || state.startsWith("3F")) {
+        } else if (state.startsWith("42")
+                || state.startsWith("22")
+                || state.startsWith("23")
+                || state.startsWith("0A")
+                || state.startsWith("3F")) {
             status = CallStatus.INVALID_ARGUMENT;
         } else if (state.startsWith("53")) {
             status = CallStatus.RESOURCE_EXHAUSTED;

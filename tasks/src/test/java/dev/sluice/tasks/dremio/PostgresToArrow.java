@@ -1,5 +1,12 @@
 package dev.sluice.tasks.dremio;
 
+import java.math.RoundingMode;
+import java.sql.ResultSet;
+import java.sql.ResultSetMetaData;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.util.Calendar;
 import org.apache.arrow.adapter.jdbc.JdbcFieldInfo;
 import org.apache.arrow.adapter.jdbc.JdbcToArrowConfig;
 import org.apache.arrow.adapter.jdbc.JdbcToArrowConfigBuilder;
@@ -12,14 +19,6 @@ import org.apache.arrow.vector.TimeStampVector;
 import org.apache.arrow.vector.types.TimeUnit;
 import org.apache.arrow.vector.types.pojo.ArrowType;
 import org.apache.arrow.vector.types.pojo.Schema;
-
-import java.math.RoundingMode;
-import java.sql.ResultSet;
-import java.sql.ResultSetMetaData;
-import java.sql.SQLException;
-import java.sql.Timestamp;
-import java.sql.Types;
-import java.util.Calendar;
 
 /**
  * How the Flight SQL stand-in turns Postgres results into Arrow, close to what Dremio sends:
@@ -52,14 +51,31 @@ final class PostgresToArrow {
 
     private static ArrowType arrowType(JdbcFieldInfo field, Calendar utc) {
         return switch (field.getJdbcType()) {
-            case Types.TIMESTAMP, Types.TIMESTAMP_WITH_TIMEZONE -> new ArrowType.Timestamp(
-                    TimeUnit.MILLISECOND, "timestamptz".equals(field.getTypeName()) ? "UTC" : null);
-            case Types.NUMERIC, Types.DECIMAL -> field.getPrecision() == 0 || field.getPrecision() > 38
-                    ? new ArrowType.Decimal(UNCONSTRAINED_NUMERIC_PRECISION, UNCONSTRAINED_NUMERIC_SCALE, 128)
-                    : new ArrowType.Decimal(field.getPrecision(), field.getScale(), 128);
-            case Types.BOOLEAN, Types.BIT, Types.TINYINT, Types.SMALLINT, Types.INTEGER, Types.BIGINT, Types.REAL,
-                    Types.FLOAT, Types.DOUBLE, Types.CHAR, Types.NCHAR, Types.VARCHAR, Types.NVARCHAR,
-                    Types.LONGVARCHAR, Types.LONGNVARCHAR, Types.DATE, Types.TIME, Types.BINARY, Types.VARBINARY,
+            case Types.TIMESTAMP, Types.TIMESTAMP_WITH_TIMEZONE ->
+                new ArrowType.Timestamp(TimeUnit.MILLISECOND, "timestamptz".equals(field.getTypeName()) ? "UTC" : null);
+            case Types.NUMERIC, Types.DECIMAL ->
+                field.getPrecision() == 0 || field.getPrecision() > 38
+                        ? new ArrowType.Decimal(UNCONSTRAINED_NUMERIC_PRECISION, UNCONSTRAINED_NUMERIC_SCALE, 128)
+                        : new ArrowType.Decimal(field.getPrecision(), field.getScale(), 128);
+            case Types.BOOLEAN,
+                    Types.BIT,
+                    Types.TINYINT,
+                    Types.SMALLINT,
+                    Types.INTEGER,
+                    Types.BIGINT,
+                    Types.REAL,
+                    Types.FLOAT,
+                    Types.DOUBLE,
+                    Types.CHAR,
+                    Types.NCHAR,
+                    Types.VARCHAR,
+                    Types.NVARCHAR,
+                    Types.LONGVARCHAR,
+                    Types.LONGNVARCHAR,
+                    Types.DATE,
+                    Types.TIME,
+                    Types.BINARY,
+                    Types.VARBINARY,
                     Types.LONGVARBINARY -> JdbcToArrowUtils.getArrowTypeFromJdbcType(field, utc);
             default -> new ArrowType.Utf8();
         };

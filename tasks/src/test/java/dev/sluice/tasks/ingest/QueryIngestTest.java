@@ -1,5 +1,8 @@
 package dev.sluice.tasks.ingest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
@@ -7,9 +10,6 @@ import dev.sluice.dag.local.LocalTaskContext;
 import dev.sluice.servers.LocalPostgres;
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.tasks.connection.Connections;
-import org.junit.jupiter.api.BeforeAll;
-import org.junit.jupiter.api.Test;
-
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -21,9 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
 
 /** Loads from a real Postgres source into Postgres and into Iceberg through a real Trino. */
 @SuppressWarnings("unchecked")
@@ -55,7 +54,8 @@ class QueryIngestTest {
                     ('2013-02-07', 'AAL', 14.80), ('2013-02-08', 'AAL', 14.75), ('2013-02-08', 'AAPL', 67.85),
                     ('2013-02-08', 'MSFT', NULL), ('2013-02-11', 'AAL', 14.46);
                 """);
-        try (Connection connection = trinoConnection(); Statement statement = connection.createStatement()) {
+        try (Connection connection = trinoConnection();
+                Statement statement = connection.createStatement()) {
             statement.execute("DROP TABLE IF EXISTS iceberg.raw_query_test.prices");
         }
     }
@@ -76,7 +76,8 @@ class QueryIngestTest {
     /** The weekday 17:30 New York run of Friday 2013-02-08: Friday to Monday, so Friday's rows. */
     private static LocalTaskContext friday() {
         return LocalTaskContext.builder("sp500", "ingest_prices")
-                .dataInterval(new DataInterval(Instant.parse("2013-02-08T22:30:00Z"), Instant.parse("2013-02-11T22:30:00Z")))
+                .dataInterval(
+                        new DataInterval(Instant.parse("2013-02-08T22:30:00Z"), Instant.parse("2013-02-11T22:30:00Z")))
                 .timezone(NEW_YORK)
                 .renderer(template -> template.replace("{{ data_interval_start_ds }}", "2013-02-08")
                         .replace("{{ data_interval_end_ds }}", "2013-02-11"))
@@ -96,8 +97,8 @@ class QueryIngestTest {
     private static List<String> rows(Connection connection, String table) throws SQLException {
         List<String> rows = new ArrayList<>();
         try (Statement statement = connection.createStatement();
-                ResultSet result = statement.executeQuery("SELECT trade_date, symbol, close FROM " + table
-                        + " ORDER BY trade_date, symbol")) {
+                ResultSet result = statement.executeQuery(
+                        "SELECT trade_date, symbol, close FROM " + table + " ORDER BY trade_date, symbol")) {
             while (result.next()) {
                 rows.add(result.getString(1) + " " + result.getString(2) + " " + result.getObject(3));
             }
@@ -107,29 +108,39 @@ class QueryIngestTest {
 
     @Test
     void loadsTheIntervalsRowsIntoIcebergAndARerunReplacesThem() throws Exception {
-        try (Connection connection = trinoConnection(); Statement statement = connection.createStatement()) {
+        try (Connection connection = trinoConnection();
+                Statement statement = connection.createStatement()) {
             statement.execute("CREATE SCHEMA IF NOT EXISTS iceberg.raw_query_test");
-            statement.execute("CREATE TABLE iceberg.raw_query_test.prices (trade_date date, symbol varchar, close double)");
+            statement.execute(
+                    "CREATE TABLE iceberg.raw_query_test.prices (trade_date date, symbol varchar, close double)");
             statement.execute("INSERT INTO iceberg.raw_query_test.prices VALUES (DATE '2013-02-07', 'AAL', 14.8)");
         }
-        QueryIngest ingest = load(INTERVAL_QUERY, "trino", "iceberg.raw_query_test.prices").build();
+        QueryIngest ingest =
+                load(INTERVAL_QUERY, "trino", "iceberg.raw_query_test.prices").build();
 
         Object output = ingest.run(friday());
         ingest.run(friday());
         try (Connection connection = trinoConnection()) {
-            assertThat(rows(connection, "iceberg.raw_query_test.prices")).containsExactly(
-                    "2013-02-07 AAL 14.8", "2013-02-08 AAL 14.75", "2013-02-08 AAPL 67.85", "2013-02-08 MSFT null");
+            assertThat(rows(connection, "iceberg.raw_query_test.prices"))
+                    .containsExactly(
+                            "2013-02-07 AAL 14.8",
+                            "2013-02-08 AAL 14.75",
+                            "2013-02-08 AAPL 67.85",
+                            "2013-02-08 MSFT null");
         }
-        assertThat((Map<String, Object>) output).containsEntry("rows_loaded", 3).containsEntry("bad_rows", 0)
-                .containsEntry("from", "2013-02-08").containsEntry("until", "2013-02-11")
+        assertThat((Map<String, Object>) output)
+                .containsEntry("rows_loaded", 3)
+                .containsEntry("bad_rows", 0)
+                .containsEntry("from", "2013-02-08")
+                .containsEntry("until", "2013-02-11")
                 .containsEntry("source_connection", "source");
 
         source("UPDATE prices SET close_price = 68.00 WHERE ticker = 'AAPL'; DELETE FROM prices WHERE ticker = 'MSFT'");
         try {
             ingest.run(friday());
             try (Connection connection = trinoConnection()) {
-                assertThat(rows(connection, "iceberg.raw_query_test.prices")).containsExactly(
-                        "2013-02-07 AAL 14.8", "2013-02-08 AAL 14.75", "2013-02-08 AAPL 68.0");
+                assertThat(rows(connection, "iceberg.raw_query_test.prices"))
+                        .containsExactly("2013-02-07 AAL 14.8", "2013-02-08 AAL 14.75", "2013-02-08 AAPL 68.0");
             }
         } finally {
             source("UPDATE prices SET close_price = 67.85 WHERE ticker = 'AAPL';"
@@ -142,35 +153,48 @@ class QueryIngestTest {
         String everything = "SELECT day AS trade_date, CASE WHEN ticker = 'AAPL' THEN NULL ELSE ticker END AS ticker,"
                 + " close_price FROM prices ORDER BY prices.day, prices.ticker";
         LocalTaskContext strict = friday();
-        assertThatThrownBy(() -> load(everything, "warehouse", "prices_strict").build().run(strict))
+        assertThatThrownBy(() ->
+                        load(everything, "warehouse", "prices_strict").build().run(strict))
                 .isInstanceOf(TaskFailedException.class)
-                .satisfies(failure -> assertThat(((TaskFailedException) failure).category()).isEqualTo(ErrorCategory.USER_ERROR))
+                .satisfies(failure ->
+                        assertThat(((TaskFailedException) failure).category()).isEqualTo(ErrorCategory.USER_ERROR))
                 .hasMessageContaining("3 bad rows of 5 in the query on source from 2013-02-08 until 2013-02-11")
                 .hasMessageContaining("nothing was loaded")
-                .hasMessageContaining("First: row 1: trade_date 2013-02-07 is outside the data interval, 2013-02-08 until 2013-02-11");
-        assertThat(strict.logLines()).contains(
-                "WARN bad row at row 3 of the query on source: missing ticker",
-                "WARN bad row at row 5 of the query on source: trade_date 2013-02-11 is outside the data interval,"
-                        + " 2013-02-08 until 2013-02-11");
+                .hasMessageContaining(
+                        "First: row 1: trade_date 2013-02-07 is outside the data interval, 2013-02-08 until 2013-02-11");
+        assertThat(strict.logLines())
+                .contains(
+                        "WARN bad row at row 3 of the query on source: missing ticker",
+                        "WARN bad row at row 5 of the query on source: trade_date 2013-02-11 is outside the data interval,"
+                                + " 2013-02-08 until 2013-02-11");
 
-        Object output = load(everything, "warehouse", "prices_lenient").badRowLimit(BadRowLimit.rows(3)).build().run(friday());
+        Object output = load(everything, "warehouse", "prices_lenient")
+                .badRowLimit(BadRowLimit.rows(3))
+                .build()
+                .run(friday());
         try (Connection connection = DriverManager.getConnection(postgres.jdbcUrl("query_target"), "postgres", "")) {
-            assertThat(rows(connection, "prices_lenient")).containsExactly("2013-02-08 AAL 14.75", "2013-02-08 MSFT null");
+            assertThat(rows(connection, "prices_lenient"))
+                    .containsExactly("2013-02-08 AAL 14.75", "2013-02-08 MSFT null");
         }
         assertThat((Map<String, Object>) output).containsEntry("rows_loaded", 2).containsEntry("bad_rows", 3);
     }
 
     @Test
     void aMissingColumnOrABrokenQueryIsAClearUserError() {
-        assertThatThrownBy(() -> load("SELECT day AS trade_date, ticker FROM prices", "warehouse", "prices_wrong").build()
+        assertThatThrownBy(() -> load("SELECT day AS trade_date, ticker FROM prices", "warehouse", "prices_wrong")
+                        .build()
                         .run(friday()))
                 .isInstanceOf(TaskFailedException.class)
                 .hasMessage("the query on source has no column 'close_price' (it has trade_date, ticker)");
-        assertThatThrownBy(() -> load("SELECT * FROM no_such_table", "warehouse", "prices_wrong").build().run(friday()))
+        assertThatThrownBy(() -> load("SELECT * FROM no_such_table", "warehouse", "prices_wrong")
+                        .build()
+                        .run(friday()))
                 .isInstanceOf(TaskFailedException.class)
-                .satisfies(failure -> assertThat(((TaskFailedException) failure).category()).isEqualTo(ErrorCategory.USER_ERROR))
+                .satisfies(failure ->
+                        assertThat(((TaskFailedException) failure).category()).isEqualTo(ErrorCategory.USER_ERROR))
                 .hasMessageContaining("reading from connection source")
                 .hasMessageContaining("no_such_table");
-        assertThatThrownBy(() -> QueryIngest.from("source", " ")).hasMessage("the query of a load from source is empty");
+        assertThatThrownBy(() -> QueryIngest.from("source", " "))
+                .hasMessage("the query of a load from source is empty");
     }
 }

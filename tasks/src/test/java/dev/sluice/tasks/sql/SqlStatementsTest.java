@@ -1,8 +1,8 @@
 package dev.sluice.tasks.sql;
 
-import org.junit.jupiter.api.Test;
-
 import static org.assertj.core.api.Assertions.assertThat;
+
+import org.junit.jupiter.api.Test;
 
 class SqlStatementsTest {
     @Test
@@ -15,10 +15,11 @@ class SqlStatementsTest {
                 SELECT 1;
                 """;
 
-        assertThat(SqlStatements.split(script)).containsExactly(
-                "-- load the day; then check it\nDELETE FROM prices WHERE day = '2024-01-02'",
-                "INSERT INTO prices SELECT * FROM staging WHERE note <> 'a;b' AND \"odd;name\" = 'it''s;'",
-                "/* a block; comment */\nSELECT 1");
+        assertThat(SqlStatements.split(script))
+                .containsExactly(
+                        "-- load the day; then check it\nDELETE FROM prices WHERE day = '2024-01-02'",
+                        "INSERT INTO prices SELECT * FROM staging WHERE note <> 'a;b' AND \"odd;name\" = 'it''s;'",
+                        "/* a block; comment */\nSELECT 1");
     }
 
     @Test
@@ -28,10 +29,11 @@ class SqlStatementsTest {
                 CREATE FUNCTION two() RETURNS int AS $body$ SELECT 2; $body$ LANGUAGE sql;
                 SELECT price$usd FROM t""";
 
-        assertThat(SqlStatements.split(script)).containsExactly(
-                "CREATE FUNCTION one() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql",
-                "CREATE FUNCTION two() RETURNS int AS $body$ SELECT 2; $body$ LANGUAGE sql",
-                "SELECT price$usd FROM t");
+        assertThat(SqlStatements.split(script))
+                .containsExactly(
+                        "CREATE FUNCTION one() RETURNS int AS $$ BEGIN RETURN 1; END; $$ LANGUAGE plpgsql",
+                        "CREATE FUNCTION two() RETURNS int AS $body$ SELECT 2; $body$ LANGUAGE sql",
+                        "SELECT price$usd FROM t");
     }
 
     @Test

@@ -1,10 +1,12 @@
 package dev.sluice.tasks.trino;
 
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.awaitility.Awaitility.await;
+
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.local.LocalTaskContext;
 import dev.sluice.tasks.TestServers;
-import org.junit.jupiter.api.Test;
-
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -14,10 +16,7 @@ import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-
-import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
+import org.junit.jupiter.api.Test;
 
 /** A timeout or cancel of the attempt must stop the query in Trino, not just the task's thread. */
 class TrinoCancellationTest {
@@ -42,7 +41,8 @@ class TrinoCancellationTest {
                 .cause()
                 .isInstanceOf(TaskFailedException.class)
                 .hasMessageContaining("Trino query " + queryId + " was cancelled");
-        await().atMost(Duration.ofSeconds(30)).untilAsserted(() -> assertThat(state(queryId)).isEqualTo("FAILED USER_CANCELED"));
+        await().atMost(Duration.ofSeconds(30))
+                .untilAsserted(() -> assertThat(state(queryId)).isEqualTo("FAILED USER_CANCELED"));
         assertThat(context.logLines()).contains("WARN cancelled the running Trino query");
     }
 
