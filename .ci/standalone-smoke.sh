@@ -6,31 +6,20 @@
 # (what docker stop and supervisors send) and checks that it exits cleanly and leaves no process
 # behind, its Postgres and Trino included. Prints how long each step took.
 #
-# Usage: .ci/standalone-smoke.sh [--lakehouse] [--reuse-downloads]
-#   --lakehouse        the default standalone (Trino, dbt, the S&P 500 pipeline); else --no-lakehouse
-#   --reuse-downloads  the new cache links the downloads of the usual cache (Trino's 800 MB tarball),
-#                      so that everything but the download starts empty
+# Usage: .ci/standalone-smoke.sh [--lakehouse]
+#   --lakehouse  the default standalone (Trino, dbt, the S&P 500 pipeline); else --no-lakehouse
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 lakehouse=false
-reuse_downloads=false
-for argument in "$@"; do
-  case "$argument" in
-    --lakehouse) lakehouse=true ;;
-    --reuse-downloads) reuse_downloads=true ;;
-    *) echo "unknown argument: $argument" >&2; exit 2 ;;
-  esac
-done
+case "${1:-}" in
+  --lakehouse) lakehouse=true ;;
+  "") ;;
+  *) echo "usage: $0 [--lakehouse]" >&2; exit 2 ;;
+esac
 
 work=$(mktemp -d -t sluice-smoke-XXXXXX)
 export SLUICE_CACHE_DIR="$work/cache" SLUICE_HOME="$work/home"
-mkdir -p "$SLUICE_CACHE_DIR"
-if $reuse_downloads; then
-  usual="${HOME}/.cache/sluice/downloads"
-  mkdir -p "$usual"
-  ln -s "$usual" "$SLUICE_CACHE_DIR/downloads"
-fi
 free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 SLUICE_API_PORT=$(free_port)
 SLUICE_POSTGRES_PORT=$(free_port)
@@ -38,6 +27,7 @@ export SLUICE_API_PORT SLUICE_POSTGRES_PORT SLUICE_SERVER="http://127.0.0.1:$SLU
 log="$work/standalone.log"
 
 started=$(date +%s)
+touch "$work/started"
 elapsed() { echo "$(($(date +%s) - started)) s"; }
 fail() {
   echo "FAILED: $*" >&2
@@ -109,5 +99,10 @@ echo "  stopped by SIGTERM in $(($(date +%s) - stopping)) s, exit status $status
 ! grep -q "stopping failed" "$log" || fail "a part of standalone failed to stop"
 left=$(pgrep -a -f -- "$work" || true)
 [ -z "$left" ] || fail "processes left behind: $left"
-echo "standalone smoke passed in $(elapsed); nothing left running"
+echo "standalone smoke passed in $(elapsed); nothing left running. Its steps, as logged:"
+if [ scheduler/target/build.log -nt "$work/started" ]; then
+  sed -n 's/^\[INFO\] Total time: */  the launcher built Sluice in /p' scheduler/target/build.log
+fi
+grep -E 'Postgres listening|downloaded |unpacked |dbt virtualenv|starting Trino|Sluice standalone is running' "$log" \
+  | sed -E 's/^([0-9:.]+) +[A-Z]+ +(\[[^]]*\] )?[^ ]+ - /  \1 /; s/^Sluice/  Sluice/' || true
 rm -rf "$work"

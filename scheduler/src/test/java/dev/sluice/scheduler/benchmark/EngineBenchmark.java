@@ -25,13 +25,15 @@ import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Measures the engine on a durable embedded Postgres (synchronous commit on): a DAG of 1,000 no-op
- * tasks fanned out from one root, and a chain of 200 no-op tasks. Each body notes when it starts
- * and ends, so the latency from an upstream's end to its downstream's start covers the whole path:
- * commit, notification, claim and dispatch.
+ * Measures the engine on a durable embedded Postgres ({@code fsync} and {@code synchronous_commit}
+ * on, read back from the server, printed and checked): a DAG of 1,000 no-op tasks fanned out from
+ * one root, and a chain of 200 no-op tasks. Each body notes when it starts and ends, so the latency
+ * from an upstream's end to its downstream's start covers the whole path: commit, notification,
+ * claim and dispatch. With {@code fsync-off} as the second argument, Postgres runs with
+ * {@code fsync = off} (what the embedded library does by default), to compare.
  *
  * <p>Run: {@code ./mvnw -q -pl scheduler test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=dev.sluice.scheduler.benchmark.EngineBenchmark [-Dexec.args=ROUNDS]}
+ * -Dexec.mainClass=dev.sluice.scheduler.benchmark.EngineBenchmark [-Dexec.args="ROUNDS [fsync-off]"]}
  */
 public final class EngineBenchmark {
     private static final Map<String, long[]> TIMES = new ConcurrentHashMap<>();
@@ -40,11 +42,18 @@ public final class EngineBenchmark {
 
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
+        String fsync = args.length > 1 && args[1].equals("fsync-off") ? "off" : "on";
         Path data = Files.createTempDirectory("sluice-benchmark-");
         try (LocalPostgres postgres = LocalPostgres.builder()
                 .dataDirectory(data)
                 .cleanDataDirectory(true)
+                .serverConfig("fsync", fsync)
                 .start()) {
+            Map<String, String> durability = postgres.durabilitySettings();
+            System.out.println("Postgres: " + durability);
+            if (!fsync.equals(durability.get("fsync")) || !"on".equals(durability.get("synchronous_commit"))) {
+                throw new IllegalStateException("Postgres does not run with the settings measured: " + durability);
+            }
             postgres.createDatabase("benchmark");
             DatabaseSettings settings = new DatabaseSettings(
                     postgres.jdbcUrl("benchmark"),

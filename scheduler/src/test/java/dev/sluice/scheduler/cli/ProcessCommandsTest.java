@@ -86,6 +86,22 @@ class ProcessCommandsTest {
         assertThat(gone.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
     }
 
+    /**
+     * The test class path lists DAG providers, as the launcher's lists the example DAGs; a production
+     * server must not run them unless it is told to.
+     */
+    @Test
+    void serverLoadsNoDagProviderOfTheClasspathUnlessNamed() throws Exception {
+        DatabaseSettings database = TestDatabase.create();
+        Path serverLog = directory.resolve("server.log");
+        start(serverLog, "server", "--db-url", database.jdbcUrl(), "--db-user", database.user(), "--api-port", "0");
+        String url = await().atMost(Duration.ofMinutes(1)).until(() -> apiUrl(serverLog), value -> !value.isEmpty());
+
+        RunningSluice.Result dags = RunningSluice.execute("dags", "list", "--server", url, "--output", "json");
+        assertThat(dags.exitCode()).as(dags.toString()).isZero();
+        assertThat(ApiClient.MAPPER.readTree(dags.out())).as(dags.out()).isEmpty();
+    }
+
     private static long workers(DatabaseSettings settings) {
         try (Database database = Database.open(settings)) {
             return database.jdbi()
