@@ -61,10 +61,13 @@ wait_for() {
   echo "  $what after $(elapsed)"
 }
 
+# Whether DAG $1 has a successful run, whose logical date starts with $2 if given.
 succeeded() {
   ./sluice runs list --dag "$1" --output json | python3 -c '
 import json, sys
-sys.exit(0 if any(run["state"] == "success" for run in json.load(sys.stdin)["items"]) else 1)'
+date = sys.argv[1] if len(sys.argv) > 1 else ""
+runs = json.load(sys.stdin)["items"]
+sys.exit(0 if any(run["state"] == "success" and run["logicalDate"].startswith(date) for run in runs) else 1)' "${@:2}"
 }
 gold_rows() {
   ./sluice trino "SELECT 'gold rows: ' || CAST(count(*) AS varchar) FROM iceberg.sp500_gold.gold_sector_daily" \
@@ -74,12 +77,13 @@ gold_rows() {
 wait_for "the API" ./sluice dags list
 wait_for "a successful hello_sluice run" succeeded hello_sluice
 if $lakehouse; then
-  wait_for "a successful sp500_daily run" succeeded sp500_daily
+  # The first day of the backfill that standalone starts on its first start.
+  wait_for "the successful sp500_daily run of 2013-02-08" succeeded sp500_daily 2013-02-08
   wait_for "the first gold row" gold_rows
 fi
 
 # Every command the banner offers, pasted as it stands (--watch ones follow a backfill to its end).
-grep -E '^  (\./sluice|psql) ' "$log" | grep -v -- '--watch' | sed 's/^  //' >"$work/banner-commands"
+grep -a -E '^  (\./sluice|psql) ' "$log" | grep -v -- '--watch' | sed 's/^  //' >"$work/banner-commands"
 [ -s "$work/banner-commands" ] || fail "the banner offers no command to try"
 if ! command -v psql >/dev/null; then
   sed -i '/^psql /d' "$work/banner-commands"
@@ -96,13 +100,13 @@ wait "$pid" || status=$?
 echo "  stopped by SIGTERM in $(($(date +%s) - stopping)) s, exit status $status"
 # 143 is 128 + SIGTERM: the JVM ran its shutdown hooks and exited as signalled.
 [ "$status" -eq 0 ] || [ "$status" -eq 143 ] || fail "standalone exited with status $status after SIGTERM"
-! grep -q "stopping failed" "$log" || fail "a part of standalone failed to stop"
+! grep -a -q "stopping failed" "$log" || fail "a part of standalone failed to stop"
 left=$(pgrep -a -f -- "$work" || true)
 [ -z "$left" ] || fail "processes left behind: $left"
 echo "standalone smoke passed in $(elapsed); nothing left running. Its steps, as logged:"
 if [ scheduler/target/build.log -nt "$work/started" ]; then
   sed -n 's/^\[INFO\] Total time: */  the launcher built Sluice in /p' scheduler/target/build.log
 fi
-grep -E 'Postgres listening|downloaded |unpacked |dbt virtualenv|starting Trino|Sluice standalone is running' "$log" \
+grep -a -E 'Postgres listening|downloaded |unpacked |dbt virtualenv|starting Trino|Sluice standalone is running' "$log" \
   | sed -E 's/^([0-9:.]+) +[A-Z]+ +(\[[^]]*\] )?[^ ]+ - /  \1 /; s/^Sluice/  Sluice/' || true
 rm -rf "$work"
