@@ -39,8 +39,10 @@ class RestartSafetyTest {
                 FileChannel channel = FileChannel.open(gate, StandardOpenOption.WRITE)) {
             FileLock held = channel.lock();
             Process first = startServer(settings, "first");
+            // Killed once the blocker's body is inside its work, not merely claimed.
             await().atMost(Duration.ofSeconds(60))
-                    .until(() -> blockerAttempts(database).equals("running:1"));
+                    .until(() -> blockerAttempts(database).equals("running:1")
+                            && journal().contains("blocker 1 started"));
 
             first.destroyForcibly().waitFor();
             assertThat(first.exitValue()).isEqualTo(137);
@@ -58,11 +60,14 @@ class RestartSafetyTest {
                             "first 1 done", "blocker 1 started", "blocker 2 started", "blocker 2 done", "last 1 done");
             Map<String, Object> interrupted = database.jdbi()
                     .withHandle(handle -> handle.createQuery("""
-                    SELECT a.error, a.worker_id FROM task_attempt a JOIN task_instance t ON t.id = a.task_instance
+                    SELECT a.error, a.worker_id, a.failure_cause FROM task_attempt a JOIN task_instance t ON t.id = a.task_instance
                     WHERE t.task_id = 'blocker' AND a.try_number = 1
                     """).mapToMap().one());
             assertThat((String) interrupted.get("error"))
-                    .isEqualTo("worker " + interrupted.get("worker_id") + " stopped while running this attempt");
+                    .isEqualTo("worker " + interrupted.get("worker_id")
+                            + " stopped while running this attempt (its database session ended)");
+            // The kill was the infrastructure's doing, not the task's: the lost attempt gave its try back.
+            assertThat(interrupted).containsEntry("failure_cause", "infrastructure");
             int firstAttempts = database.jdbi()
                     .withHandle(handle -> handle.createQuery(
                                     "SELECT count(*) FROM task_attempt a JOIN task_instance t ON t.id = a.task_instance WHERE t.task_id = 'first'")

@@ -32,7 +32,8 @@ public final class DagRegistry {
     private final Map<VersionKey, DagGraph> storedGraphs = new ConcurrentHashMap<>();
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
-    private record VersionKey(String dagId, String version) {}
+    /** One version of one DAG. */
+    public record VersionKey(String dagId, String version) {}
 
     /** Told of each change to the set of current DAGs, after it is recorded. */
     public interface Listener {
@@ -150,6 +151,11 @@ public final class DagRegistry {
         return current.values().stream()
                 .sorted(Comparator.comparing(RegisteredDag::dagId))
                 .toList();
+    }
+
+    /** The versions whose task bodies this process has loaded: the only ones whose tasks it can run. */
+    public List<VersionKey> loadedVersions() {
+        return List.copyOf(versions.keySet());
     }
 
     /** The definition of one version, with its task bodies, if this process has loaded it. */

@@ -27,7 +27,12 @@ public record AttemptResult(
         SUCCESS,
         FAILED,
         SKIPPED,
-        RESCHEDULED
+        RESCHEDULED,
+        /**
+         * Lost to the infrastructure, not failed by the task: its worker died, lost its database
+         * session or stopped, or did not have the DAG version. The task gets the try back.
+         */
+        LOST
     }
 
     public AttemptResult {
@@ -38,6 +43,7 @@ public record AttemptResult(
         requireNonNull(category, "category is null");
         requireNonNull(rescheduleAt, "rescheduleAt is null");
         requireNonNull(endedAt, "endedAt is null");
+        error = error.map(message -> StoredText.storable(message, StoredText.MAX_ERROR));
         logLines = List.copyOf(logLines);
     }
 
@@ -69,6 +75,20 @@ public record AttemptResult(
                 Optional.of(error),
                 Optional.of(category),
                 retryable,
+                Optional.empty(),
+                endedAt,
+                lines);
+    }
+
+    /** An attempt that the infrastructure lost (see {@link Outcome#LOST}); {@code reason} says how. */
+    public static AttemptResult lost(ClaimedTask task, String reason, Instant endedAt, List<LogLine> lines) {
+        return new AttemptResult(
+                task,
+                Outcome.LOST,
+                Optional.empty(),
+                Optional.of(reason),
+                Optional.of(ErrorCategory.INTERNAL_ERROR),
+                true,
                 Optional.empty(),
                 endedAt,
                 lines);

@@ -30,6 +30,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.BooleanSupplier;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,15 +53,21 @@ public final class Engine implements AutoCloseable {
     private final Backfills backfills;
     private final TaskExecutor executor;
     private final String workerId;
-    private final long lockKey;
     private final Wakeup wakeup = new Wakeup();
     private final ConcurrentLinkedQueue<AttemptResult> results = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean runsChanged = new AtomicBoolean(true);
+    private final AtomicBoolean cancelledElsewhere = new AtomicBoolean();
     private final Set<String> dagsToPlan = ConcurrentHashMap.newKeySet();
     private volatile boolean stopping;
+    private volatile boolean sessionLost;
+    private boolean started;
     private Thread loop;
     private WorkerSession session;
-    private Instant lastHeartbeat = Instant.MIN;
+    private long lockKey;
+    private long lastHeartbeatNanos;
+    private boolean claimContended;
+
+    private static final Duration CONTENDED_RETRY = Duration.ofMillis(2);
 
     public Engine(Database database, DagRegistry registry, Clock clock, EngineSettings settings) {
         this.database = requireNonNull(database, "database is null");
@@ -79,7 +86,6 @@ public final class Engine implements AutoCloseable {
         new SecureRandom().nextBytes(random);
         this.workerId = hostname() + ":" + ProcessHandle.current().pid() + ":"
                 + HexFormat.of().formatHex(random);
-        this.lockKey = new SecureRandom().nextLong();
         registry.addListener(new DagRegistry.Listener() {
             @Override
             public void registered(RegisteredDag dag, Optional<RegisteredDag> previous) {
@@ -101,30 +107,85 @@ public final class Engine implements AutoCloseable {
 
     /** Registers this worker, reaps the attempts of dead workers and starts the loop. */
     public synchronized void start() {
-        if (loop != null) {
+        if (started) {
             return;
         }
-        Instant now = clock.instant();
+        register();
+        loop = Thread.ofPlatform().name("sluice-engine").start(this::loop);
+        log.info("engine started as worker {} with {} slots", workerId, settings.workerSlots());
+    }
+
+    /**
+     * Registers this worker without a loop thread: the caller drives the engine with {@link
+     * #runUntilIdle()}, as db-scheduler's manual scheduler does, so that a test asserts after the
+     * engine has acted, never while it may still be about to.
+     */
+    public synchronized void startManual() {
+        if (!started) {
+            register();
+        }
+    }
+
+    /**
+     * Runs the engine's duties until there is nothing it can do at once: runs created and started,
+     * finished attempts recorded, what is runnable claimed and started. Bodies that are still
+     * running go on on their threads; their results are recorded by a later call.
+     */
+    public void runUntilIdle() {
+        if (loop != null) {
+            throw new IllegalStateException("the engine runs its own loop; start it with startManual() to drive it");
+        }
+        while (step()) {
+            // step() returns false once a pass found nothing more to do now.
+        }
+    }
+
+    /**
+     * Takes the worker's lock in its own session, then makes the worker known: in this order, so
+     * that no other engine can see the worker row while its lock is free and take it for dead.
+     */
+    private void register() {
+        openSession();
         jdbi.useHandle(handle -> handle.createUpdate("""
-                        INSERT INTO worker (id, hostname, pid, lock_key, started_at, heartbeat_at)
-                        VALUES (:id, :hostname, :pid, :lockKey, :now, :now)
+                        INSERT INTO worker (id, hostname, pid, lock_key, slots, started_at, heartbeat_at)
+                        VALUES (:id, :hostname, :pid, :lockKey, :slots, :now, now())
                         """)
                 .bind("id", workerId)
                 .bind("hostname", hostname())
                 .bind("pid", ProcessHandle.current().pid())
                 .bind("lockKey", lockKey)
-                .bind("now", now)
+                .bind("slots", settings.workerSlots())
+                .bind("now", clock.instant())
                 .execute());
-        session = new WorkerSession(database.settings(), lockKey, payload -> {
-            if (!"tasks".equals(payload)) {
-                runsChanged.set(true);
-            }
-            wakeup.signal();
-        });
+        lastHeartbeatNanos = System.nanoTime();
         reapDeadWorkers();
         registry.dags().forEach(dag -> dagsToPlan.add(dag.dagId()));
-        loop = Thread.ofPlatform().name("sluice-engine").start(this::loop);
-        log.info("engine started as worker {} with {} slots", workerId, settings.workerSlots());
+        started = true;
+    }
+
+    private void openSession() {
+        lockKey = new SecureRandom().nextLong();
+        session = new WorkerSession(database.settings(), lockKey, this::notified, this::lostSession);
+    }
+
+    private void notified(String payload) {
+        if ("cancel".equals(payload)) {
+            cancelledElsewhere.set(true);
+        } else if (!"tasks".equals(payload)) {
+            runsChanged.set(true);
+        }
+        wakeup.signal();
+    }
+
+    /**
+     * The session, and with it the lock, is gone: other engines may take this worker for dead at
+     * any moment, fail its attempts and retry them. So its bodies stop now, and nothing they did is
+     * recorded; the loop opens a new session and fails what it still held (see {@link #recoverSession}).
+     */
+    private void lostSession() {
+        sessionLost = true;
+        executor.abandon(executor.runningAttempts(), "this worker lost its database session");
+        wakeup.signal();
     }
 
     /** Makes the loop look for work now; tests call it after moving a manual clock. */
@@ -256,7 +317,8 @@ public final class Engine implements AutoCloseable {
     }
 
     private Duration waitTime() {
-        Duration wait = settings.pollInterval();
+        // Work was left behind a DAG or pool that another engine was claiming from: its claim ends within milliseconds.
+        Duration wait = claimContended ? CONTENDED_RETRY : settings.pollInterval();
         Optional<Instant> deadline = executor.nextDeadline();
         if (deadline.isPresent()) {
             Duration untilDeadline = Duration.between(clock.instant(), deadline.get());
@@ -270,29 +332,77 @@ public final class Engine implements AutoCloseable {
     /** One pass over the engine's duties; returns true if there may be more to do at once. */
     boolean step() {
         Instant now = clock.instant();
-        executor.expire(now);
-        boolean busy = completeFinishedAttempts(now);
-        flushLogs();
+        if (sessionLost && !recoverSession(now)) {
+            return false;
+        }
+        // Each duty on its own: one that fails (a database error, a result that cannot be stored) is logged and
+        // tried again on the next pass, and never keeps the others from running, heartbeats above all.
+        boolean busy = false;
+        busy |= duty("expiring attempts past their timeout", () -> {
+            executor.expire(now);
+            return false;
+        });
+        busy |= duty("recording finished attempts", () -> completeFinishedAttempts(now));
+        duty("writing task logs", () -> {
+            flushLogs();
+            return false;
+        });
         if (!dagsToPlan.isEmpty()) {
-            planDueRuns(now);
+            duty("planning due runs", () -> {
+                planDueRuns(now);
+                return false;
+            });
         }
         if (runsChanged.getAndSet(false)) {
-            jdbi.useTransaction(handle -> backfills.advance(handle, now));
-            int started = jdbi.inTransaction(handle -> transitions.startQueuedRuns(handle, now));
-            busy |= started > 0;
+            busy |= duty("starting runs", () -> {
+                jdbi.useTransaction(handle -> backfills.advance(handle, now));
+                return jdbi.inTransaction(handle -> transitions.startQueuedRuns(handle, now)) > 0;
+            });
         }
-        int free = settings.workerSlots() - executor.runningCount() - results.size();
-        if (free > 0) {
-            List<ClaimedTask> claimed = jdbi.inTransaction(handle -> transitions.claim(handle, workerId, free, now));
-            claimed.forEach(executor::start);
-            busy |= claimed.size() == free;
+        if (cancelledElsewhere.getAndSet(false)) {
+            duty("stopping attempts that ended elsewhere", () -> {
+                stopAttemptsEndedElsewhere();
+                return false;
+            });
         }
-        if (!now.isBefore(lastHeartbeat.plus(settings.heartbeatInterval()))) {
-            heartbeat(now);
+        busy |= duty("claiming tasks", () -> claim(now));
+        if (System.nanoTime() - lastHeartbeatNanos
+                >= settings.heartbeatInterval().toNanos()) {
+            duty("heartbeat", () -> {
+                heartbeat(now);
+                return false;
+            });
         }
         return busy || !results.isEmpty();
     }
 
+    private boolean duty(String name, BooleanSupplier work) {
+        try {
+            return work.getAsBoolean();
+        } catch (RuntimeException e) {
+            log.error("engine step failed while {}; trying again on the next pass", name, e);
+            return false;
+        }
+    }
+
+    private boolean claim(Instant now) {
+        claimContended = false;
+        int free = settings.workerSlots() - executor.runningCount() - results.size();
+        if (free <= 0 || sessionLost) {
+            return false;
+        }
+        Transitions.Claim claim = jdbi.inTransaction(handle -> transitions.claim(handle, workerId, free, now));
+        claim.tasks().forEach(executor::start);
+        claimContended = claim.contended();
+        return claim.tasks().size() == free;
+    }
+
+    /**
+     * Records the attempts that finished. A batch is one transaction; if it fails, each result is
+     * recorded alone, and one that cannot be stored at all (a value Postgres refuses) fails its
+     * attempt with that reason instead of stopping the engine. Only when even that fails (the
+     * database is away) are the results kept for the next pass.
+     */
     private boolean completeFinishedAttempts(Instant now) {
         List<AttemptResult> batch = new ArrayList<>();
         AttemptResult result;
@@ -302,14 +412,47 @@ public final class Engine implements AutoCloseable {
         if (batch.isEmpty()) {
             return false;
         }
-        List<Long> finishedRuns;
         try {
-            finishedRuns = jdbi.inTransaction(handle -> transitions.complete(handle, workerId, batch, now));
-        } catch (RuntimeException e) {
-            // Nothing of the batch was recorded: keep it for the next pass rather than lose how the attempts ended.
-            results.addAll(batch);
-            throw e;
+            record(batch, now);
+            return true;
+        } catch (RuntimeException batchFailure) {
+            log.warn("recording {} finished attempts failed; recording them one by one", batch.size(), batchFailure);
         }
+        for (int index = 0; index < batch.size(); index++) {
+            AttemptResult one = batch.get(index);
+            try {
+                record(List.of(one), now);
+            } catch (RuntimeException failure) {
+                String reason = "the attempt's result cannot be stored: " + rootMessage(failure);
+                ClaimedTask task = one.task();
+                try {
+                    record(
+                            List.of(AttemptResult.failure(
+                                    task,
+                                    ErrorCategory.INTERNAL_ERROR,
+                                    false,
+                                    reason,
+                                    now,
+                                    List.of(new LogLine(task.attemptId(), Integer.MAX_VALUE, now, "ERROR", reason)))),
+                            now);
+                    log.error(
+                            "attempt {} of {}.{} of {} failed: {}",
+                            task.tryNumber(),
+                            task.dagId(),
+                            task.taskId(),
+                            task.runId(),
+                            reason);
+                } catch (RuntimeException again) {
+                    results.addAll(batch.subList(index, batch.size()));
+                    throw again;
+                }
+            }
+        }
+        return true;
+    }
+
+    private void record(List<AttemptResult> batch, Instant now) {
+        List<Long> finishedRuns = jdbi.inTransaction(handle -> transitions.complete(handle, workerId, batch, now));
         if (!finishedRuns.isEmpty()) {
             runsChanged.set(true);
             jdbi.useHandle(handle -> handle.createQuery("SELECT DISTINCT dag_id FROM dag_run WHERE id = ANY(:ids)")
@@ -317,7 +460,14 @@ public final class Engine implements AutoCloseable {
                     .mapTo(String.class)
                     .forEach(dagsToPlan::add));
         }
-        return true;
+    }
+
+    private static String rootMessage(Throwable failure) {
+        Throwable root = failure;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return String.valueOf(root.getMessage() == null ? root : root.getMessage());
     }
 
     private void flushLogs() {
@@ -346,29 +496,98 @@ public final class Engine implements AutoCloseable {
         }
     }
 
+    /**
+     * Records that this worker lives, on the database's clock. If its row is gone or names another
+     * lock, another engine took it for dead and failed its attempts: it stops them and starts over
+     * with a new session. Then it looks for attempts ended elsewhere and for dead workers.
+     */
     private void heartbeat(Instant now) {
-        lastHeartbeat = now;
-        jdbi.useHandle(handle -> handle.createUpdate("UPDATE worker SET heartbeat_at = :now WHERE id = :id")
-                .bind("now", now)
+        lastHeartbeatNanos = System.nanoTime();
+        int alive = jdbi.withHandle(handle -> handle.createUpdate(
+                        "UPDATE worker SET heartbeat_at = now() WHERE id = :id AND lock_key = :lockKey")
                 .bind("id", workerId)
+                .bind("lockKey", lockKey)
                 .execute());
+        if (alive == 0) {
+            log.warn("worker {} was taken for dead by another engine; stopping its attempts", workerId);
+            lostSession();
+            return;
+        }
+        stopAttemptsEndedElsewhere();
         reapDeadWorkers();
     }
 
+    /** Stops the bodies of attempts that were ended elsewhere: their run was marked, or a reaper failed them. */
+    private void stopAttemptsEndedElsewhere() {
+        Set<Long> running = executor.runningAttempts();
+        if (running.isEmpty()) {
+            return;
+        }
+        List<Long> ended = jdbi.withHandle(
+                handle -> handle.createQuery("SELECT id FROM task_attempt WHERE id = ANY(:ids) AND state <> 'running'")
+                        .bindArray("ids", Long.class, List.copyOf(running))
+                        .mapTo(Long.class)
+                        .list());
+        executor.abandon(ended, "the attempt was ended elsewhere (its run was marked, or it was taken for lost)");
+    }
+
     /**
-     * Fails the attempts of workers whose process is gone (their advisory lock is free), each
-     * retried by its policy, and forgets those workers.
+     * After a lost session: a new session under a new lock, the worker row pointed at it, and the
+     * attempts this worker still held in the database failed as lost (their bodies were stopped
+     * when the session went), to be retried without using a try. Returns false while the database
+     * cannot be reached, to be tried again on the next pass.
+     */
+    private boolean recoverSession(Instant now) {
+        try {
+            session.close();
+            openSession();
+            jdbi.useHandle(handle -> handle.createUpdate("""
+                            INSERT INTO worker (id, hostname, pid, lock_key, slots, started_at, heartbeat_at)
+                            VALUES (:id, :hostname, :pid, :lockKey, :slots, :now, now())
+                            ON CONFLICT (id) DO UPDATE SET lock_key = excluded.lock_key, heartbeat_at = now()
+                            """)
+                    .bind("id", workerId)
+                    .bind("hostname", hostname())
+                    .bind("pid", ProcessHandle.current().pid())
+                    .bind("lockKey", lockKey)
+                    .bind("slots", settings.workerSlots())
+                    .bind("now", now)
+                    .execute());
+            sessionLost = false;
+            reap(workerId, "this worker lost its database session while running this attempt", false);
+            lastHeartbeatNanos = System.nanoTime();
+            log.info("worker {} has a new database session", workerId);
+            return true;
+        } catch (RuntimeException e) {
+            log.warn("worker {} cannot open a new database session yet: {}", workerId, rootMessage(e));
+            sessionLost = true;
+            return false;
+        }
+    }
+
+    /**
+     * Fails the attempts of workers that are gone, as lost (their tasks get the try back), and
+     * forgets those workers. Gone: the worker's advisory lock is free (its session ended: the
+     * process died, or its connection did), or it has not recorded a heartbeat for {@link
+     * #MISSED_HEARTBEATS} intervals, which catches a session that lingers while its process cannot
+     * reach the database (a network partition, a pooler between).
      */
     void reapDeadWorkers() {
-        List<Map<String, Object>> workers =
-                jdbi.withHandle(handle -> handle.createQuery("SELECT id, lock_key FROM worker WHERE id <> :me")
-                        .bind("me", workerId)
-                        .mapToMap()
-                        .list());
+        long staleSeconds =
+                settings.heartbeatInterval().multipliedBy(MISSED_HEARTBEATS).toSeconds();
+        List<Map<String, Object>> workers = jdbi.withHandle(handle -> handle.createQuery("""
+                        SELECT id, lock_key, heartbeat_at < now() - make_interval(secs => :stale) AS stale
+                        FROM worker WHERE id <> :me
+                        """)
+                .bind("me", workerId)
+                .bind("stale", staleSeconds)
+                .mapToMap()
+                .list());
         for (Map<String, Object> worker : workers) {
             String deadId = (String) worker.get("id");
             long key = ((Number) worker.get("lock_key")).longValue();
-            boolean dead = jdbi.withHandle(handle -> {
+            boolean stale = (Boolean) worker.get("stale");
+            boolean lockFree = jdbi.withHandle(handle -> {
                 boolean free = handle.createQuery("SELECT pg_try_advisory_lock(:key)")
                         .bind("key", key)
                         .mapTo(Boolean.class)
@@ -381,15 +600,32 @@ public final class Engine implements AutoCloseable {
                 }
                 return free;
             });
-            if (dead) {
-                reap(deadId);
+            if (lockFree || stale) {
+                String how = lockFree ? "its database session ended" : "it missed " + MISSED_HEARTBEATS + " heartbeats";
+                reap(deadId, "worker " + deadId + " stopped while running this attempt (" + how + ")", true);
             }
         }
     }
 
-    private void reap(String deadWorker) {
+    /**
+     * Heartbeats a worker may miss before it is taken for dead although its lock is held: long
+     * enough for a garbage collection or a slow database, short enough that a partitioned worker's
+     * tasks do not wait long.
+     */
+    static final int MISSED_HEARTBEATS = 6;
+
+    private void reap(String deadWorker, String reason, boolean forget) {
         Instant now = clock.instant();
         int reaped = jdbi.inTransaction(handle -> {
+            if (forget) {
+                // Only the engine that deletes the row reaps; a second one finds nothing left to do.
+                int deleted = handle.createUpdate("DELETE FROM worker WHERE id = :id")
+                        .bind("id", deadWorker)
+                        .execute();
+                if (deleted == 0) {
+                    return 0;
+                }
+            }
             List<ClaimedTask> orphans = handle.createQuery("""
                     SELECT ti.id AS ti_id, a.id AS attempt_id, ti.run_pk, ti.dag_id, r.dag_version, r.run_id, r.run_type,
                            ti.task_id, ti.try_number, ti.attempt_started_at, r.data_interval_start, r.data_interval_end
@@ -397,7 +633,7 @@ public final class Engine implements AutoCloseable {
                     JOIN dag_run r ON r.id = ti.run_pk
                     JOIN task_attempt a ON a.task_instance = ti.id AND a.try_number = ti.try_number AND a.state = 'running'
                     WHERE ti.state = 'running' AND ti.worker_id = :worker
-                    FOR UPDATE OF ti
+                    ORDER BY ti.run_pk, ti.id
                     """)
                     .bind("worker", deadWorker)
                     .map((rs, ctx) -> new ClaimedTask(
@@ -416,24 +652,19 @@ public final class Engine implements AutoCloseable {
                                     rs.getTimestamp("data_interval_end").toInstant()),
                             Map.of()))
                     .list();
-            String reason = "worker " + deadWorker + " stopped while running this attempt";
-            List<AttemptResult> failures = orphans.stream()
-                    .map(task -> AttemptResult.failure(
+            List<AttemptResult> lost = orphans.stream()
+                    .map(task -> AttemptResult.lost(
                             task,
-                            ErrorCategory.INTERNAL_ERROR,
-                            true,
                             reason,
                             now,
                             List.of(new LogLine(task.attemptId(), Integer.MAX_VALUE, now, "ERROR", reason))))
                     .toList();
-            transitions.complete(handle, deadWorker, failures, now);
-            handle.createUpdate("DELETE FROM worker WHERE id = :id")
-                    .bind("id", deadWorker)
-                    .execute();
+            transitions.complete(handle, deadWorker, lost, now);
             return orphans.size();
         });
-        log.warn(
-                "worker {} is gone: {} of its attempts failed and will be retried by their policy", deadWorker, reaped);
+        if (reaped > 0 || forget) {
+            log.warn("{}: {} attempt(s) lost, each retried without using a try", reason, reaped);
+        }
         runsChanged.set(true);
     }
 
@@ -443,13 +674,15 @@ public final class Engine implements AutoCloseable {
      */
     @Override
     public synchronized void close() {
-        if (loop == null) {
+        if (!started) {
             return;
         }
         stopping = true;
         wakeup.signal();
         try {
-            loop.join(10_000);
+            if (loop != null) {
+                loop.join(10_000);
+            }
             long deadline = System.nanoTime() + settings.shutdownGrace().toNanos();
             while (executor.runningCount() > 0 && System.nanoTime() < deadline) {
                 wakeup.await(Duration.ofMillis(100));
@@ -459,13 +692,19 @@ public final class Engine implements AutoCloseable {
             Thread.currentThread().interrupt();
         }
         executor.cancelAll("the worker is shutting down");
-        completeFinishedAttempts(clock.instant());
-        flushLogs();
-        jdbi.useHandle(handle -> handle.createUpdate("DELETE FROM worker WHERE id = :id")
-                .bind("id", workerId)
-                .execute());
+        try {
+            completeFinishedAttempts(clock.instant());
+            flushLogs();
+            jdbi.useHandle(handle -> handle.createUpdate("DELETE FROM worker WHERE id = :id")
+                    .bind("id", workerId)
+                    .execute());
+        } catch (RuntimeException e) {
+            log.warn(
+                    "engine {} could not record its last attempts; other engines will take them for lost", workerId, e);
+        }
         session.close();
         loop = null;
+        started = false;
         log.info("engine {} stopped", workerId);
     }
 

@@ -9,7 +9,9 @@ import java.time.Duration;
  *
  * @param workerSlots how many task attempts this process runs at once ({@code scheduler.worker-slots})
  * @param pollInterval the fallback poll when no notification arrives: a lost notification costs at most this much latency
- * @param heartbeatInterval how often this worker records that it lives and looks for dead workers (engine clock)
+ * @param heartbeatInterval how often this worker records that it lives and looks for dead workers, on the wall
+ *     clock and the database's (liveness is no engine logic that tests move time for); a worker that misses
+ *     {@link Engine#MISSED_HEARTBEATS} of them is taken for dead even if its lock is held
  * @param shutdownGrace how long a stopping worker lets running attempts finish before it cancels them
  */
 public record EngineSettings(

@@ -16,10 +16,12 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
@@ -66,12 +68,24 @@ final class TaskExecutor {
             if (reported.get()) {
                 return;
             }
+            cancelBody();
+            report(result);
+        }
+
+        /** Cancels the body and reports nothing: the attempt's end is recorded elsewhere, or not by this worker. */
+        void abandon() {
+            if (reported.compareAndSet(false, true)) {
+                cancelBody();
+                running.remove(context.task().attemptId());
+            }
+        }
+
+        private void cancelBody() {
             context.cancel();
             Thread runner = thread;
             if (runner != null) {
                 runner.interrupt();
             }
-            report(result);
         }
     }
 
@@ -91,10 +105,9 @@ final class TaskExecutor {
     void start(ClaimedTask task) {
         Optional<RegisteredDag> registered = registry.find(task.dagId(), task.dagVersion());
         if (registered.isEmpty()) {
-            results.accept(AttemptResult.failure(
+            // Claims take only loaded versions; this is for one dropped since, and costs the task no try.
+            results.accept(AttemptResult.lost(
                     task,
-                    ErrorCategory.INTERNAL_ERROR,
-                    true,
                     "version " + task.dagVersion() + " of DAG " + task.dagId() + " is not loaded in this process",
                     clock.instant(),
                     List.of()));
@@ -136,8 +149,15 @@ final class TaskExecutor {
         try {
             Object output = definition.body().run(context);
             Optional<String> json = output == null ? Optional.empty() : Optional.of(Json.write(output));
-            context.append("INFO", "attempt succeeded");
-            result = AttemptResult.success(task, json, clock.instant(), context.drainLog());
+            Optional<String> unstorable = json.flatMap(StoredText::outputProblem);
+            if (unstorable.isPresent()) {
+                context.append("ERROR", unstorable.get());
+                result = AttemptResult.failure(
+                        task, ErrorCategory.USER_ERROR, false, unstorable.get(), clock.instant(), context.drainLog());
+            } else {
+                context.append("INFO", "attempt succeeded");
+                result = AttemptResult.success(task, json, clock.instant(), context.drainLog());
+            }
         } catch (TaskSkippedException e) {
             context.append("INFO", "skipped: " + e.getMessage());
             result = AttemptResult.skipped(task, e.getMessage(), clock.instant(), context.drainLog());
@@ -151,7 +171,9 @@ final class TaskExecutor {
                             "{} ({}{})", e.getMessage(), e.category(), e.retryable() ? "" : ", not retryable", e));
             result = AttemptResult.failure(
                     task, e.category(), e.retryable(), e.getMessage(), clock.instant(), context.drainLog());
-        } catch (Exception | LinkageError | AssertionError e) {
+        } catch (Throwable e) {
+            // Any Throwable: an Error a body raises (StackOverflowError, OutOfMemoryError, a failed assertion) is
+            // the attempt's failure, recorded like any other, never a slot held forever.
             if (context.isCancelled()) {
                 return;
             }
@@ -207,18 +229,38 @@ final class TaskExecutor {
                 .min(Instant::compareTo);
     }
 
-    /** Cancels every running attempt, as on shutdown; each fails as retryable. */
+    /** Cancels every running attempt, as on shutdown; each is lost to the infrastructure and gets its try back. */
     void cancelAll(String reason) {
         for (RunningAttempt attempt : List.copyOf(running.values())) {
             ClaimedTask task = attempt.context.task();
-            attempt.stop(AttemptResult.failure(
-                    task,
-                    ErrorCategory.INTERNAL_ERROR,
-                    true,
-                    reason,
-                    clock.instant(),
-                    drainAfter(attempt, "WARN", reason)));
+            attempt.stop(AttemptResult.lost(task, reason, clock.instant(), drainAfter(attempt, "WARN", reason)));
             log.info("cancelled {}.{} of {}: {}", task.dagId(), task.taskId(), task.runId(), reason);
+        }
+    }
+
+    /** The attempts running here. */
+    Set<Long> runningAttempts() {
+        return Set.copyOf(running.keySet());
+    }
+
+    /**
+     * Cancels the bodies of these attempts and reports nothing for them: their end is recorded
+     * elsewhere (a marked run, a reaper), or this worker has lost the right to record it.
+     */
+    void abandon(Collection<Long> attemptIds, String reason) {
+        for (long attemptId : attemptIds) {
+            RunningAttempt attempt = running.get(attemptId);
+            if (attempt != null) {
+                ClaimedTask task = attempt.context.task();
+                attempt.abandon();
+                log.warn(
+                        "stopped {}.{} of {}, attempt {}: {}",
+                        task.dagId(),
+                        task.taskId(),
+                        task.runId(),
+                        task.tryNumber(),
+                        reason);
+            }
         }
     }
 }

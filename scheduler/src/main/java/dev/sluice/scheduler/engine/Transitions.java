@@ -8,6 +8,7 @@ import dev.sluice.dag.TaskPolicy;
 import dev.sluice.dag.TriggerRule;
 import dev.sluice.scheduler.dags.DagGraph;
 import dev.sluice.scheduler.dags.DagRegistry;
+import dev.sluice.scheduler.store.AttemptState;
 import dev.sluice.scheduler.store.Json;
 import dev.sluice.scheduler.store.RunState;
 import dev.sluice.scheduler.store.TaskState;
@@ -32,9 +33,6 @@ import org.jdbi.v3.core.statement.PreparedBatch;
  * runnable in the same transaction: no scan of unfinished work.
  */
 final class Transitions {
-    /** Serialises claims across processes, so that concurrency limits are counted exactly. */
-    private static final long CLAIM_LOCK = 0x51_75_1c_e0_01L;
-
     private final DagRegistry registry;
 
     Transitions(DagRegistry registry) {
@@ -198,89 +196,147 @@ final class Transitions {
         notifyWork(handle);
     }
 
-    /** Claims runnable task instances for {@code workerId}, within DAG and pool limits. */
-    List<ClaimedTask> claim(Handle handle, String workerId, int maxTasks, Instant now) {
+    /**
+     * Claims up to {@code maxTasks} runnable task instances for {@code workerId}, of the DAG versions
+     * this process has loaded, within each DAG's max active tasks and each pool's slots.
+     *
+     * <p>No lock serialises every claim: the DAGs and pools that have runnable work are locked for
+     * this transaction with non-blocking advisory locks (one key each), and those that another
+     * engine is claiming from at this moment are skipped, so that two engines never count the same
+     * limit at once. Then one statement takes, for each DAG and pool it holds, at most the room they
+     * have ({@code FOR UPDATE SKIP LOCKED}, so that nothing waits on a row another transaction
+     * holds), and moves them to running only if they are still runnable. A backlog behind one full
+     * pool or DAG takes no room from the others.
+     *
+     * @return the claimed tasks, and whether runnable work was left to another engine's lock
+     */
+    Claim claim(Handle handle, String workerId, int maxTasks, Instant now) {
         if (maxTasks <= 0) {
-            return List.of();
+            return Claim.NONE;
         }
-        handle.execute("SELECT pg_advisory_xact_lock(?)", CLAIM_LOCK);
-        List<Map<String, Object>> candidates = handle.createQuery("""
-                SELECT ti.id, ti.dag_id, ti.pool, d.max_active_tasks
-                FROM task_instance ti JOIN dag d ON d.dag_id = ti.dag_id
+        List<DagRegistry.VersionKey> loaded = registry.loadedVersions();
+        if (loaded.isEmpty()) {
+            return Claim.NONE;
+        }
+        List<String> loadedDags =
+                loaded.stream().map(DagRegistry.VersionKey::dagId).toList();
+        List<String> loadedVersions =
+                loaded.stream().map(DagRegistry.VersionKey::version).toList();
+        List<Map<String, Object>> keys = handle.createQuery("""
+                SELECT DISTINCT ti.dag_id, ti.pool
+                FROM task_instance ti
+                JOIN dag d ON d.dag_id = ti.dag_id
+                JOIN dag_run r ON r.id = ti.run_pk
                 WHERE ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule') AND ti.eligible_at <= :now
                   AND (NOT d.is_paused OR ti.backfill)
-                ORDER BY ti.priority_weight DESC, ti.backfill, ti.eligible_at, ti.id
-                LIMIT :scan
+                  AND (r.dag_id, r.dag_version) IN (SELECT * FROM unnest(:loadedDags, :loadedVersions))
                 """)
                 .bind("now", now)
-                .bind("scan", Math.max(maxTasks * 4, 64))
+                .bindArray("loadedDags", String.class, loadedDags)
+                .bindArray("loadedVersions", String.class, loadedVersions)
                 .mapToMap()
                 .list();
-        if (candidates.isEmpty()) {
-            return List.of();
+        if (keys.isEmpty()) {
+            return Claim.NONE;
         }
-        Set<String> dagIds = new HashSet<>();
-        Set<String> pools = new HashSet<>();
-        candidates.forEach(candidate -> {
-            dagIds.add((String) candidate.get("dag_id"));
-            pools.add((String) candidate.get("pool"));
-        });
-        Map<String, Integer> runningByDag = counts(handle, "dag_id", dagIds);
-        Map<String, Integer> runningByPool = counts(handle, "pool", pools);
-        Map<String, Integer> slots = new HashMap<>();
-        handle.createQuery("SELECT name, slots FROM pool WHERE name = ANY(:pools)")
+        List<String> dags =
+                keys.stream().map(key -> (String) key.get("dag_id")).distinct().toList();
+        List<String> pools =
+                keys.stream().map(key -> (String) key.get("pool")).distinct().toList();
+        List<Map<String, Object>> locked = handle.createQuery("""
+                SELECT 'dag' AS kind, name FROM unnest(:dags) AS name
+                WHERE pg_try_advisory_xact_lock(hashtextextended('sluice.claim.dag.' || name, 0))
+                UNION ALL
+                SELECT 'pool' AS kind, name FROM unnest(:pools) AS name
+                WHERE pg_try_advisory_xact_lock(hashtextextended('sluice.claim.pool.' || name, 0))
+                """)
+                .bindArray("dags", String.class, dags)
                 .bindArray("pools", String.class, pools)
                 .mapToMap()
-                .forEach(row -> slots.put((String) row.get("name"), ((Number) row.get("slots")).intValue()));
-        List<Long> picked = new ArrayList<>();
-        for (Map<String, Object> candidate : candidates) {
-            if (picked.size() == maxTasks) {
-                break;
-            }
-            String dagId = (String) candidate.get("dag_id");
-            String pool = (String) candidate.get("pool");
-            int dagRunning = runningByDag.getOrDefault(dagId, 0);
-            int poolRunning = runningByPool.getOrDefault(pool, 0);
-            if (dagRunning >= ((Number) candidate.get("max_active_tasks")).intValue()
-                    || poolRunning >= slots.getOrDefault(pool, 0)) {
-                continue;
-            }
-            runningByDag.put(dagId, dagRunning + 1);
-            runningByPool.put(pool, poolRunning + 1);
-            picked.add(((Number) candidate.get("id")).longValue());
+                .list();
+        List<String> lockedDags = locked.stream()
+                .filter(row -> row.get("kind").equals("dag"))
+                .map(row -> (String) row.get("name"))
+                .toList();
+        List<String> lockedPools = locked.stream()
+                .filter(row -> row.get("kind").equals("pool"))
+                .map(row -> (String) row.get("name"))
+                .toList();
+        boolean contended = lockedDags.size() < dags.size() || lockedPools.size() < pools.size();
+        if (lockedDags.isEmpty() || lockedPools.isEmpty()) {
+            return new Claim(List.of(), contended);
         }
-        if (picked.isEmpty()) {
-            return List.of();
-        }
-        handle.createUpdate("""
-                UPDATE task_instance SET
-                    try_number = CASE WHEN state = 'up_for_reschedule' THEN try_number ELSE try_number + 1 END,
-                    attempt_started_at = CASE WHEN state = 'up_for_reschedule' THEN attempt_started_at ELSE :now END,
-                    state = 'running', started_at = coalesce(started_at, :now), worker_id = :worker,
-                    eligible_at = NULL, ended_at = NULL
-                WHERE id = ANY(:ids)
-                """)
-                .bind("now", now)
-                .bind("worker", workerId)
-                .bindArray("ids", Long.class, picked)
-                .execute();
-        return handle.createQuery("""
-                WITH attempts AS (
+        List<ClaimedTask> claimed = handle.createQuery("""
+                WITH dag_room AS (
+                    SELECT d.dag_id, d.max_active_tasks - (SELECT count(*) FROM task_instance running
+                                                           WHERE running.dag_id = d.dag_id AND running.state = 'running') AS room
+                    FROM dag d WHERE d.dag_id = ANY(:dags)
+                ), pool_room AS (
+                    SELECT p.name, p.slots - (SELECT count(*) FROM task_instance running
+                                              WHERE running.pool = p.name AND running.state = 'running') AS room
+                    FROM pool p WHERE p.name = ANY(:pools)
+                ), claim_keys AS (
+                    SELECT dag_room.dag_id, pool_room.name AS pool, least(dag_room.room, pool_room.room, :max) AS take
+                    FROM dag_room CROSS JOIN pool_room
+                    WHERE dag_room.room > 0 AND pool_room.room > 0
+                ), candidates AS (
+                    SELECT c.* FROM claim_keys k CROSS JOIN LATERAL (
+                        SELECT ti.id, ti.dag_id, ti.pool, ti.priority_weight, ti.backfill, ti.eligible_at
+                        FROM task_instance ti
+                        JOIN dag d ON d.dag_id = ti.dag_id
+                        JOIN dag_run r ON r.id = ti.run_pk
+                        WHERE ti.dag_id = k.dag_id AND ti.pool = k.pool
+                          AND ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule') AND ti.eligible_at <= :now
+                          AND (NOT d.is_paused OR ti.backfill)
+                          AND (r.dag_id, r.dag_version) IN (SELECT * FROM unnest(:loadedDags, :loadedVersions))
+                        ORDER BY ti.priority_weight DESC, ti.backfill, ti.eligible_at, ti.id
+                        LIMIT k.take
+                        FOR UPDATE OF ti SKIP LOCKED
+                    ) c
+                ), ranked AS (
+                    SELECT c.id, c.priority_weight, c.backfill, c.eligible_at, dag_room.room AS dag_room,
+                           pool_room.room AS pool_room,
+                           row_number() OVER (PARTITION BY c.dag_id
+                                              ORDER BY c.priority_weight DESC, c.backfill, c.eligible_at, c.id) AS in_dag,
+                           row_number() OVER (PARTITION BY c.pool
+                                              ORDER BY c.priority_weight DESC, c.backfill, c.eligible_at, c.id) AS in_pool
+                    FROM candidates c
+                    JOIN dag_room ON dag_room.dag_id = c.dag_id
+                    JOIN pool_room ON pool_room.name = c.pool
+                ), picked AS (
+                    SELECT id FROM ranked WHERE in_dag <= dag_room AND in_pool <= pool_room
+                    ORDER BY priority_weight DESC, backfill, eligible_at, id
+                    LIMIT :max
+                ), claimed AS (
+                    UPDATE task_instance ti SET
+                        try_number = CASE WHEN ti.state = 'up_for_reschedule' THEN ti.try_number ELSE ti.try_number + 1 END,
+                        attempt_started_at = CASE WHEN ti.state = 'up_for_reschedule' THEN ti.attempt_started_at ELSE :now END,
+                        state = 'running', started_at = coalesce(ti.started_at, :now), worker_id = :worker,
+                        eligible_at = NULL, ended_at = NULL
+                    FROM picked
+                    WHERE ti.id = picked.id AND ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule')
+                    RETURNING ti.id, ti.run_pk, ti.dag_id, ti.task_id, ti.try_number, ti.attempt_started_at,
+                              ti.priority_weight
+                ), attempts AS (
                     INSERT INTO task_attempt (task_instance, try_number, state, worker_id, started_at)
-                    SELECT id, try_number, 'running', :worker, :now FROM task_instance WHERE id = ANY(:ids)
+                    SELECT id, try_number, 'running', :worker, :now FROM claimed
                     RETURNING id, task_instance
                 )
-                SELECT ti.id AS ti_id, a.id AS attempt_id, ti.run_pk, ti.dag_id, r.dag_version, r.run_id, r.run_type,
-                       ti.task_id, ti.try_number, ti.attempt_started_at, r.data_interval_start, r.data_interval_end,
+                SELECT c.id AS ti_id, a.id AS attempt_id, c.run_pk, c.dag_id, r.dag_version, r.run_id, r.run_type,
+                       c.task_id, c.try_number, c.attempt_started_at, r.data_interval_start, r.data_interval_end,
                        r.conf::text AS conf
-                FROM attempts a
-                JOIN task_instance ti ON ti.id = a.task_instance
-                JOIN dag_run r ON r.id = ti.run_pk
-                ORDER BY ti.priority_weight DESC, ti.id
+                FROM claimed c
+                JOIN attempts a ON a.task_instance = c.id
+                JOIN dag_run r ON r.id = c.run_pk
+                ORDER BY c.priority_weight DESC, c.id
                 """)
                 .bind("now", now)
                 .bind("worker", workerId)
-                .bindArray("ids", Long.class, picked)
+                .bind("max", maxTasks)
+                .bindArray("dags", String.class, lockedDags)
+                .bindArray("pools", String.class, lockedPools)
+                .bindArray("loadedDags", String.class, loadedDags)
+                .bindArray("loadedVersions", String.class, loadedVersions)
                 .map((rs, ctx) -> new ClaimedTask(
                         rs.getLong("ti_id"),
                         rs.getLong("attempt_id"),
@@ -297,6 +353,16 @@ final class Transitions {
                                 rs.getTimestamp("data_interval_end").toInstant()),
                         readConf(rs.getString("conf"))))
                 .list();
+        return new Claim(claimed, contended);
+    }
+
+    /** What one claim took, and whether another engine held some of the DAGs or pools with runnable work. */
+    record Claim(List<ClaimedTask> tasks, boolean contended) {
+        static final Claim NONE = new Claim(List.of(), false);
+
+        Claim {
+            tasks = List.copyOf(tasks);
+        }
     }
 
     @SuppressWarnings("unchecked")
@@ -304,48 +370,59 @@ final class Transitions {
         return Json.read(json, Map.class);
     }
 
-    private static Map<String, Integer> counts(Handle handle, String column, Set<String> keys) {
-        Map<String, Integer> counts = new HashMap<>();
-        handle.createQuery("SELECT " + column + " AS key, count(*) AS n FROM task_instance WHERE state = 'running' AND "
-                        + column + " = ANY(:keys) GROUP BY " + column)
-                .bindArray("keys", String.class, keys)
-                .mapToMap()
-                .forEach(row -> counts.put((String) row.get("key"), ((Number) row.get("n")).intValue()));
-        return counts;
-    }
+    /**
+     * How many attempts of one task instance the infrastructure may lose (see {@link
+     * AttemptResult.Outcome#LOST}) before it fails: each gives its try back, so a task that kills its
+     * worker every time would otherwise never end.
+     */
+    static final int MAX_LOST_ATTEMPTS = 10;
 
     /**
      * Records how attempts ended. A result for an attempt that no longer owns its task instance
-     * (reaped, cleared) is recorded on the attempt only. Returns the ids of runs that finished.
+     * (reaped, cleared, marked, or claimed by a later try) is recorded on the attempt only, if that
+     * is still running. Returns the ids of runs that finished.
      */
     List<Long> complete(Handle handle, String workerId, List<AttemptResult> results, Instant now) {
+        lockRuns(handle, results.stream().map(result -> result.task().runPk()).toList());
         Map<Long, Map<String, TaskState>> finishedByRun = new LinkedHashMap<>();
         Map<Long, String[]> runDag = new HashMap<>();
         for (AttemptResult result : results) {
             ClaimedTask task = result.task();
-            TaskState next = nextState(result, task);
-            String attemptState = switch (result.outcome()) {
-                case SUCCESS -> "success";
-                case FAILED -> "failed";
-                case SKIPPED -> "skipped";
-                case RESCHEDULED -> "rescheduled";
-            };
             handle.createUpdate("""
                     UPDATE task_attempt SET state = :state, ended_at = :ended, error = :error, error_category = :category,
-                        output = CAST(:output AS jsonb)
+                        output = CAST(:output AS jsonb), failure_cause = :cause
                     WHERE id = :attempt AND state = 'running'
                     """)
-                    .bind("state", attemptState)
+                    .bind("state", attemptState(result.outcome()).sqlName())
                     .bind("ended", result.endedAt())
                     .bind("error", result.error().orElse(null))
                     .bind("category", result.category().map(Enum::name).orElse(null))
                     .bind("output", result.outputJson().orElse(null))
+                    .bind("cause", failureCause(result.outcome()))
                     .bind("attempt", task.attemptId())
                     .execute();
             writeLog(handle, result.logLines());
-            int owned = handle.createUpdate("""
+            Optional<Map<String, Object>> owned = handle.createQuery("""
+                    SELECT max_tries, infrastructure_retries FROM task_instance
+                    WHERE id = :id AND state = 'running' AND try_number = :try AND worker_id = :worker
+                    FOR UPDATE
+                    """)
+                    .bind("id", task.taskInstanceId())
+                    .bind("try", task.tryNumber())
+                    .bind("worker", workerId)
+                    .mapToMap()
+                    .findOne();
+            if (owned.isEmpty()) {
+                continue;
+            }
+            int maxTries = ((Number) owned.get().get("max_tries")).intValue();
+            int lost = ((Number) owned.get().get("infrastructure_retries")).intValue();
+            TaskState next = nextState(result, task, maxTries, lost);
+            boolean givesTryBack = result.outcome() == AttemptResult.Outcome.LOST && next == TaskState.UP_FOR_RETRY;
+            int changed = handle.createUpdate("""
                     UPDATE task_instance SET state = :state, ended_at = :ended, output = CAST(:output AS jsonb),
-                        eligible_at = :eligible, worker_id = :nextWorker
+                        eligible_at = :eligible, worker_id = :nextWorker, max_tries = max_tries + :triesBack,
+                        infrastructure_retries = infrastructure_retries + :lost
                     WHERE id = :id AND state = 'running' AND try_number = :try AND worker_id = :worker
                     """)
                     .bind("state", next.sqlName())
@@ -353,17 +430,21 @@ final class Transitions {
                     .bind("output", result.outputJson().orElse(null))
                     .bind("eligible", eligibleAt(result, task, next, now))
                     .bind("nextWorker", next.finished() ? workerId : null)
+                    .bind("triesBack", givesTryBack ? 1 : 0)
+                    .bind("lost", result.outcome() == AttemptResult.Outcome.LOST ? 1 : 0)
                     .bind("id", task.taskInstanceId())
                     .bind("try", task.tryNumber())
                     .bind("worker", workerId)
                     .execute();
-            if (owned == 1 && next.finished()) {
+            if (changed != 1) {
+                throw new IllegalStateException("task instance " + task.taskInstanceId() + " changed while locked");
+            }
+            if (next.finished()) {
                 finishedByRun
                         .computeIfAbsent(task.runPk(), ignored -> new LinkedHashMap<>())
                         .put(task.taskId(), next);
                 runDag.put(task.runPk(), new String[] {task.dagId(), task.dagVersion()});
-            }
-            if (owned == 1 && !next.finished()) {
+            } else {
                 notifyWork(handle);
             }
         }
@@ -377,19 +458,59 @@ final class Transitions {
         return finishedRuns;
     }
 
-    private TaskState nextState(AttemptResult result, ClaimedTask task) {
+    private static AttemptState attemptState(AttemptResult.Outcome outcome) {
+        return switch (outcome) {
+            case SUCCESS -> AttemptState.SUCCESS;
+            case FAILED, LOST -> AttemptState.FAILED;
+            case SKIPPED -> AttemptState.SKIPPED;
+            case RESCHEDULED -> AttemptState.RESCHEDULED;
+        };
+    }
+
+    private static String failureCause(AttemptResult.Outcome outcome) {
+        return switch (outcome) {
+            case FAILED -> "task";
+            case LOST -> "infrastructure";
+            default -> null;
+        };
+    }
+
+    /**
+     * Locks the runs, in the order of their keys, before any of their task instances: what decides a
+     * downstream task reads its upstreams' states, and two engines finishing two upstreams of one
+     * task at once would each see the other's still running without it. Every transaction that
+     * changes a run's task instances takes its run first, so no two wait on each other.
+     */
+    static void lockRuns(Handle handle, Collection<Long> runPks) {
+        if (runPks.isEmpty()) {
+            return;
+        }
+        handle.createQuery("SELECT id FROM dag_run WHERE id = ANY(:ids) ORDER BY id FOR UPDATE")
+                .bindArray("ids", Long.class, List.copyOf(new LinkedHashSet<>(runPks)))
+                .mapTo(Long.class)
+                .list();
+    }
+
+    /**
+     * The state after an attempt: a retryable failure is retried while the task instance has tries
+     * left ({@code max_tries}, which a clear raises), a lost attempt while the infrastructure has
+     * lost fewer than {@link #MAX_LOST_ATTEMPTS}.
+     */
+    private static TaskState nextState(AttemptResult result, ClaimedTask task, int maxTries, int lost) {
         return switch (result.outcome()) {
             case SUCCESS -> TaskState.SUCCESS;
             case SKIPPED -> TaskState.SKIPPED;
             case RESCHEDULED -> TaskState.UP_FOR_RESCHEDULE;
             case FAILED ->
-                result.retryable() && policy(task).allowsRetryAfter(task.tryNumber())
-                        ? TaskState.UP_FOR_RETRY
-                        : TaskState.FAILED;
+                result.retryable() && task.tryNumber() < maxTries ? TaskState.UP_FOR_RETRY : TaskState.FAILED;
+            case LOST -> lost < MAX_LOST_ATTEMPTS ? TaskState.UP_FOR_RETRY : TaskState.FAILED;
         };
     }
 
     private Instant eligibleAt(AttemptResult result, ClaimedTask task, TaskState next, Instant now) {
+        if (result.outcome() == AttemptResult.Outcome.LOST) {
+            return next == TaskState.UP_FOR_RETRY ? now : null;
+        }
         return switch (next) {
             case UP_FOR_RETRY -> now.plus(policy(task).delayBefore(task.tryNumber() + 1));
             case UP_FOR_RESCHEDULE -> result.rescheduleAt().orElse(now);
@@ -465,22 +586,26 @@ final class Transitions {
                     case WAIT -> {}
                 }
             }
-            setState(handle, runPk, toSchedule, TaskState.SCHEDULED, now);
-            setState(handle, runPk, toSkip, TaskState.SKIPPED, now);
-            setState(handle, runPk, toFail, TaskState.UPSTREAM_FAILED, now);
-            if (!toSchedule.isEmpty()) {
+            if (!setState(handle, runPk, toSchedule, TaskState.SCHEDULED, now).isEmpty()) {
                 notifyWork(handle);
             }
-            finishedCount += toSkip.size() + toFail.size();
+            List<String> skipped = setState(handle, runPk, toSkip, TaskState.SKIPPED, now);
+            List<String> failed = setState(handle, runPk, toFail, TaskState.UPSTREAM_FAILED, now);
+            // Only what this transaction changed counts: a task another transaction decided first is not finished
+            // twice.
+            finishedCount += skipped.size() + failed.size();
             Set<String> next = new LinkedHashSet<>();
-            toSkip.forEach(taskId -> next.addAll(graph.downstreamOf(taskId)));
-            toFail.forEach(taskId -> next.addAll(graph.downstreamOf(taskId)));
+            skipped.forEach(taskId -> next.addAll(graph.downstreamOf(taskId)));
+            failed.forEach(taskId -> next.addAll(graph.downstreamOf(taskId)));
             candidates = next;
         }
         return finishedCount;
     }
 
     private boolean countFinished(Handle handle, long runPk, DagGraph graph, int finishedCount, Instant now) {
+        if (finishedCount == 0) {
+            return false;
+        }
         int unfinished = handle.createQuery("""
                 UPDATE dag_run SET unfinished_tasks = unfinished_tasks - :finished WHERE id = :runPk RETURNING unfinished_tasks
                 """)
@@ -538,16 +663,34 @@ final class Transitions {
         return cleared;
     }
 
-    /** Ends a run in {@code state}; its unfinished task instances end in the same state. */
+    /**
+     * Ends a run in {@code state}; its unfinished task instances end in the same state, and the
+     * attempts still running end failed, which tells the engines running them to cancel them.
+     */
     void markRun(Handle handle, long runPk, TaskState state, Instant now) {
+        lockRuns(handle, List.of(runPk));
+        handle.createUpdate("""
+                UPDATE task_attempt a SET state = 'failed', ended_at = :now, error = :error, error_category = 'USER_ERROR',
+                    failure_cause = 'task'
+                FROM task_instance ti
+                WHERE ti.run_pk = :runPk AND ti.state = 'running' AND a.task_instance = ti.id
+                  AND a.try_number = ti.try_number AND a.state = 'running'
+                """)
+                .bind("now", now)
+                .bind("error", "cancelled: the run was marked " + state.sqlName())
+                .bind("runPk", runPk)
+                .execute();
         handle.createUpdate("""
                 UPDATE task_instance SET state = :state, ended_at = :now, eligible_at = NULL
-                WHERE run_pk = :runPk AND state NOT IN ('success', 'failed', 'upstream_failed', 'skipped')
+                WHERE run_pk = :runPk AND state = ANY(:from)
                 """)
                 .bind("state", state.sqlName())
                 .bind("now", now)
                 .bind("runPk", runPk)
+                .bindArray("from", String.class, TaskState.sourcesOf(state))
                 .execute();
+        // The engines running those attempts stop them (they also look at each heartbeat, should this be missed).
+        handle.execute("SELECT pg_notify('sluice_work', 'cancel')");
         handle.createUpdate(
                         "UPDATE dag_run SET state = :state, ended_at = :now, unfinished_tasks = 0 WHERE id = :runPk")
                 .bind("state", state.sqlName())
@@ -572,20 +715,24 @@ final class Transitions {
         return new TriggerRule.UpstreamCounts(node.upstreams().size(), success, failed, skipped);
     }
 
-    private static void setState(Handle handle, long runPk, List<String> taskIds, TaskState state, Instant now) {
+    /** Moves waiting task instances to {@code state}; returns those it moved, which may be fewer than asked. */
+    private static List<String> setState(
+            Handle handle, long runPk, List<String> taskIds, TaskState state, Instant now) {
         if (taskIds.isEmpty()) {
-            return;
+            return List.of();
         }
-        handle.createUpdate("""
+        return handle.createQuery("""
                 UPDATE task_instance SET state = :state, eligible_at = :eligible, ended_at = :ended
                 WHERE run_pk = :runPk AND task_id = ANY(:ids) AND state = 'none'
+                RETURNING task_id
                 """)
                 .bind("state", state.sqlName())
                 .bind("eligible", state.finished() ? null : now)
                 .bind("ended", state.finished() ? now : null)
                 .bind("runPk", runPk)
                 .bindArray("ids", String.class, taskIds)
-                .execute();
+                .mapTo(String.class)
+                .list();
     }
 
     /** A run whose task instances are all finished fails if a last task failed, as in Airflow; else it succeeds. */

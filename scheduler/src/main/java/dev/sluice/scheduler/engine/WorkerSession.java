@@ -16,6 +16,10 @@ import org.slf4j.LoggerFactory;
  * This worker's own Postgres session: it holds the worker's advisory lock for as long as the
  * process lives (a crash ends the session and frees the lock, which is how other workers see the
  * death at once) and listens for work notifications. Runs one background thread.
+ *
+ * <p>A session that fails is not opened again here: with it went the lock, and other engines may
+ * already have failed this worker's attempts and retried them. The engine is told ({@code onLost}),
+ * stops what it runs and starts a new session under a new lock (see {@link Engine}).
  */
 final class WorkerSession implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(WorkerSession.class);
@@ -23,14 +27,17 @@ final class WorkerSession implements AutoCloseable {
     private final DatabaseSettings settings;
     private final long lockKey;
     private final Consumer<String> onNotification;
+    private final Runnable onLost;
+    private final Connection connection;
     private final Thread thread;
     private volatile boolean closed;
-    private volatile Connection connection;
 
-    WorkerSession(DatabaseSettings settings, long lockKey, Consumer<String> onNotification) {
+    /** Opens the session and takes the lock; fails if the database cannot be reached. */
+    WorkerSession(DatabaseSettings settings, long lockKey, Consumer<String> onNotification, Runnable onLost) {
         this.settings = settings;
         this.lockKey = lockKey;
         this.onNotification = onNotification;
+        this.onLost = onLost;
         this.connection = connect();
         this.thread = Thread.ofPlatform().daemon().name("sluice-listener").start(this::listen);
     }
@@ -44,6 +51,9 @@ final class WorkerSession implements AutoCloseable {
                 lock.setLong(1, lockKey);
                 lock.execute();
                 listen.execute("LISTEN sluice_work");
+            } catch (SQLException e) {
+                opened.close();
+                throw e;
             }
             return opened;
         } catch (SQLException e) {
@@ -62,34 +72,11 @@ final class WorkerSession implements AutoCloseable {
                     }
                 }
             } catch (SQLException e) {
-                if (closed) {
-                    return;
+                if (!closed) {
+                    log.warn("the worker's database session failed, and with it its lock: {}", e.getMessage());
+                    onLost.run();
                 }
-                log.warn("the worker's database session failed; reconnecting", e);
-                reconnect();
-            }
-        }
-    }
-
-    private void reconnect() {
-        while (!closed) {
-            try {
-                connection.close();
-            } catch (SQLException ignored) {
-                // already broken
-            }
-            try {
-                connection = connect();
-                onNotification.accept("reconnected");
                 return;
-            } catch (RuntimeException e) {
-                log.warn("reconnecting the worker's database session failed: {}", e.getMessage());
-                try {
-                    Thread.sleep(1000);
-                } catch (InterruptedException interrupted) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
             }
         }
     }

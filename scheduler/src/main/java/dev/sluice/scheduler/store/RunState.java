@@ -1,6 +1,11 @@
 package dev.sluice.scheduler.store;
 
+import java.util.Collections;
+import java.util.EnumMap;
+import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
 
 /** The states of a DagRun. */
 public enum RunState {
@@ -9,7 +14,19 @@ public enum RunState {
     SUCCESS,
     FAILED;
 
+    /** Which state may follow which; the database holds the same table ({@code state_transition}). */
+    private static final Map<RunState, Set<RunState>> NEXT = new EnumMap<>(Map.of(
+            QUEUED, EnumSet.of(RUNNING, SUCCESS, FAILED),
+            RUNNING, EnumSet.of(SUCCESS, FAILED),
+            SUCCESS, EnumSet.of(RUNNING, FAILED),
+            FAILED, EnumSet.of(RUNNING, SUCCESS)));
+
     public String sqlName() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The states that may follow this one: a cleared run runs again, a finished run may be marked. */
+    public Set<RunState> next() {
+        return Collections.unmodifiableSet(NEXT.get(this));
     }
 }

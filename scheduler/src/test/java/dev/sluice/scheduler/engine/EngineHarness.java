@@ -13,10 +13,15 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import org.awaitility.core.ConditionTimeoutException;
 import org.jdbi.v3.core.Jdbi;
 
-/** An engine on a fresh database with a manual clock, and queries that tests assert on. */
+/**
+ * An engine on a fresh database with a manual clock, driven by the test thread: {@link #start()}
+ * starts it without a loop, and every move of the clock or wait for a condition runs the engine
+ * until it is idle first, so that what a test asserts is what the engine did, not a race with it.
+ */
 final class EngineHarness implements AutoCloseable {
     final ManualClock clock;
     final Database database;
@@ -43,17 +48,28 @@ final class EngineHarness implements AutoCloseable {
     }
 
     EngineHarness start() {
-        engine.start();
+        engine.startManual();
+        engine.runUntilIdle();
         return this;
+    }
+
+    /** Waits until the condition holds, running the engine before each look. */
+    void awaitUntil(Callable<Boolean> condition) {
+        await().atMost(Duration.ofSeconds(20)).until(() -> {
+            engine.runUntilIdle();
+            return condition.call();
+        });
     }
 
     String trigger(String dagId) {
         return engine.triggerRun(dagId, Optional.of(clock.instant()), Map.of());
     }
 
+    /** Moves the clock and runs the engine until it has done what became due. */
     void advance(Duration duration) {
         clock.advance(duration);
         engine.wake();
+        engine.runUntilIdle();
     }
 
     String runState(String runId) {
@@ -111,7 +127,7 @@ final class EngineHarness implements AutoCloseable {
 
     void awaitRunState(String runId, String state) {
         try {
-            await().atMost(Duration.ofSeconds(20)).until(() -> runState(runId).equals(state));
+            awaitUntil(() -> runState(runId).equals(state));
         } catch (ConditionTimeoutException e) {
             throw new AssertionError(
                     "run " + runId + " did not become " + state + "; it is " + runState(runId) + " with tasks "
@@ -132,8 +148,7 @@ final class EngineHarness implements AutoCloseable {
     }
 
     void awaitTaskState(String runId, String taskId, String state) {
-        await().atMost(Duration.ofSeconds(20))
-                .until(() -> taskState(runId, taskId).equals(state));
+        awaitUntil(() -> taskState(runId, taskId).equals(state));
     }
 
     @Override

@@ -1,7 +1,6 @@
 package dev.sluice.scheduler.engine;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagBuilder;
@@ -12,6 +11,7 @@ import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskRescheduledException;
 import dev.sluice.dag.TaskSkippedException;
 import dev.sluice.dag.TriggerRule;
+import java.sql.Timestamp;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
@@ -79,12 +79,12 @@ class EngineTest {
         String run = engine.trigger("flaky");
 
         engine.awaitTaskState(run, "load", "up_for_retry");
-        assertThat(engine.taskInstance(run, "load").get("eligible_at").toString())
-                .contains("00:00:10");
+        assertThat(((Timestamp) engine.taskInstance(run, "load").get("eligible_at")).toInstant())
+                .isEqualTo(START.plusSeconds(10));
         engine.advance(Duration.ofSeconds(9));
         assertThat(engine.taskState(run, "load")).isEqualTo("up_for_retry");
         engine.advance(Duration.ofSeconds(1));
-        await().until(() -> engine.attempts(run, "load").size() == 2
+        engine.awaitUntil(() -> engine.attempts(run, "load").size() == 2
                 && engine.taskState(run, "load").equals("up_for_retry"));
         // The second retry waits twice as long: 20 s from the second failure.
         engine.advance(Duration.ofSeconds(19));
@@ -205,8 +205,9 @@ class EngineTest {
 
         String first = harness.engine.triggerRun("pooled", java.util.Optional.of(START), Map.of());
         String second = harness.engine.triggerRun("pooled", java.util.Optional.of(START.plusSeconds(60)), Map.of());
-        await().until(() -> runningTasks() == 2);
+        harness.awaitUntil(() -> runningTasks() == 2);
         harness.engine.wake();
+        harness.engine.runUntilIdle();
         assertThat(runningTasks()).isEqualTo(2);
         release.countDown();
 
@@ -238,7 +239,7 @@ class EngineTest {
         engine.awaitTaskState(run, "wait_for_file", "up_for_reschedule");
         assertThat(runningTasks()).isZero();
         engine.advance(Duration.ofMinutes(1));
-        await().until(() -> engine.attempts(run, "wait_for_file").size() == 2
+        engine.awaitUntil(() -> engine.attempts(run, "wait_for_file").size() == 2
                 && engine.taskState(run, "wait_for_file").equals("up_for_reschedule"));
         engine.advance(Duration.ofMinutes(1));
 

@@ -94,7 +94,7 @@ class OperationsTest {
 
         Views.Backfill backfill =
                 operations.createBackfill(request("prices", "2024-03-04", "2024-03-15", Reprocess.NONE));
-        await().until(() -> operations.backfill(backfill.id()).state().equals("completed"));
+        harness.awaitUntil(() -> operations.backfill(backfill.id()).state().equals("completed"));
 
         Views.Backfill done = operations.backfill(backfill.id());
         assertThat(done.runsByState()).containsEntry("success", 9).containsEntry("skipped", 1);
@@ -149,7 +149,7 @@ class OperationsTest {
 
         Views.Backfill backfill = operations.createBackfill(batched);
         assertThat(backfill.intervalsPerRun()).isEqualTo(3);
-        await().until(() -> operations.backfill(backfill.id()).state().equals("completed"));
+        harness.awaitUntil(() -> operations.backfill(backfill.id()).state().equals("completed"));
         assertThat(operations.backfill(backfill.id()).runsByState())
                 .containsEntry("success", 4)
                 .containsEntry("skipped", 1);
@@ -208,7 +208,7 @@ class OperationsTest {
 
         Views.Backfill backfill =
                 operations.createBackfill(request("flaky", "2024-03-04", "2024-03-05", Reprocess.FAILED));
-        await().until(() -> operations.backfill(backfill.id()).state().equals("completed"));
+        harness.awaitUntil(() -> operations.backfill(backfill.id()).state().equals("completed"));
         assertThat(harness.runState(failedRun)).isEqualTo("success");
         assertThat(harness.attempts(failedRun, "load"))
                 .extracting(attempt -> attempt.get("state"))
@@ -281,7 +281,8 @@ class OperationsTest {
         harness.jdbi().useHandle(handle -> handle.execute("UPDATE dag SET is_paused = false"));
         Views.Backfill backfill = operations.createBackfill(new BackfillRequest(
                 "durable", LocalDate.parse("2024-03-04"), LocalDate.parse("2024-03-22"), Reprocess.NONE, 1, true));
-        await().until(() -> operations.backfill(backfill.id()).runsByState().getOrDefault("success", 0) >= 2);
+        harness.awaitUntil(
+                () -> operations.backfill(backfill.id()).runsByState().getOrDefault("success", 0) >= 2);
         harness.engine.close();
 
         Engine restarted = new Engine(harness.database, harness.registry, harness.clock, EngineSettings.DEFAULT);

@@ -51,7 +51,7 @@ class SchedulingTest {
         harness.register(weekdays("prices", true, 16));
         harness.start();
 
-        await().until(() -> runs("prices").size() == 5);
+        harness.awaitUntil(() -> runs("prices").size() == 5);
         // 17:30 in New York is 22:30 UTC before the change to daylight saving time on 10 March, 21:30 after it.
         assertThat(runs("prices"))
                 .containsExactly(
@@ -68,9 +68,10 @@ class SchedulingTest {
         harness.register(weekdays("latest", false, 16));
         harness.start();
 
-        await().until(() -> runs("latest").size() == 1);
+        harness.awaitUntil(() -> runs("latest").size() == 1);
         harness.engine.planSoon("latest");
-        await().during(Duration.ofMillis(300)).until(() -> runs("latest").size() == 1);
+        harness.engine.runUntilIdle();
+        assertThat(runs("latest")).hasSize(1);
         assertThat(runs("latest")).containsExactly("scheduled__2024-03-08T22:30:00Z 2024-03-11T21:30");
     }
 
@@ -80,8 +81,8 @@ class SchedulingTest {
         harness.register(weekdays("throttled", true, 2));
         harness.start();
 
-        await().until(() -> runs("throttled").size() == 5);
-        await().until(() -> harness.jdbi()
+        harness.awaitUntil(() -> runs("throttled").size() == 5);
+        harness.awaitUntil(() -> harness.jdbi()
                         .withHandle(handle -> handle.createQuery(
                                         "SELECT count(*) FROM dag_run WHERE dag_id = 'throttled' AND state = 'success'")
                                 .mapTo(Integer.class)
@@ -109,12 +110,15 @@ class SchedulingTest {
             ticks.start();
             ticks.fireNow("ticked");
             ticks.fireNow("ticked");
-            await().until(() -> runs("ticked").size() == 1);
+            harness.awaitUntil(() -> runs("ticked").size() == 1);
             harness.clock.advance(Duration.ofDays(1));
             ticks.fireNow("ticked");
-            await().until(() -> runs("ticked").size() == 2);
+            harness.awaitUntil(() -> runs("ticked").size() == 2);
             ticks.fireNow("ticked");
-            await().during(Duration.ofMillis(300)).until(() -> runs("ticked").size() == 2);
+            await().during(Duration.ofMillis(300)).until(() -> {
+                harness.engine.runUntilIdle();
+                return runs("ticked").size() == 2;
+            });
         }
         assertThat(runs("ticked"))
                 .containsExactly(
