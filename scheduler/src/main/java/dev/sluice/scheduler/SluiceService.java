@@ -24,12 +24,16 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,7 +46,11 @@ public final class SluiceService implements AutoCloseable {
     private final Engine engine;
     private final ScheduleTicks ticks;
     private final Operations operations;
+    private static final Duration REGISTRATION_RETRY = Duration.ofSeconds(5);
+
     private final List<DagSourcePoller> pollers = new ArrayList<>();
+    private final ScheduledExecutorService registrationRetries = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().daemon().name("dag-registration-retry").factory());
 
     private SluiceService(Database database, DagRegistry registry, Engine engine, ScheduleTicks ticks, Clock clock) {
         this.database = database;
@@ -142,13 +150,34 @@ public final class SluiceService implements AutoCloseable {
             if (!chosen.includes(name)) {
                 continue;
             }
+            List<Dag> dags;
             try {
-                List<Dag> dags = provider.get().dags();
-                DagOrigin origin = new DagOrigin("classpath", name, classDigest(provider.type()));
-                dags.forEach(dag -> registry.register(dag, origin));
+                dags = provider.get().dags();
             } catch (RuntimeException | ServiceConfigurationError e) {
                 log.error("DAG provider {} failed; its DAGs are not loaded: {}", name, e.getMessage(), e);
+                continue;
             }
+            DagOrigin origin = new DagOrigin("classpath", name, classDigest(provider.type()));
+            dags.forEach(dag -> registerUntilStored(dag, origin));
+        }
+    }
+
+    /**
+     * Registers a DAG, and if the database refuses for now (it is restarting, say), tries again in
+     * the background until it is stored. Until then this process claims none of its tasks, since
+     * it claims only the versions it has registered, so nothing fails meanwhile.
+     */
+    private void registerUntilStored(Dag dag, DagOrigin origin) {
+        try {
+            registry.register(dag, origin);
+        } catch (RuntimeException e) {
+            log.error(
+                    "DAG {} could not be registered; trying again every {}: {}",
+                    dag.id(),
+                    REGISTRATION_RETRY,
+                    e.getMessage());
+            registrationRetries.schedule(
+                    () -> registerUntilStored(dag, origin), REGISTRATION_RETRY.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -187,6 +216,7 @@ public final class SluiceService implements AutoCloseable {
 
     @Override
     public void close() {
+        registrationRetries.shutdownNow();
         pollers.forEach(DagSourcePoller::close);
         ticks.close();
         engine.close();

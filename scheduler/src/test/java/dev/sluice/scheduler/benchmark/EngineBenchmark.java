@@ -30,10 +30,13 @@ import java.util.concurrent.ConcurrentHashMap;
  * one root, and a chain of 200 no-op tasks. Each body notes when it starts and ends, so the latency
  * from an upstream's end to its downstream's start covers the whole path: commit, notification,
  * claim and dispatch. With {@code fsync-off} as the second argument, Postgres runs with
- * {@code fsync = off} (what the embedded library does by default), to compare.
+ * {@code fsync = off} (what the embedded library does by default), to compare. With a third
+ * argument, that many engines share the database (each with its own registry, session and 64 / N
+ * worker slots, as separate processes would), and which engine ran what is counted.
  *
  * <p>Run: {@code ./mvnw -q -pl scheduler test-compile exec:java -Dexec.classpathScope=test
- * -Dexec.mainClass=dev.sluice.scheduler.benchmark.EngineBenchmark [-Dexec.args="ROUNDS [fsync-off]"]}
+ * -Dexec.mainClass=dev.sluice.scheduler.benchmark.EngineBenchmark [-Dexec.args="ROUNDS [fsync-on|fsync-off]
+ * [ENGINES]"]}
  */
 public final class EngineBenchmark {
     private static final Map<String, long[]> TIMES = new ConcurrentHashMap<>();
@@ -43,6 +46,7 @@ public final class EngineBenchmark {
     public static void main(String[] args) throws Exception {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         String fsync = args.length > 1 && args[1].equals("fsync-off") ? "off" : "on";
+        int engineCount = args.length > 2 ? Integer.parseInt(args[2]) : 1;
         Path data = Files.createTempDirectory("sluice-benchmark-");
         try (LocalPostgres postgres = LocalPostgres.builder()
                 .dataDirectory(data)
@@ -62,12 +66,21 @@ public final class EngineBenchmark {
                     16);
             try (Database database = Database.open(settings)) {
                 database.jdbi().useHandle(handle -> handle.execute("UPDATE pool SET slots = 100000"));
-                DagRegistry registry = new DagRegistry(database.jdbi(), Clock.systemUTC());
-                registry.register(fanOut(1000), new DagOrigin("benchmark", "fan_out", "1"));
-                registry.register(chain(200), new DagOrigin("benchmark", "chain", "1"));
-                try (Engine engine =
-                        new Engine(database, registry, Clock.systemUTC(), EngineSettings.DEFAULT.withWorkerSlots(64))) {
-                    engine.start();
+                List<Engine> engines = new ArrayList<>();
+                for (int i = 0; i < engineCount; i++) {
+                    DagRegistry registry = new DagRegistry(database.jdbi(), Clock.systemUTC());
+                    registry.register(fanOut(1000), new DagOrigin("benchmark", "fan_out", "1"));
+                    registry.register(chain(200), new DagOrigin("benchmark", "chain", "1"));
+                    engines.add(new Engine(
+                            database,
+                            registry,
+                            Clock.systemUTC(),
+                            EngineSettings.DEFAULT.withWorkerSlots(64 / engineCount)));
+                }
+                try (AutoCloseable closeAll = () -> engines.forEach(Engine::close)) {
+                    engines.forEach(Engine::start);
+                    Engine engine = engines.getFirst();
+                    System.out.println(engineCount + " engine(s), " + 64 / engineCount + " worker slots each");
                     System.out.println(
                             "| DAG | round | tasks | wall time (s) | completions/s | latency p50 (ms) | latency p99 (ms) | max (ms) |");
                     System.out.println("|---|---|---|---|---|---|---|---|");
@@ -75,6 +88,13 @@ public final class EngineBenchmark {
                         measure(database, engine, "fan_out", round, 1000);
                         measure(database, engine, "chain", round, 200);
                     }
+                    System.out.println("attempts by engine: "
+                            + database.jdbi()
+                                    .withHandle(handle -> handle.createQuery(
+                                                    "SELECT string_agg(n::text, ', ' ORDER BY n DESC) FROM (SELECT count(*) AS n "
+                                                            + "FROM task_attempt GROUP BY worker_id) counted")
+                                            .mapTo(String.class)
+                                            .one()));
                 }
             }
         }
