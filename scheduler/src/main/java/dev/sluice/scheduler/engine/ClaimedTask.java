@@ -9,7 +9,10 @@ import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
-/** A task instance this worker has claimed, with what its context needs to know of its run. */
+/**
+ * A task instance this worker has claimed, with what its context needs to know of its run, and its
+ * tries and lost attempts as they were when claimed (they change only when an attempt ends).
+ */
 public record ClaimedTask(
         long taskInstanceId,
         long attemptId,
@@ -20,6 +23,8 @@ public record ClaimedTask(
         RunType runType,
         String taskId,
         int tryNumber,
+        int maxTries,
+        int lostAttempts,
         Instant attemptStartedAt,
         DataInterval dataInterval,
         Map<String, Object> conf) {

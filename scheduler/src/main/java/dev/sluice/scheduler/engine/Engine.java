@@ -628,7 +628,8 @@ public final class Engine implements AutoCloseable {
             }
             List<ClaimedTask> orphans = handle.createQuery("""
                     SELECT ti.id AS ti_id, a.id AS attempt_id, ti.run_pk, ti.dag_id, r.dag_version, r.run_id, r.run_type,
-                           ti.task_id, ti.try_number, ti.attempt_started_at, r.data_interval_start, r.data_interval_end
+                           ti.task_id, ti.try_number, ti.max_tries, ti.infrastructure_retries, ti.attempt_started_at,
+                           r.data_interval_start, r.data_interval_end
                     FROM task_instance ti
                     JOIN dag_run r ON r.id = ti.run_pk
                     JOIN task_attempt a ON a.task_instance = ti.id AND a.try_number = ti.try_number AND a.state = 'running'
@@ -646,6 +647,8 @@ public final class Engine implements AutoCloseable {
                             RunType.valueOf(rs.getString("run_type").toUpperCase(Locale.ROOT)),
                             rs.getString("task_id"),
                             rs.getInt("try_number"),
+                            rs.getInt("max_tries"),
+                            rs.getInt("infrastructure_retries"),
                             rs.getTimestamp("attempt_started_at").toInstant(),
                             new DataInterval(
                                     rs.getTimestamp("data_interval_start").toInstant(),

@@ -193,7 +193,7 @@ final class Transitions {
         if (unfinished == 0) {
             finishRun(handle, runPk, graph, now);
         }
-        notifyWork(handle);
+        notifyTasks(handle);
     }
 
     /**
@@ -222,14 +222,28 @@ final class Transitions {
                 loaded.stream().map(DagRegistry.VersionKey::dagId).toList();
         List<String> loadedVersions =
                 loaded.stream().map(DagRegistry.VersionKey::version).toList();
+        // The DAGs and pools with runnable work, each locked for this transaction if no other engine holds it. The
+        // materialised list makes sure each key is tried once, not once per task instance.
         List<Map<String, Object>> keys = handle.createQuery("""
-                SELECT DISTINCT ti.dag_id, ti.pool
-                FROM task_instance ti
-                JOIN dag d ON d.dag_id = ti.dag_id
-                JOIN dag_run r ON r.id = ti.run_pk
-                WHERE ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule') AND ti.eligible_at <= :now
-                  AND (NOT d.is_paused OR ti.backfill)
-                  AND (r.dag_id, r.dag_version) IN (SELECT * FROM unnest(:loadedDags, :loadedVersions))
+                WITH runnable AS MATERIALIZED (
+                    SELECT DISTINCT ti.dag_id, ti.pool
+                    FROM task_instance ti
+                    JOIN dag d ON d.dag_id = ti.dag_id
+                    JOIN dag_run r ON r.id = ti.run_pk
+                    WHERE ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule') AND ti.eligible_at <= :now
+                      AND (NOT d.is_paused OR ti.backfill)
+                      AND (r.dag_id, r.dag_version) IN (SELECT * FROM unnest(:loadedDags, :loadedVersions))
+                ), dags AS MATERIALIZED (
+                    SELECT DISTINCT dag_id AS name FROM runnable
+                ), pools AS MATERIALIZED (
+                    SELECT DISTINCT pool AS name FROM runnable
+                )
+                SELECT 'dag' AS kind, name, pg_try_advisory_xact_lock(hashtextextended('sluice.claim.dag.' || name, 0))
+                       AS locked
+                FROM dags
+                UNION ALL
+                SELECT 'pool' AS kind, name, pg_try_advisory_xact_lock(hashtextextended('sluice.claim.pool.' || name, 0))
+                FROM pools
                 """)
                 .bind("now", now)
                 .bindArray("loadedDags", String.class, loadedDags)
@@ -239,30 +253,9 @@ final class Transitions {
         if (keys.isEmpty()) {
             return Claim.NONE;
         }
-        List<String> dags =
-                keys.stream().map(key -> (String) key.get("dag_id")).distinct().toList();
-        List<String> pools =
-                keys.stream().map(key -> (String) key.get("pool")).distinct().toList();
-        List<Map<String, Object>> locked = handle.createQuery("""
-                SELECT 'dag' AS kind, name FROM unnest(:dags) AS name
-                WHERE pg_try_advisory_xact_lock(hashtextextended('sluice.claim.dag.' || name, 0))
-                UNION ALL
-                SELECT 'pool' AS kind, name FROM unnest(:pools) AS name
-                WHERE pg_try_advisory_xact_lock(hashtextextended('sluice.claim.pool.' || name, 0))
-                """)
-                .bindArray("dags", String.class, dags)
-                .bindArray("pools", String.class, pools)
-                .mapToMap()
-                .list();
-        List<String> lockedDags = locked.stream()
-                .filter(row -> row.get("kind").equals("dag"))
-                .map(row -> (String) row.get("name"))
-                .toList();
-        List<String> lockedPools = locked.stream()
-                .filter(row -> row.get("kind").equals("pool"))
-                .map(row -> (String) row.get("name"))
-                .toList();
-        boolean contended = lockedDags.size() < dags.size() || lockedPools.size() < pools.size();
+        List<String> lockedDags = locked(keys, "dag");
+        List<String> lockedPools = locked(keys, "pool");
+        boolean contended = keys.stream().anyMatch(key -> !(Boolean) key.get("locked"));
         if (lockedDags.isEmpty() || lockedPools.isEmpty()) {
             return new Claim(List.of(), contended);
         }
@@ -316,15 +309,15 @@ final class Transitions {
                     FROM picked
                     WHERE ti.id = picked.id AND ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule')
                     RETURNING ti.id, ti.run_pk, ti.dag_id, ti.task_id, ti.try_number, ti.attempt_started_at,
-                              ti.priority_weight
+                              ti.priority_weight, ti.max_tries, ti.infrastructure_retries
                 ), attempts AS (
                     INSERT INTO task_attempt (task_instance, try_number, state, worker_id, started_at)
                     SELECT id, try_number, 'running', :worker, :now FROM claimed
                     RETURNING id, task_instance
                 )
                 SELECT c.id AS ti_id, a.id AS attempt_id, c.run_pk, c.dag_id, r.dag_version, r.run_id, r.run_type,
-                       c.task_id, c.try_number, c.attempt_started_at, r.data_interval_start, r.data_interval_end,
-                       r.conf::text AS conf
+                       c.task_id, c.try_number, c.max_tries, c.infrastructure_retries, c.attempt_started_at,
+                       r.data_interval_start, r.data_interval_end, r.conf::text AS conf
                 FROM claimed c
                 JOIN attempts a ON a.task_instance = c.id
                 JOIN dag_run r ON r.id = c.run_pk
@@ -347,6 +340,8 @@ final class Transitions {
                         RunType.valueOf(rs.getString("run_type").toUpperCase(Locale.ROOT)),
                         rs.getString("task_id"),
                         rs.getInt("try_number"),
+                        rs.getInt("max_tries"),
+                        rs.getInt("infrastructure_retries"),
                         rs.getTimestamp("attempt_started_at").toInstant(),
                         new DataInterval(
                                 rs.getTimestamp("data_interval_start").toInstant(),
@@ -354,6 +349,13 @@ final class Transitions {
                         readConf(rs.getString("conf"))))
                 .list();
         return new Claim(claimed, contended);
+    }
+
+    private static List<String> locked(List<Map<String, Object>> keys, String kind) {
+        return keys.stream()
+                .filter(key -> key.get("kind").equals(kind) && (Boolean) key.get("locked"))
+                .map(key -> (String) key.get("name"))
+                .toList();
     }
 
     /** What one claim took, and whether another engine held some of the DAGs or pools with runnable work. */
@@ -402,22 +404,7 @@ final class Transitions {
                     .bind("attempt", task.attemptId())
                     .execute();
             writeLog(handle, result.logLines());
-            Optional<Map<String, Object>> owned = handle.createQuery("""
-                    SELECT max_tries, infrastructure_retries FROM task_instance
-                    WHERE id = :id AND state = 'running' AND try_number = :try AND worker_id = :worker
-                    FOR UPDATE
-                    """)
-                    .bind("id", task.taskInstanceId())
-                    .bind("try", task.tryNumber())
-                    .bind("worker", workerId)
-                    .mapToMap()
-                    .findOne();
-            if (owned.isEmpty()) {
-                continue;
-            }
-            int maxTries = ((Number) owned.get().get("max_tries")).intValue();
-            int lost = ((Number) owned.get().get("infrastructure_retries")).intValue();
-            TaskState next = nextState(result, task, maxTries, lost);
+            TaskState next = nextState(result, task);
             boolean givesTryBack = result.outcome() == AttemptResult.Outcome.LOST && next == TaskState.UP_FOR_RETRY;
             int changed = handle.createUpdate("""
                     UPDATE task_instance SET state = :state, ended_at = :ended, output = CAST(:output AS jsonb),
@@ -436,8 +423,9 @@ final class Transitions {
                     .bind("try", task.tryNumber())
                     .bind("worker", workerId)
                     .execute();
-            if (changed != 1) {
-                throw new IllegalStateException("task instance " + task.taskInstanceId() + " changed while locked");
+            if (changed == 0) {
+                // No longer this attempt's to end: reaped, cleared, marked, or claimed by a later try.
+                continue;
             }
             if (next.finished()) {
                 finishedByRun
@@ -445,7 +433,7 @@ final class Transitions {
                         .put(task.taskId(), next);
                 runDag.put(task.runPk(), new String[] {task.dagId(), task.dagVersion()});
             } else {
-                notifyWork(handle);
+                notifyTasks(handle);
             }
         }
         List<Long> finishedRuns = new ArrayList<>();
@@ -496,14 +484,14 @@ final class Transitions {
      * left ({@code max_tries}, which a clear raises), a lost attempt while the infrastructure has
      * lost fewer than {@link #MAX_LOST_ATTEMPTS}.
      */
-    private static TaskState nextState(AttemptResult result, ClaimedTask task, int maxTries, int lost) {
+    private static TaskState nextState(AttemptResult result, ClaimedTask task) {
         return switch (result.outcome()) {
             case SUCCESS -> TaskState.SUCCESS;
             case SKIPPED -> TaskState.SKIPPED;
             case RESCHEDULED -> TaskState.UP_FOR_RESCHEDULE;
             case FAILED ->
-                result.retryable() && task.tryNumber() < maxTries ? TaskState.UP_FOR_RETRY : TaskState.FAILED;
-            case LOST -> lost < MAX_LOST_ATTEMPTS ? TaskState.UP_FOR_RETRY : TaskState.FAILED;
+                result.retryable() && task.tryNumber() < task.maxTries() ? TaskState.UP_FOR_RETRY : TaskState.FAILED;
+            case LOST -> task.lostAttempts() < MAX_LOST_ATTEMPTS ? TaskState.UP_FOR_RETRY : TaskState.FAILED;
         };
     }
 
@@ -587,7 +575,7 @@ final class Transitions {
                 }
             }
             if (!setState(handle, runPk, toSchedule, TaskState.SCHEDULED, now).isEmpty()) {
-                notifyWork(handle);
+                notifyTasks(handle);
             }
             List<String> skipped = setState(handle, runPk, toSkip, TaskState.SKIPPED, now);
             List<String> failed = setState(handle, runPk, toFail, TaskState.UPSTREAM_FAILED, now);
@@ -758,8 +746,16 @@ final class Transitions {
         notifyWork(handle);
     }
 
-    /** Wakes every engine listening on the work channel once this transaction commits. */
+    /**
+     * Wakes every engine listening on the work channel once this transaction commits, to start
+     * runs and claim tasks: a run was created, or one ended and freed room under max active runs.
+     */
     static void notifyWork(Handle handle) {
         handle.execute("SELECT pg_notify('sluice_work', '')");
+    }
+
+    /** As above, when only tasks became runnable: engines claim, and need not look at runs again. */
+    static void notifyTasks(Handle handle) {
+        handle.execute("SELECT pg_notify('sluice_work', 'tasks')");
     }
 }
