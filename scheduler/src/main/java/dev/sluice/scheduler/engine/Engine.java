@@ -335,6 +335,7 @@ public final class Engine implements AutoCloseable {
         if (sessionLost && !recoverSession(now)) {
             return false;
         }
+        claimContended = false;
         // Each duty on its own: one that fails (a database error, a result that cannot be stored) is logged and
         // tried again on the next pass, and never keeps the others from running, heartbeats above all.
         boolean busy = false;
@@ -386,15 +387,22 @@ public final class Engine implements AutoCloseable {
     }
 
     private boolean claim(Instant now) {
-        claimContended = false;
-        int free = settings.workerSlots() - executor.runningCount() - results.size();
+        int free = freeSlots();
         if (free <= 0 || sessionLost) {
             return false;
         }
         Transitions.Claim claim = jdbi.inTransaction(handle -> transitions.claim(handle, workerId, free, now));
+        started(claim);
+        return claim.tasks().size() == free;
+    }
+
+    private int freeSlots() {
+        return settings.workerSlots() - executor.runningCount() - results.size();
+    }
+
+    private void started(Transitions.Claim claim) {
         claim.tasks().forEach(executor::start);
         claimContended = claim.contended();
-        return claim.tasks().size() == free;
     }
 
     /**
@@ -413,7 +421,7 @@ public final class Engine implements AutoCloseable {
             return false;
         }
         try {
-            record(batch, now);
+            record(batch, now, true);
             return true;
         } catch (RuntimeException batchFailure) {
             log.warn("recording {} finished attempts failed; recording them one by one", batch.size(), batchFailure);
@@ -421,7 +429,7 @@ public final class Engine implements AutoCloseable {
         for (int index = 0; index < batch.size(); index++) {
             AttemptResult one = batch.get(index);
             try {
-                record(List.of(one), now);
+                record(List.of(one), now, false);
             } catch (RuntimeException failure) {
                 String reason = "the attempt's result cannot be stored: " + rootMessage(failure);
                 ClaimedTask task = one.task();
@@ -434,7 +442,8 @@ public final class Engine implements AutoCloseable {
                                     reason,
                                     now,
                                     List.of(new LogLine(task.attemptId(), Integer.MAX_VALUE, now, "ERROR", reason)))),
-                            now);
+                            now,
+                            false);
                     log.error(
                             "attempt {} of {}.{} of {} failed: {}",
                             task.tryNumber(),
@@ -451,16 +460,27 @@ public final class Engine implements AutoCloseable {
         return true;
     }
 
-    private void record(List<AttemptResult> batch, Instant now) {
-        List<Long> finishedRuns = jdbi.inTransaction(handle -> transitions.complete(handle, workerId, batch, now));
-        if (!finishedRuns.isEmpty()) {
+    /**
+     * Records a batch of results, and with {@code andClaim} claims in the same transaction what this
+     * worker has room for, downstream tasks the batch just made runnable first of all: one commit,
+     * not two, between a task's end and its downstream's start.
+     */
+    private void record(List<AttemptResult> batch, Instant now, boolean andClaim) {
+        int free = andClaim && !sessionLost ? freeSlots() : 0;
+        Recorded recorded = jdbi.inTransaction(handle -> new Recorded(
+                transitions.complete(handle, workerId, batch, now),
+                free > 0 ? transitions.claim(handle, workerId, free, now) : Transitions.Claim.NONE));
+        started(recorded.claim());
+        if (!recorded.finishedRuns().isEmpty()) {
             runsChanged.set(true);
-            jdbi.useHandle(handle -> handle.createQuery("SELECT DISTINCT dag_id FROM dag_run WHERE id = ANY(:ids)")
-                    .bindArray("ids", Long.class, finishedRuns)
-                    .mapTo(String.class)
-                    .forEach(dagsToPlan::add));
+            batch.stream()
+                    .filter(result ->
+                            recorded.finishedRuns().contains(result.task().runPk()))
+                    .forEach(result -> dagsToPlan.add(result.task().dagId()));
         }
     }
+
+    private record Recorded(List<Long> finishedRuns, Transitions.Claim claim) {}
 
     private static String rootMessage(Throwable failure) {
         Throwable root = failure;

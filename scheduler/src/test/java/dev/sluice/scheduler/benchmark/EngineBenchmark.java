@@ -47,11 +47,13 @@ public final class EngineBenchmark {
         int rounds = args.length > 0 ? Integer.parseInt(args[0]) : 3;
         String fsync = args.length > 1 && args[1].equals("fsync-off") ? "off" : "on";
         int engineCount = args.length > 2 ? Integer.parseInt(args[2]) : 1;
+        boolean profile = args.length > 3 && args[3].equals("profile");
         Path data = Files.createTempDirectory("sluice-benchmark-");
         try (LocalPostgres postgres = LocalPostgres.builder()
                 .dataDirectory(data)
                 .cleanDataDirectory(true)
                 .serverConfig("fsync", fsync)
+                .serverConfig("shared_preload_libraries", profile ? "pg_stat_statements" : "")
                 .start()) {
             Map<String, String> durability = postgres.durabilitySettings();
             System.out.println("Postgres: " + durability);
@@ -65,6 +67,9 @@ public final class EngineBenchmark {
                     new DatabaseSettings.Secret(postgres.password()),
                     16);
             try (Database database = Database.open(settings)) {
+                if (profile) {
+                    database.jdbi().useHandle(handle -> handle.execute("CREATE EXTENSION pg_stat_statements"));
+                }
                 database.jdbi().useHandle(handle -> handle.execute("UPDATE pool SET slots = 100000"));
                 List<Engine> engines = new ArrayList<>();
                 for (int i = 0; i < engineCount; i++) {
@@ -88,6 +93,9 @@ public final class EngineBenchmark {
                         measure(database, engine, "fan_out", round, 1000);
                         measure(database, engine, "chain", round, 200);
                     }
+                    if (profile) {
+                        printStatements(database);
+                    }
                     System.out.println("attempts by engine: "
                             + database.jdbi()
                                     .withHandle(handle -> handle.createQuery(
@@ -98,6 +106,22 @@ public final class EngineBenchmark {
                 }
             }
         }
+    }
+
+    /** Where the database's time went: the statements that took the most of it, with their calls. */
+    private static void printStatements(Database database) {
+        System.out.println("| statement | calls | total (ms) | mean (ms) |");
+        System.out.println("|---|---|---|---|");
+        database.jdbi()
+                .useHandle(handle -> handle.createQuery("""
+                                SELECT left(regexp_replace(query, '\\s+', ' ', 'g'), 90) AS query, calls,
+                                       round(total_exec_time::numeric, 1) AS total, round(mean_exec_time::numeric, 3) AS mean
+                                FROM pg_stat_statements ORDER BY total_exec_time DESC LIMIT 15
+                                """)
+                        .mapToMap()
+                        .forEach(row -> System.out.printf(
+                                "| `%s` | %s | %s | %s |%n",
+                                row.get("query"), row.get("calls"), row.get("total"), row.get("mean"))));
     }
 
     private static Dag fanOut(int width) {
