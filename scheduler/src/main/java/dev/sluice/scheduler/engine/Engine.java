@@ -66,6 +66,7 @@ public final class Engine implements AutoCloseable {
     private long lockKey;
     private long lastHeartbeatNanos;
     private boolean claimContended;
+    private boolean claimedWithResults;
 
     private static final Duration CONTENDED_RETRY = Duration.ofMillis(2);
 
@@ -336,6 +337,7 @@ public final class Engine implements AutoCloseable {
             return false;
         }
         claimContended = false;
+        claimedWithResults = false;
         // Each duty on its own: one that fails (a database error, a result that cannot be stored) is logged and
         // tried again on the next pass, and never keeps the others from running, heartbeats above all.
         boolean busy = false;
@@ -366,7 +368,9 @@ public final class Engine implements AutoCloseable {
                 return false;
             });
         }
-        busy |= duty("claiming tasks", () -> claim(now));
+        if (!claimedWithResults) {
+            busy |= duty("claiming tasks", () -> claim(now));
+        }
         if (System.nanoTime() - lastHeartbeatNanos
                 >= settings.heartbeatInterval().toNanos()) {
             duty("heartbeat", () -> {
@@ -398,6 +402,12 @@ public final class Engine implements AutoCloseable {
 
     private int freeSlots() {
         return settings.workerSlots() - executor.runningCount() - results.size();
+    }
+
+    private void claimedWithResults(Transitions.Claim claim) {
+        // This pass has claimed; what becomes runnable from now on notifies, and the next pass claims it.
+        claimedWithResults = true;
+        started(claim);
     }
 
     private void started(Transitions.Claim claim) {
@@ -470,7 +480,9 @@ public final class Engine implements AutoCloseable {
         Recorded recorded = jdbi.inTransaction(handle -> new Recorded(
                 transitions.complete(handle, workerId, batch, now),
                 free > 0 ? transitions.claim(handle, workerId, free, now) : Transitions.Claim.NONE));
-        started(recorded.claim());
+        if (free > 0) {
+            claimedWithResults(recorded.claim());
+        }
         if (!recorded.finishedRuns().isEmpty()) {
             runsChanged.set(true);
             batch.stream()
