@@ -392,7 +392,7 @@ public final class Engine implements AutoCloseable {
 
     private boolean claim(Instant now) {
         int free = freeSlots();
-        if (free <= 0 || sessionLost) {
+        if (free <= 0 || sessionLost || stopping) {
             return false;
         }
         Transitions.Claim claim = jdbi.inTransaction(handle -> transitions.claim(handle, workerId, free, now));
@@ -476,7 +476,8 @@ public final class Engine implements AutoCloseable {
      * not two, between a task's end and its downstream's start.
      */
     private void record(List<AttemptResult> batch, Instant now, boolean andClaim) {
-        int free = andClaim && !sessionLost ? freeSlots() : 0;
+        // A stopping engine claims nothing more: what it claimed now it would never run.
+        int free = andClaim && !sessionLost && !stopping ? freeSlots() : 0;
         Recorded recorded = jdbi.inTransaction(handle -> new Recorded(
                 transitions.complete(handle, workerId, batch, now),
                 free > 0 ? transitions.claim(handle, workerId, free, now) : Transitions.Claim.NONE));
