@@ -24,18 +24,24 @@ import java.io.InputStream;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /** The scheduler service: database, DAG registry, engine and schedule ticks, started together. */
 public final class SluiceService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SluiceService.class);
+    /** How often the registry drops DAG versions that no run needs, and how long one must be unneeded first. */
+    private static final Duration FORGET_VERSIONS_EVERY = Duration.ofMinutes(1);
 
     private final Database database;
     private final DagRegistry registry;
@@ -43,6 +49,8 @@ public final class SluiceService implements AutoCloseable {
     private final ScheduleTicks ticks;
     private final Operations operations;
     private final List<DagSourcePoller> pollers = new ArrayList<>();
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("sluice-housekeeping").daemon(true).factory());
 
     private SluiceService(Database database, DagRegistry registry, Engine engine, ScheduleTicks ticks, Clock clock) {
         this.database = database;
@@ -111,7 +119,21 @@ public final class SluiceService implements AutoCloseable {
         }
         sources.dagsFolder().ifPresent(folder -> service.watch(new DagFolderSource(folder), "folder", sources, clock));
         sources.git().ifPresent(git -> service.watch(new GitDagSource(git), "git", sources, clock));
+        service.housekeeping.scheduleWithFixedDelay(
+                service::forgetUnusedVersions,
+                FORGET_VERSIONS_EVERY.toSeconds(),
+                FORGET_VERSIONS_EVERY.toSeconds(),
+                TimeUnit.SECONDS);
         return service;
+    }
+
+    /** Lets the DAG objects and class loaders of versions that changed DAG files left behind be collected. */
+    private void forgetUnusedVersions() {
+        try {
+            registry.forgetUnusedVersions(FORGET_VERSIONS_EVERY);
+        } catch (RuntimeException e) {
+            log.error("forgetting unused DAG versions failed; trying again in {}", FORGET_VERSIONS_EVERY, e);
+        }
     }
 
     private void watch(DagSource source, String kind, DagSourceSettings sources, Clock clock) {
@@ -187,6 +209,7 @@ public final class SluiceService implements AutoCloseable {
 
     @Override
     public void close() {
+        housekeeping.shutdownNow();
         pollers.forEach(DagSourcePoller::close);
         ticks.close();
         engine.close();
