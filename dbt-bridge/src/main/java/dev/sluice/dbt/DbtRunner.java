@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.dag.TaskLogger;
 import java.io.IOException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -35,6 +36,7 @@ public final class DbtRunner {
     private final Map<String, String> environment;
     private final Path workDirectory;
     private final Duration stopGracePeriod;
+    private final Duration attemptFolderRetention;
 
     private DbtRunner(Builder builder) {
         this.executable = builder.executable;
@@ -49,6 +51,7 @@ public final class DbtRunner {
                 ? builder.workDirectory
                 : projectDirectory.resolve("target").resolve("sluice");
         this.stopGracePeriod = builder.stopGracePeriod;
+        this.attemptFolderRetention = builder.attemptFolderRetention;
     }
 
     public static Builder builder(DbtExecutable executable, Path projectDirectory) {
@@ -70,6 +73,14 @@ public final class DbtRunner {
     /** Where invocations' target folders and cached manifests live: {@code <project>/target/sluice} by default. */
     public Path workDirectory() {
         return workDirectory;
+    }
+
+    /**
+     * How long the target folder of a task's attempt ({@code <work>/runs/...}) is kept after it last
+     * changed; later attempts delete older ones. 7 days by default.
+     */
+    public Duration attemptFolderRetention() {
+        return attemptFolderRetention;
     }
 
     /** Runs an invocation to its end; the result tells how it went (see {@link DbtResult#throwIfFailed()}). */
@@ -98,7 +109,7 @@ public final class DbtRunner {
         DbtVersionCheck.check(dbt, projectDirectory, processEnvironment);
         try {
             FileTrees.delete(targetDirectory);
-            Files.createDirectories(targetDirectory);
+            createFolder(targetDirectory);
             PartialParse.seed(partialParseFile(), targetDirectory);
             List<String> command = commandLine(dbt, invocation, targetDirectory);
             log.info("Running {}", String.join(" ", command));
@@ -116,6 +127,15 @@ public final class DbtRunner {
                     () -> PartialParse.keep(targetDirectory, partialParseFile()));
         } catch (IOException e) {
             throw new DbtSetupException("cannot start " + dbt + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Pruning old attempts deletes empty folders, perhaps one just found to exist here: a second try makes it anew. */
+    private static void createFolder(Path folder) throws IOException {
+        try {
+            Files.createDirectories(folder);
+        } catch (NoSuchFileException e) {
+            Files.createDirectories(folder);
         }
     }
 
@@ -187,6 +207,7 @@ public final class DbtRunner {
         private final Map<String, String> environment = new LinkedHashMap<>();
         private Path workDirectory;
         private Duration stopGracePeriod = Duration.ofSeconds(10);
+        private Duration attemptFolderRetention = Duration.ofDays(7);
 
         private Builder(DbtExecutable executable, Path projectDirectory) {
             this.executable = requireNonNull(executable, "executable is null");
@@ -240,6 +261,20 @@ public final class DbtRunner {
                 throw new IllegalArgumentException("stop grace period must not be negative: " + stopGracePeriod);
             }
             this.stopGracePeriod = stopGracePeriod;
+            return this;
+        }
+
+        /**
+         * How long an attempt's target folder is kept after it last changed (7 days by default); make
+         * it longer than the longest dbt attempt. An attempt that starts keeps its own task run's
+         * earlier attempts whatever their age, as it may retry from them.
+         */
+        public Builder keepAttemptFoldersFor(Duration retention) {
+            requireNonNull(retention, "retention is null");
+            if (retention.isNegative() || retention.isZero()) {
+                throw new IllegalArgumentException("attempt folder retention must be positive: " + retention);
+            }
+            this.attemptFolderRetention = retention;
             return this;
         }
 

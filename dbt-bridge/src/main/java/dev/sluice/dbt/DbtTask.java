@@ -6,6 +6,7 @@ import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
@@ -63,6 +64,7 @@ public final class DbtTask implements TaskBody {
                 invocation.state(),
                 invocation.arguments());
         Path target = InvocationFolders.forAttempt(runner, context, context.attempt());
+        InvocationFolders.pruneOld(runner, context, Instant.now());
         if (retryFailedNodes && context.attempt() > 1 && resolved.command().writesRunResults()) {
             Path previous = InvocationFolders.forAttempt(runner, context, context.attempt() - 1);
             if (Files.exists(previous.resolve(DbtArtifacts.RUN_RESULTS))) {

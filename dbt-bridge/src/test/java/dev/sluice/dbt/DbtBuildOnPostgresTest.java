@@ -5,12 +5,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.local.LocalTaskContext;
 import dev.sluice.servers.LocalPostgres;
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.util.Map;
@@ -23,7 +27,7 @@ class DbtBuildOnPostgresTest {
     private Path folder;
 
     @Test
-    void buildsTheProjectForADailyInterval() throws SQLException {
+    void buildsTheProjectForADailyIntervalAndDeletesOldAttemptFolders() throws SQLException, IOException {
         LocalPostgres postgres = LocalPostgres.shared();
         String database = DbtTesting.uniqueSchema("dbts");
         postgres.createDatabase(database);
@@ -46,7 +50,22 @@ class DbtBuildOnPostgresTest {
             DbtTask build = DbtTask.builder(runner, DbtCommand.BUILD).build();
 
             build.run(context("2018-01-02", "2018-01-03"));
+            // The first day's attempt as if it had ended 8 days ago, and pruning as long ago: the next attempt deletes
+            // it.
+            Path runs = runner.workDirectory().resolve("runs").resolve("sp500_daily");
+            Path firstAttempt =
+                    runs.resolve("scheduled__2018-01-02").resolve("dbt_build").resolve("attempt-1");
+            assertThat(firstAttempt.resolve("run_results.json")).exists();
+            FileTime eightDaysAgo = FileTime.from(Instant.now().minus(Duration.ofDays(8)));
+            Files.setLastModifiedTime(firstAttempt, eightDaysAgo);
+            Files.setLastModifiedTime(runs.getParent().resolve(InvocationFolders.PRUNED_MARKER), eightDaysAgo);
             Map<String, Object> output = DbtTesting.map(build.run(context("2018-01-03", "2018-01-04")));
+            assertThat(runs.resolve("scheduled__2018-01-02")).doesNotExist();
+            assertThat(runs.resolve("scheduled__2018-01-03")
+                            .resolve("dbt_build")
+                            .resolve("attempt-1")
+                            .resolve("run_results.json"))
+                    .exists();
 
             assertThat(output.get("exit_code")).isEqualTo(0);
             assertThat(DbtTesting.map(output.get("counts"))).containsOnlyKeys("pass", "success");

@@ -40,6 +40,8 @@ import org.slf4j.LoggerFactory;
 /** The scheduler service: database, DAG registry, engine and schedule ticks, started together. */
 public final class SluiceService implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(SluiceService.class);
+    /** How often the registry drops DAG versions that no run needs, and how long one must be unneeded first. */
+    private static final Duration FORGET_VERSIONS_EVERY = Duration.ofMinutes(1);
 
     private final Database database;
     private final DagRegistry registry;
@@ -49,8 +51,9 @@ public final class SluiceService implements AutoCloseable {
     private static final Duration REGISTRATION_RETRY = Duration.ofSeconds(5);
 
     private final List<DagSourcePoller> pollers = new ArrayList<>();
-    private final ScheduledExecutorService registrationRetries = Executors.newSingleThreadScheduledExecutor(
-            Thread.ofPlatform().daemon().name("dag-registration-retry").factory());
+    /** Background chores: DAG registrations the database refused, and forgetting versions no run needs. */
+    private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
+            Thread.ofPlatform().name("sluice-housekeeping").daemon(true).factory());
 
     private SluiceService(Database database, DagRegistry registry, Engine engine, ScheduleTicks ticks, Clock clock) {
         this.database = database;
@@ -119,7 +122,21 @@ public final class SluiceService implements AutoCloseable {
         }
         sources.dagsFolder().ifPresent(folder -> service.watch(new DagFolderSource(folder), "folder", sources, clock));
         sources.git().ifPresent(git -> service.watch(new GitDagSource(git), "git", sources, clock));
+        service.housekeeping.scheduleWithFixedDelay(
+                service::forgetUnusedVersions,
+                FORGET_VERSIONS_EVERY.toSeconds(),
+                FORGET_VERSIONS_EVERY.toSeconds(),
+                TimeUnit.SECONDS);
         return service;
+    }
+
+    /** Lets the DAG objects and class loaders of versions that changed DAG files left behind be collected. */
+    private void forgetUnusedVersions() {
+        try {
+            registry.forgetUnusedVersions(FORGET_VERSIONS_EVERY);
+        } catch (RuntimeException e) {
+            log.error("forgetting unused DAG versions failed; trying again in {}", FORGET_VERSIONS_EVERY, e);
+        }
     }
 
     private void watch(DagSource source, String kind, DagSourceSettings sources, Clock clock) {
@@ -176,7 +193,7 @@ public final class SluiceService implements AutoCloseable {
                     dag.id(),
                     REGISTRATION_RETRY,
                     e.getMessage());
-            registrationRetries.schedule(
+            housekeeping.schedule(
                     () -> registerUntilStored(dag, origin), REGISTRATION_RETRY.toMillis(), TimeUnit.MILLISECONDS);
         }
     }
@@ -216,7 +233,7 @@ public final class SluiceService implements AutoCloseable {
 
     @Override
     public void close() {
-        registrationRetries.shutdownNow();
+        housekeeping.shutdownNow();
         pollers.forEach(DagSourcePoller::close);
         ticks.close();
         engine.close();

@@ -5,11 +5,14 @@ import static java.util.Objects.requireNonNull;
 import dev.sluice.dag.Dag;
 import dev.sluice.scheduler.store.Json;
 import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.jdbi.v3.core.Jdbi;
@@ -30,6 +33,9 @@ public final class DagRegistry {
     private final Map<String, RegisteredDag> current = new ConcurrentHashMap<>();
     private final Map<VersionKey, RegisteredDag> versions = new ConcurrentHashMap<>();
     private final Map<VersionKey, DagGraph> storedGraphs = new ConcurrentHashMap<>();
+    /** Since when each loaded version has been found unneeded by {@link #forgetUnusedVersions}. */
+    private final Map<VersionKey, Instant> unusedSince = new ConcurrentHashMap<>();
+
     private final List<Listener> listeners = new CopyOnWriteArrayList<>();
 
     /** One version of one DAG. */
@@ -183,5 +189,51 @@ public final class DagRegistry {
                                     new IllegalStateException("DAG " + dagId + " has no stored version " + version));
                     return DagGraph.fromStructure(Json.read(structure, Map.class));
                 }));
+    }
+
+    /**
+     * Forgets the versions that nothing needs any more: a version that is not its DAG's current one
+     * and that no queued or running run uses. Their DAG objects, and with them the class loaders of
+     * their DAG files, can then be collected. A loaded version goes only once it has been found
+     * unneeded for {@code grace}, because a run being created from it just as it stopped being
+     * current is not visible until its transaction commits. Returns how many loaded versions went.
+     */
+    public synchronized int forgetUnusedVersions(Duration grace) {
+        requireNonNull(grace, "grace is null");
+        if (versions.size() <= current.size() && storedGraphs.isEmpty()) {
+            return 0;
+        }
+        Set<VersionKey> inUse = jdbi.withHandle(handle -> handle.createQuery(
+                        "SELECT DISTINCT dag_id, dag_version FROM dag_run WHERE state IN ('queued', 'running')")
+                .map((rs, ctx) -> new VersionKey(rs.getString("dag_id"), rs.getString("dag_version")))
+                .set());
+        // A stored graph is read again from its row when it is needed.
+        storedGraphs.keySet().retainAll(inUse);
+        Instant now = clock.instant();
+        int forgotten = 0;
+        for (Map.Entry<VersionKey, RegisteredDag> entry : versions.entrySet()) {
+            VersionKey key = entry.getKey();
+            if (inUse.contains(key) || isCurrent(key)) {
+                unusedSince.remove(key);
+                continue;
+            }
+            Instant since = unusedSince.computeIfAbsent(key, unused -> now);
+            // Removing only the object looked at keeps a version that register() has just put back.
+            if (!since.plus(grace).isAfter(now) && !isCurrent(key) && versions.remove(key, entry.getValue())) {
+                unusedSince.remove(key);
+                forgotten++;
+                log.info(
+                        "DAG {} version {} forgotten: neither current nor used by a queued or running run",
+                        key.dagId(),
+                        key.version());
+            }
+        }
+        unusedSince.keySet().retainAll(versions.keySet());
+        return forgotten;
+    }
+
+    private boolean isCurrent(VersionKey key) {
+        RegisteredDag dag = current.get(key.dagId());
+        return dag != null && dag.version().equals(key.version());
     }
 }

@@ -476,6 +476,7 @@ class CliTest {
                         "standalone",
                         "worker",
                         "db migrate",
+                        "db clean",
                         "generate-completion");
         for (List<String> command : commands) {
             List<String> arguments = new ArrayList<>(command);
