@@ -3,17 +3,23 @@ package dev.sluice.servers;
 import static java.util.Objects.requireNonNull;
 
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import io.zonky.test.db.postgres.util.LinuxUtils;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.locks.LockSupport;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -27,6 +33,7 @@ import org.slf4j.LoggerFactory;
 public final class LocalPostgres implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LocalPostgres.class);
     private static final Object SHARED_LOCK = new Object();
+    private static final Duration RESTART_TIMEOUT = Duration.ofSeconds(60);
     private static LocalPostgres shared;
 
     private final EmbeddedPostgres postgres;
@@ -133,6 +140,106 @@ public final class LocalPostgres implements AutoCloseable {
             statement.execute("DROP DATABASE IF EXISTS " + database + " WITH (FORCE)");
         } catch (SQLException e) {
             throw new IllegalStateException("cannot drop database " + database + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Restarts the server as a crash of Postgres alone would: {@code pg_ctl restart -m immediate}
+     * stops every server process at once, without a checkpoint, so that the new server recovers from
+     * the WAL before it accepts connections, while the operating system keeps running. Same data
+     * directory, port and settings: pg_ctl starts the server again with the options it finds in
+     * {@code postmaster.opts}, whose first word is the {@code postgres} binary that zonky unpacked
+     * under {@code SluiceCache.directory().resolve("postgres")}, beside {@code pg_ctl}. Open
+     * connections break. Returns once the server accepts connections again.
+     *
+     * <p>What was committed survives only with {@code synchronous_commit} on: otherwise a commit may
+     * be acknowledged while its WAL is still in the server's memory, which this throws away.
+     * {@code fsync} may be off, since the files written stay in the operating system's cache.
+     */
+    public void restartImmediately() {
+        Path dataDirectory = Path.of(setting("data_directory"));
+        Path controller = serverBinary(dataDirectory).resolveSibling("pg_ctl");
+        // The restarted server writes its log here: a pipe to this JVM would stall it once nobody reads it.
+        Path logFile = dataDirectory.resolve("restart.log");
+        List<String> command = new ArrayList<>();
+        if (LinuxUtils.isUnshareAvailable()) {
+            // As zonky runs its own pg_ctl calls when this JVM runs as root: Postgres refuses to run as root, and in a
+            // user namespace of its own it is not.
+            command.addAll(List.of("unshare", "-U"));
+        }
+        command.addAll(List.of(
+                controller.toString(),
+                "restart",
+                "-D",
+                dataDirectory.toString(),
+                "-m",
+                "immediate",
+                "-l",
+                logFile.toString(),
+                "-w",
+                "-t",
+                Long.toString(RESTART_TIMEOUT.toSeconds())));
+        try {
+            Process process =
+                    new ProcessBuilder(command).redirectErrorStream(true).start();
+            String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            int exitCode = process.waitFor();
+            if (exitCode != 0) {
+                throw new IllegalStateException("pg_ctl restart failed with exit code " + exitCode + ": " + output
+                        + "\nserver log:\n" + LogTail.of(logFile));
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot run " + controller + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while Postgres restarts", e);
+        }
+        awaitConnections(logFile);
+        log.info("Postgres restarted immediately on 127.0.0.1:{}", port());
+    }
+
+    /** The binary the running server was started from: the first word of {@code postmaster.opts}. */
+    private static Path serverBinary(Path dataDirectory) {
+        Path options = dataDirectory.resolve("postmaster.opts");
+        try {
+            String line = Files.readString(options).strip();
+            int end = line.indexOf(" \"");
+            return Path.of(end < 0 ? line : line.substring(0, end));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + options + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * pg_ctl's {@code -w} already waits for the server to report itself ready; this checks that a
+     * session really opens, for a little while in case the first one races the server's start.
+     */
+    private void awaitConnections(Path logFile) {
+        long deadline = System.nanoTime() + RESTART_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                setting("port");
+                return;
+            } catch (IllegalStateException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException(
+                            "Postgres accepts no connections after its restart: " + e.getMessage() + "\nserver log:\n"
+                                    + LogTail.of(logFile),
+                            e);
+                }
+                LockSupport.parkNanos(Duration.ofMillis(100).toNanos());
+            }
+        }
+    }
+
+    private String setting(String name) {
+        try (Connection connection = postgres.getPostgresDatabase().getConnection();
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery("SELECT current_setting('" + name + "')")) {
+            result.next();
+            return result.getString(1);
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read setting " + name + " of Postgres: " + e.getMessage(), e);
         }
     }
 
