@@ -49,11 +49,17 @@ fi
 # The launcher execs Java, so this is the JVM once it has started.
 pid=$!
 
-# Waits until the command succeeds, while standalone is alive, within the deadline.
+# Waits until the command succeeds, while standalone is alive, within the deadline; exit status 3
+# from the command means it never will.
 wait_for() {
   local what=$1
   shift
-  until "$@" >/dev/null 2>&1; do
+  local status
+  while true; do
+    status=0
+    "$@" >"$work/check-output" 2>&1 || status=$?
+    [ "$status" -ne 0 ] || break
+    [ "$status" -ne 3 ] || fail "no $what: $(cat "$work/check-output")"
     kill -0 "$pid" 2>/dev/null || fail "standalone exited before $what"
     [ $(($(date +%s) - started)) -lt "$deadline" ] || fail "no $what within $deadline s"
     sleep 2
@@ -66,8 +72,11 @@ succeeded() {
   ./sluice runs list --dag "$1" --output json | python3 -c '
 import json, sys
 date = sys.argv[1] if len(sys.argv) > 1 else ""
-runs = json.load(sys.stdin)["items"]
-sys.exit(0 if any(run["state"] == "success" and run["logicalDate"].startswith(date) for run in runs) else 1)' "${@:2}"
+runs = [run for run in json.load(sys.stdin)["items"] if run["logicalDate"].startswith(date)]
+if any(run["state"] == "failed" for run in runs):
+    print("run failed:", [run["runId"] for run in runs if run["state"] == "failed"])
+    sys.exit(3)
+sys.exit(0 if any(run["state"] == "success" for run in runs) else 1)' "${@:2}"
 }
 gold_rows() {
   ./sluice trino "SELECT 'gold rows: ' || CAST(count(*) AS varchar) FROM iceberg.sp500_gold.gold_sector_daily" \

@@ -72,6 +72,9 @@ public final class Sp500Daily {
                 .schedule("30 17 * * 1-5")
                 .timezone("America/New_York")
                 .startDate("2013-02-08")
+                // The data set ends with 2018-02-07: no scheduled run for a day it has no data for, and none beside a
+                // backfill, which would load the companies snapshot at the same time as the backfill's run.
+                .endDate("2018-02-08")
                 .maxActiveRuns(1)
                 .maxBackfillIntervalsPerRun(MAX_BACKFILL_DAYS_PER_RUN)
                 .defaults(policy ->
