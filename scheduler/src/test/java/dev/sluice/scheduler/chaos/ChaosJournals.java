@@ -30,14 +30,26 @@ final class ChaosJournals {
     }
 
     /**
-     * One run of a body in one process: from its start line to its end line, if it wrote one. Times
-     * are wall-clock microseconds since the epoch.
+     * One run of a body in one process: from its start line to its end line, or to its stopped line
+     * when it was interrupted, if it wrote one. Times are wall-clock microseconds since the epoch.
      */
-    record Execution(String runId, String taskId, int tryNumber, long pid, long startMicros, OptionalLong endMicros) {
+    record Execution(
+            String runId,
+            String taskId,
+            int tryNumber,
+            long pid,
+            long startMicros,
+            OptionalLong endMicros,
+            OptionalLong stoppedMicros) {
         Execution {
             requireNonNull(runId, "runId is null");
             requireNonNull(taskId, "taskId is null");
             requireNonNull(endMicros, "endMicros is null");
+            requireNonNull(stoppedMicros, "stoppedMicros is null");
+        }
+
+        Execution(String runId, String taskId, int tryNumber, long pid, long startMicros, OptionalLong endMicros) {
+            this(runId, taskId, tryNumber, pid, startMicros, endMicros, OptionalLong.empty());
         }
 
         boolean completed() {
@@ -52,6 +64,9 @@ final class ChaosJournals {
             if (endMicros.isPresent()) {
                 return endMicros.getAsLong();
             }
+            if (stoppedMicros.isPresent()) {
+                return stoppedMicros.getAsLong();
+            }
             return deathMicrosByPid.getOrDefault(pid, nowMicros);
         }
 
@@ -62,7 +77,9 @@ final class ChaosJournals {
         @Override
         public String toString() {
             return task() + " try " + tryNumber + " in process " + pid + " from " + startMicros + " to "
-                    + (endMicros.isPresent() ? endMicros.getAsLong() : "(no end)");
+                    + (endMicros.isPresent()
+                            ? endMicros.getAsLong()
+                            : stoppedMicros.isPresent() ? stoppedMicros.getAsLong() + " (stopped)" : "(no end)");
         }
     }
 
@@ -101,6 +118,7 @@ final class ChaosJournals {
         Map<String, Deque<Integer>> open = new HashMap<>();
         List<String[]> starts = new ArrayList<>();
         Map<Integer, Long> ends = new HashMap<>();
+        Map<Integer, Long> stops = new HashMap<>();
         for (String line : content.substring(0, complete).split("\n")) {
             if (line.isEmpty()) {
                 continue;
@@ -115,12 +133,12 @@ final class ChaosJournals {
                     open.computeIfAbsent(key, ignored -> new ArrayDeque<>()).add(starts.size());
                     starts.add(fields);
                 }
-                case "end" -> {
+                case "end", "stopped" -> {
                     Integer started = open.getOrDefault(key, new ArrayDeque<>()).poll();
                     if (started == null) {
-                        throw new IllegalStateException("end without start in " + file + ": " + line);
+                        throw new IllegalStateException(fields[0] + " without start in " + file + ": " + line);
                     }
-                    ends.put(started, Long.parseLong(fields[5]));
+                    (fields[0].equals("end") ? ends : stops).put(started, Long.parseLong(fields[5]));
                 }
                 default -> throw new IllegalStateException("unknown journal event in " + file + ": " + line);
             }
@@ -129,13 +147,15 @@ final class ChaosJournals {
         for (int index = 0; index < starts.size(); index++) {
             String[] fields = starts.get(index);
             Long end = ends.get(index);
+            Long stopped = stops.get(index);
             executions.add(new Execution(
                     fields[1],
                     fields[2],
                     Integer.parseInt(fields[3]),
                     Long.parseLong(fields[4]),
                     Long.parseLong(fields[5]),
-                    end == null ? OptionalLong.empty() : OptionalLong.of(end)));
+                    end == null ? OptionalLong.empty() : OptionalLong.of(end),
+                    stopped == null ? OptionalLong.empty() : OptionalLong.of(stopped)));
         }
         return executions;
     }

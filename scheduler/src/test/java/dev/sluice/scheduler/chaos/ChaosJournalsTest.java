@@ -55,6 +55,25 @@ class ChaosJournalsTest {
     }
 
     @Test
+    void anInterruptedExecutionEndsWhereItSaysItStopped(@TempDir Path directory) throws Exception {
+        Files.writeString(directory.resolve(ChaosJournals.fileName(11)), """
+                start %1$s left 1 11 100
+                stopped %1$s left 1 11 250
+                """.formatted(RUN));
+        Execution stopped = ChaosJournals.read(directory).getFirst();
+        assertThat(stopped.completed()).isFalse();
+        Execution retriedAfter = execution("left", 2, 12, 300, OptionalLong.of(400));
+        Execution retriedBefore = execution("left", 2, 12, 200, OptionalLong.of(400));
+
+        // Its process died much later; what counts is that the body had stopped.
+        assertThat(ChaosJournals.overlaps(List.of(stopped, retriedAfter), Map.of(11L, 5000L), 6000))
+                .isEmpty();
+        assertThat(ChaosJournals.overlaps(List.of(stopped, retriedBefore), Map.of(11L, 5000L), 6000))
+                .singleElement()
+                .satisfies(overlap -> assertThat(overlap.overlapMicros()).isEqualTo(50));
+    }
+
+    @Test
     void findsOverlapsPerTaskOnlyAndBehindALongExecution() {
         Execution longRunning = execution("join", 1, 11, 100, OptionalLong.of(1000));
         Execution shortOne = execution("join", 2, 12, 200, OptionalLong.of(300));

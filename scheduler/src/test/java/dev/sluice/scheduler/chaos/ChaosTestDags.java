@@ -86,6 +86,8 @@ public final class ChaosTestDags implements DagProvider {
             for (long left = nanos; left > 0; left = deadline - System.nanoTime()) {
                 LockSupport.parkNanos(left);
                 if (Thread.interrupted()) {
+                    // When the body stopped, for the overlap check: an engine that lost its session stops its bodies.
+                    journal.append("stopped", context);
                     throw new InterruptedException("interrupted while working");
                 }
             }
