@@ -49,8 +49,8 @@ fi
 # The launcher execs Java, so this is the JVM once it has started.
 pid=$!
 
-# Waits until the command succeeds, while standalone is alive, within the deadline; exit status 3
-# from the command means it never will.
+# Waits until the command succeeds, while standalone is alive, within the deadline; exit status 42
+# from the command means it never will (the CLI's own codes are 0 to 3).
 wait_for() {
   local what=$1
   shift
@@ -59,7 +59,7 @@ wait_for() {
     status=0
     "$@" >"$work/check-output" 2>&1 || status=$?
     [ "$status" -ne 0 ] || break
-    [ "$status" -ne 3 ] || fail "no $what: $(cat "$work/check-output")"
+    [ "$status" -ne 42 ] || fail "no $what: $(cat "$work/check-output")"
     kill -0 "$pid" 2>/dev/null || fail "standalone exited before $what"
     [ $(($(date +%s) - started)) -lt "$deadline" ] || fail "no $what within $deadline s"
     sleep 2
@@ -75,7 +75,7 @@ date = sys.argv[1] if len(sys.argv) > 1 else ""
 runs = [run for run in json.load(sys.stdin)["items"] if run["logicalDate"].startswith(date)]
 if any(run["state"] == "failed" for run in runs):
     print("run failed:", [run["runId"] for run in runs if run["state"] == "failed"])
-    sys.exit(3)
+    sys.exit(42)
 sys.exit(0 if any(run["state"] == "success" for run in runs) else 1)' "${@:2}"
 }
 gold_rows() {
