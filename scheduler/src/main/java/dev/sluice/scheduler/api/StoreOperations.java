@@ -9,11 +9,14 @@ import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.DagStructure;
 import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.engine.Engine;
+import dev.sluice.scheduler.store.AttemptDao;
+import dev.sluice.scheduler.store.BackfillDao;
+import dev.sluice.scheduler.store.BackfillState;
+import dev.sluice.scheduler.store.DagDao;
 import dev.sluice.scheduler.store.Json;
+import dev.sluice.scheduler.store.RunDao;
+import dev.sluice.scheduler.store.TaskInstanceDao;
 import dev.sluice.scheduler.store.TaskState;
-import java.sql.ResultSet;
-import java.sql.SQLException;
-import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -27,7 +30,6 @@ import java.util.OptionalInt;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.Query;
 
 /** {@link Operations} on Sluice's Postgres tables, with the engine for what changes state. Thread-safe. */
 public final class StoreOperations implements Operations {
@@ -47,31 +49,28 @@ public final class StoreOperations implements Operations {
 
     @Override
     public List<Views.DagSummary> listDags() {
-        return jdbi.withHandle(handle -> handle.createQuery("SELECT * FROM dag WHERE is_active ORDER BY dag_id")
-                .map((rs, ctx) -> dagSummary(rs))
-                .list());
+        return jdbi.withExtension(DagDao.class, DagDao::active).stream()
+                .map(this::dagSummary)
+                .toList();
     }
 
-    private Views.DagSummary dagSummary(ResultSet rs) throws SQLException {
-        String dagId = rs.getString("dag_id");
-        Optional<RegisteredDag> registered = registry.find(dagId);
+    private Views.DagSummary dagSummary(DagDao.DagRow row) {
+        Optional<RegisteredDag> registered = registry.find(row.dagId());
         return new Views.DagSummary(
-                dagId,
+                row.dagId(),
                 registered.map(dag -> dag.dag().description()).orElse(""),
-                rs.getString("schedule"),
-                rs.getString("timezone"),
-                rs.getBoolean("is_paused"),
-                rs.getBoolean("is_active"),
-                rs.getString("current_version"),
+                row.schedule(),
+                row.timezone(),
+                row.isPaused(),
+                row.isActive(),
+                row.currentVersion(),
                 registered.map(dag -> dag.dag().tags()).orElse(List.of()),
-                instant(rs, "next_logical_date"));
+                Optional.ofNullable(row.nextLogicalDate()));
     }
 
     private Views.DagSummary dagSummary(String dagId) {
-        return jdbi.withHandle(handle -> handle.createQuery("SELECT * FROM dag WHERE dag_id = :dagId")
-                        .bind("dagId", dagId)
-                        .map((rs, ctx) -> dagSummary(rs))
-                        .findOne())
+        return jdbi.withExtension(DagDao.class, dags -> dags.find(dagId))
+                .map(this::dagSummary)
                 .orElseThrow(() -> unknownDag(dagId));
     }
 
@@ -109,23 +108,18 @@ public final class StoreOperations implements Operations {
     @Override
     public List<Views.DagVersion> versions(String dagId) {
         Views.DagSummary summary = dagSummary(dagId);
-        return jdbi.withHandle(handle -> handle.createQuery("""
-                        SELECT version, origin_kind, origin_location, origin_digest, created_at FROM dag_version
-                        WHERE dag_id = :dagId ORDER BY created_at, version
-                        """)
-                .bind("dagId", dagId)
-                .map((rs, ctx) -> new Views.DagVersion(
-                        rs.getString("version"),
-                        rs.getString("origin_kind"),
-                        rs.getString("origin_location"),
-                        rs.getString("origin_digest"),
-                        rs.getTimestamp("created_at").toInstant(),
-                        rs.getString("version").equals(summary.currentVersion())))
-                .list());
+        return jdbi.withExtension(DagDao.class, dags -> dags.versions(dagId)).stream()
+                .map(version -> new Views.DagVersion(
+                        version.version(),
+                        version.originKind(),
+                        version.originLocation(),
+                        version.originDigest(),
+                        version.createdAt(),
+                        version.version().equals(summary.currentVersion())))
+                .toList();
     }
 
     @Override
-    @SuppressWarnings("unchecked")
     public Views.VersionDifference difference(String dagId, String fromVersion, String toVersion) {
         dagSummary(dagId);
         Map<String, Object> before = structure(dagId, fromVersion);
@@ -143,37 +137,26 @@ public final class StoreOperations implements Operations {
 
     @SuppressWarnings("unchecked")
     private Map<String, Object> structure(String dagId, String version) {
-        String json = jdbi.withHandle(handle -> handle.createQuery(
-                        "SELECT structure::text FROM dag_version WHERE dag_id = :dagId AND version = :version")
-                .bind("dagId", dagId)
-                .bind("version", version)
-                .mapTo(String.class)
-                .findOne()
+        String json = jdbi.withExtension(DagDao.class, dags -> dags.structure(dagId, version))
                 .orElseThrow(
-                        () -> new OperationException.NotFound("DAG " + dagId + " has no version '" + version + "'")));
+                        () -> new OperationException.NotFound("DAG " + dagId + " has no version '" + version + "'"));
         return Json.read(json, Map.class);
     }
 
     @Override
     public List<Views.LoadError> loadErrors() {
-        return jdbi.withHandle(handle -> handle.createQuery(
-                        "SELECT location, line, message, at FROM dag_load_error ORDER BY location")
-                .map((rs, ctx) -> new Views.LoadError(
-                        rs.getString("location"),
-                        rs.getObject("line") == null ? OptionalInt.empty() : OptionalInt.of(rs.getInt("line")),
-                        rs.getString("message"),
-                        rs.getTimestamp("at").toInstant()))
-                .list());
+        return jdbi.withExtension(DagDao.class, DagDao::loadErrors).stream()
+                .map(error -> new Views.LoadError(
+                        error.location(),
+                        error.line() == null ? OptionalInt.empty() : OptionalInt.of(error.line()),
+                        error.message(),
+                        error.at()))
+                .toList();
     }
 
     @Override
     public Views.DagSummary setPaused(String dagId, boolean paused) {
-        int updated = jdbi.withHandle(handle -> handle.createUpdate(
-                        "UPDATE dag SET is_paused = :paused, updated_at = :now WHERE dag_id = :dagId")
-                .bind("paused", paused)
-                .bind("now", clock.instant())
-                .bind("dagId", dagId)
-                .execute());
+        int updated = jdbi.withExtension(DagDao.class, dags -> dags.setPaused(dagId, paused, clock.instant()));
         if (updated == 0) {
             throw unknownDag(dagId);
         }
@@ -193,105 +176,79 @@ public final class StoreOperations implements Operations {
                         "unknown run state '" + state + "': use queued, running, success or failed");
             }
         });
-        StringBuilder where = new StringBuilder(" WHERE true");
-        filter.dagId().ifPresent(ignored -> where.append(" AND dag_id = :dagId"));
-        filter.state().ifPresent(ignored -> where.append(" AND state = :state"));
-        filter.runType().ifPresent(ignored -> where.append(" AND run_type = :runType"));
-        filter.logicalDateFrom().ifPresent(ignored -> where.append(" AND logical_date >= :from"));
-        filter.logicalDateTo().ifPresent(ignored -> where.append(" AND logical_date <= :to"));
-        filter.backfillId().ifPresent(ignored -> where.append(" AND backfill_id = :backfillId"));
-        return jdbi.withHandle(handle -> {
-            long total = bindFilter(handle.createQuery("SELECT count(*) FROM dag_run" + where), filter)
-                    .mapTo(Long.class)
-                    .one();
-            List<Views.RunSummary> runs = bindFilter(
-                            handle.createQuery("SELECT * FROM dag_run" + where
-                                    + " ORDER BY logical_date DESC, id DESC OFFSET :offset LIMIT :limit"),
-                            filter)
-                    .bind("offset", offset)
-                    .bind("limit", limit)
-                    .map((rs, ctx) -> runSummary(rs))
-                    .list();
-            return new Views.Page<>(runs, offset, limit, total);
+        String dagId = filter.dagId().orElse(null);
+        String state = filter.state().orElse(null);
+        String runType = filter.runType().orElse(null);
+        Instant from = filter.logicalDateFrom().orElse(null);
+        Instant to = filter.logicalDateTo().orElse(null);
+        Long backfillId = filter.backfillId().orElse(null);
+        return jdbi.withExtension(RunDao.class, runs -> {
+            long total = runs.count(dagId, state, runType, from, to, backfillId);
+            List<Views.RunSummary> page = runs.list(dagId, state, runType, from, to, backfillId, offset, limit).stream()
+                    .map(StoreOperations::runSummary)
+                    .toList();
+            return new Views.Page<>(page, offset, limit, total);
         });
     }
 
-    private static Query bindFilter(Query query, RunFilter filter) {
-        filter.dagId().ifPresent(value -> query.bind("dagId", value));
-        filter.state().ifPresent(value -> query.bind("state", value));
-        filter.runType().ifPresent(value -> query.bind("runType", value));
-        filter.logicalDateFrom().ifPresent(value -> query.bind("from", value));
-        filter.logicalDateTo().ifPresent(value -> query.bind("to", value));
-        filter.backfillId().ifPresent(value -> query.bind("backfillId", value));
-        return query;
-    }
-
     @SuppressWarnings("unchecked")
-    private static Views.RunSummary runSummary(ResultSet rs) throws SQLException {
-        Long backfill = rs.getObject("backfill_id", Long.class);
+    private static Views.RunSummary runSummary(RunDao.Run run) {
         return new Views.RunSummary(
-                rs.getString("dag_id"),
-                rs.getString("run_id"),
-                rs.getString("run_type"),
-                rs.getString("state"),
-                rs.getTimestamp("logical_date").toInstant(),
-                rs.getTimestamp("data_interval_start").toInstant(),
-                rs.getTimestamp("data_interval_end").toInstant(),
-                rs.getString("dag_version"),
-                Json.read(rs.getString("conf"), Map.class),
-                Optional.ofNullable(backfill),
-                rs.getTimestamp("created_at").toInstant(),
-                instant(rs, "started_at"),
-                instant(rs, "ended_at"));
+                run.dagId(),
+                run.runId(),
+                run.runType(),
+                run.state().sqlName(),
+                run.logicalDate(),
+                run.dataIntervalStart(),
+                run.dataIntervalEnd(),
+                run.dagVersion(),
+                Json.read(run.conf(), Map.class),
+                Optional.ofNullable(run.backfillId()),
+                run.createdAt(),
+                Optional.ofNullable(run.startedAt()),
+                Optional.ofNullable(run.endedAt()));
     }
 
     @Override
     public Views.RunDetails run(String dagId, String runId) {
         return jdbi.withHandle(handle -> {
-            Views.RunSummary run = findRun(handle, dagId, runId);
-            List<Views.TaskInstance> instances = handle.createQuery("""
-                            SELECT t.task_id, t.state, t.try_number, t.max_tries, t.pool, t.started_at, t.ended_at, t.output::text AS output
-                            FROM task_instance t JOIN dag_run r ON r.id = t.run_pk
-                            WHERE r.dag_id = :dagId AND r.run_id = :runId ORDER BY t.id
-                            """)
-                    .bind("dagId", dagId)
-                    .bind("runId", runId)
-                    .map((rs, ctx) -> new Views.TaskInstance(
-                            rs.getString("task_id"),
-                            rs.getString("state"),
-                            rs.getInt("try_number"),
-                            rs.getInt("max_tries"),
-                            rs.getString("pool"),
-                            instant(rs, "started_at"),
-                            instant(rs, "ended_at"),
-                            json(rs.getString("output"))))
-                    .list();
-            return new Views.RunDetails(run, instances);
+            RunDao.Run run = findRun(handle, dagId, runId);
+            List<Views.TaskInstance> instances = handle.attach(TaskInstanceDao.class).ofRun(run.id()).stream()
+                    .map(instance -> new Views.TaskInstance(
+                            instance.taskId(),
+                            instance.state().sqlName(),
+                            instance.tryNumber(),
+                            instance.maxTries(),
+                            instance.pool(),
+                            Optional.ofNullable(instance.startedAt()),
+                            Optional.ofNullable(instance.endedAt()),
+                            json(instance.output())))
+                    .toList();
+            return new Views.RunDetails(runSummary(run), instances);
         });
     }
 
-    private Views.RunSummary findRun(Handle handle, String dagId, String runId) {
-        return handle.createQuery("SELECT * FROM dag_run WHERE dag_id = :dagId AND run_id = :runId")
-                .bind("dagId", dagId)
-                .bind("runId", runId)
-                .map((rs, ctx) -> runSummary(rs))
-                .findOne()
-                .orElseThrow(() -> {
-                    dagSummary(dagId);
-                    return new OperationException.NotFound("DAG " + dagId + " has no run '" + runId + "'");
-                });
+    private RunDao.Run findRun(Handle handle, String dagId, String runId) {
+        return handle.attach(RunDao.class).find(dagId, runId).orElseThrow(() -> {
+            dagSummary(dagId);
+            return new OperationException.NotFound("DAG " + dagId + " has no run '" + runId + "'");
+        });
+    }
+
+    private Views.RunSummary runSummary(String dagId, String runId) {
+        return jdbi.withHandle(handle -> runSummary(findRun(handle, dagId, runId)));
     }
 
     @Override
     public Views.RunSummary trigger(String dagId, Optional<Instant> logicalDate, Map<String, Object> params) {
         String runId = engine.triggerRun(dagId, logicalDate, params);
-        return jdbi.withHandle(handle -> findRun(handle, dagId, runId));
+        return runSummary(dagId, runId);
     }
 
     @Override
     public Views.RunSummary clear(String dagId, String runId, boolean onlyFailed, Set<String> taskIds) {
         engine.clear(dagId, runId, onlyFailed, taskIds);
-        return jdbi.withHandle(handle -> findRun(handle, dagId, runId));
+        return runSummary(dagId, runId);
     }
 
     @Override
@@ -303,28 +260,24 @@ public final class StoreOperations implements Operations {
                 throw new OperationException.Invalid("a run can be marked success or failed, not '" + state + "'");
         };
         engine.markRun(dagId, runId, target);
-        return jdbi.withHandle(handle -> findRun(handle, dagId, runId));
+        return runSummary(dagId, runId);
     }
 
     @Override
     public List<Views.Attempt> attempts(String dagId, String runId, String taskId) {
         return jdbi.withHandle(handle -> {
             long taskInstance = taskInstanceId(handle, dagId, runId, taskId);
-            return handle.createQuery("""
-                            SELECT try_number, state, worker_id, started_at, ended_at, error_category, error, output::text AS output
-                            FROM task_attempt WHERE task_instance = :id ORDER BY id
-                            """)
-                    .bind("id", taskInstance)
-                    .map((rs, ctx) -> new Views.Attempt(
-                            rs.getInt("try_number"),
-                            rs.getString("state"),
-                            rs.getString("worker_id"),
-                            rs.getTimestamp("started_at").toInstant(),
-                            instant(rs, "ended_at"),
-                            Optional.ofNullable(rs.getString("error_category")),
-                            Optional.ofNullable(rs.getString("error")),
-                            json(rs.getString("output"))))
-                    .list();
+            return handle.attach(AttemptDao.class).of(taskInstance).stream()
+                    .map(attempt -> new Views.Attempt(
+                            attempt.tryNumber(),
+                            attempt.state().sqlName(),
+                            attempt.workerId(),
+                            attempt.startedAt(),
+                            Optional.ofNullable(attempt.endedAt()),
+                            Optional.ofNullable(attempt.errorCategory()),
+                            Optional.ofNullable(attempt.error()),
+                            json(attempt.output())))
+                    .toList();
         });
     }
 
@@ -334,48 +287,24 @@ public final class StoreOperations implements Operations {
         checkPage(offset, limit);
         return jdbi.withHandle(handle -> {
             long taskInstance = taskInstanceId(handle, dagId, runId, taskId);
-            List<Long> attempts = handle.createQuery(
-                            "SELECT id FROM task_attempt WHERE task_instance = :id AND try_number = :try ORDER BY id")
-                    .bind("id", taskInstance)
-                    .bind("try", tryNumber)
-                    .mapTo(Long.class)
-                    .list();
+            AttemptDao dao = handle.attach(AttemptDao.class);
+            List<Long> attempts = dao.ofTry(taskInstance, tryNumber);
             if (attempts.isEmpty()) {
                 throw new OperationException.NotFound(
                         "task " + taskId + " of run " + runId + " has no attempt " + tryNumber);
             }
-            long total = handle.createQuery("SELECT count(*) FROM task_log WHERE attempt = ANY(:attempts)")
-                    .bindArray("attempts", Long.class, attempts)
-                    .mapTo(Long.class)
-                    .one();
-            List<Views.LogLine> lines = handle.createQuery("""
-                            SELECT seq, logged_at, level, message FROM task_log WHERE attempt = ANY(:attempts)
-                            ORDER BY attempt, seq OFFSET :offset LIMIT :limit
-                            """)
-                    .bindArray("attempts", Long.class, attempts)
-                    .bind("offset", offset)
-                    .bind("limit", limit)
-                    .map((rs, ctx) -> new Views.LogLine(
-                            rs.getInt("seq"),
-                            rs.getTimestamp("logged_at").toInstant(),
-                            rs.getString("level"),
-                            rs.getString("message")))
-                    .list();
+            long total = dao.logLines(attempts);
+            List<Views.LogLine> lines = dao.log(attempts, offset, limit).stream()
+                    .map(line -> new Views.LogLine(line.seq(), line.loggedAt(), line.level(), line.message()))
+                    .toList();
             return new Views.Page<>(lines, offset, limit, total);
         });
     }
 
     private long taskInstanceId(Handle handle, String dagId, String runId, String taskId) {
-        findRun(handle, dagId, runId);
-        return handle.createQuery("""
-                        SELECT t.id FROM task_instance t JOIN dag_run r ON r.id = t.run_pk
-                        WHERE r.dag_id = :dagId AND r.run_id = :runId AND t.task_id = :taskId
-                        """)
-                .bind("dagId", dagId)
-                .bind("runId", runId)
-                .bind("taskId", taskId)
-                .mapTo(Long.class)
-                .findOne()
+        RunDao.Run run = findRun(handle, dagId, runId);
+        return handle.attach(TaskInstanceDao.class)
+                .id(run.id(), taskId)
                 .orElseThrow(() -> new OperationException.NotFound(
                         "run " + runId + " of DAG " + dagId + " has no task '" + taskId + "'"));
     }
@@ -393,100 +322,82 @@ public final class StoreOperations implements Operations {
     @Override
     public List<Views.Backfill> listBackfills(Optional<String> dagId) {
         dagId.ifPresent(this::dagSummary);
-        List<Long> ids = jdbi.withHandle(handle -> handle.createQuery(
-                        "SELECT id FROM backfill WHERE (CAST(:dagId AS text) IS NULL OR dag_id = :dagId) ORDER BY id DESC")
-                .bind("dagId", dagId.orElse(null))
-                .mapTo(Long.class)
-                .list());
-        return ids.stream().map(this::backfill).toList();
+        return jdbi.withHandle(handle -> handle.attach(BackfillDao.class).list(dagId.orElse(null)).stream()
+                .map(backfill -> backfill(handle, backfill))
+                .toList());
     }
 
     @Override
     public Views.Backfill backfill(long id) {
-        return jdbi.withHandle(handle -> {
-            Map<String, Object> row = handle.createQuery("SELECT * FROM backfill WHERE id = :id")
-                    .bind("id", id)
-                    .mapToMap()
-                    .findOne()
-                    .orElseThrow(() -> new OperationException.NotFound("no backfill " + id));
-            Map<String, Integer> counts = new LinkedHashMap<>();
-            handle.createQuery(
-                            "SELECT state, count(*) AS n FROM dag_run WHERE backfill_id = :id GROUP BY state ORDER BY state")
-                    .bind("id", id)
-                    .mapToMap()
-                    .forEach(count -> counts.put((String) count.get("state"), ((Number) count.get("n")).intValue()));
-            Map<String, Object> plan =
-                    handle.createQuery("""
-                            SELECT count(*) AS planned,
-                                   count(*) FILTER (WHERE run_pk IS NULL AND action <> 'skip') AS pending,
-                                   count(*) FILTER (WHERE action = 'skip') AS skipped
-                            FROM backfill_run WHERE backfill_id = :id
-                            """).bind("id", id).mapToMap().one();
-            int pending = ((Number) plan.get("pending")).intValue();
-            int skipped = ((Number) plan.get("skipped")).intValue();
-            if (pending > 0) {
-                counts.put("pending", pending);
-            }
-            if (skipped > 0) {
-                counts.put("skipped", skipped);
-            }
-            int done = counts.getOrDefault("success", 0) + counts.getOrDefault("failed", 0);
-            int toRun = ((Number) plan.get("planned")).intValue() - skipped;
-            Instant created = ((Timestamp) row.get("created_at")).toInstant();
-            String state = (String) row.get("state");
-            Optional<Duration> remaining = Optional.empty();
-            if (state.equals("running") && done > 0 && done < toRun) {
-                Duration elapsed = Duration.between(created, clock.instant());
-                remaining = Optional.of(elapsed.multipliedBy(toRun - done).dividedBy(done));
-            }
-            return new Views.Backfill(
-                    id,
-                    (String) row.get("dag_id"),
-                    ((java.sql.Date) row.get("from_date")).toLocalDate(),
-                    ((java.sql.Date) row.get("to_date")).toLocalDate(),
-                    (String) row.get("reprocess"),
-                    ((Number) row.get("max_active_runs")).intValue(),
-                    ((Number) row.get("intervals_per_run")).intValue(),
-                    (Boolean) row.get("run_backwards"),
-                    state,
-                    created,
-                    ((Number) plan.get("planned")).intValue(),
-                    counts,
-                    remaining);
-        });
+        return jdbi.withHandle(handle -> backfill(
+                handle,
+                handle.attach(BackfillDao.class)
+                        .find(id)
+                        .orElseThrow(() -> new OperationException.NotFound("no backfill " + id))));
+    }
+
+    private Views.Backfill backfill(Handle handle, BackfillDao.Backfill row) {
+        BackfillDao backfills = handle.attach(BackfillDao.class);
+        Map<String, Integer> counts = new LinkedHashMap<>();
+        backfills.runCounts(row.id()).forEach(count -> counts.put(count.state(), count.runs()));
+        BackfillDao.Progress plan = backfills.progress(row.id());
+        if (plan.pending() > 0) {
+            counts.put("pending", plan.pending());
+        }
+        if (plan.skipped() > 0) {
+            counts.put("skipped", plan.skipped());
+        }
+        int done = counts.getOrDefault("success", 0) + counts.getOrDefault("failed", 0);
+        int toRun = plan.planned() - plan.skipped();
+        Optional<Duration> remaining = Optional.empty();
+        if (row.state() == BackfillState.RUNNING && done > 0 && done < toRun) {
+            Duration elapsed = Duration.between(row.createdAt(), clock.instant());
+            remaining = Optional.of(elapsed.multipliedBy(toRun - done).dividedBy(done));
+        }
+        return new Views.Backfill(
+                row.id(),
+                row.dagId(),
+                row.fromDate(),
+                row.toDate(),
+                row.reprocess(),
+                row.maxActiveRuns(),
+                row.intervalsPerRun(),
+                row.runBackwards(),
+                row.state().sqlName(),
+                row.createdAt(),
+                plan.planned(),
+                counts,
+                remaining);
     }
 
     @Override
     public Views.Backfill pauseBackfill(long id) {
-        return changeBackfill(id, "running", "paused");
+        return changeBackfill(id, BackfillState.RUNNING, BackfillState.PAUSED);
     }
 
     @Override
     public Views.Backfill resumeBackfill(long id) {
-        return changeBackfill(id, "paused", "running");
+        return changeBackfill(id, BackfillState.PAUSED, BackfillState.RUNNING);
     }
 
     @Override
     public Views.Backfill cancelBackfill(long id) {
         Views.Backfill backfill = backfill(id);
-        if (!backfill.state().equals("running") && !backfill.state().equals("paused")) {
+        BackfillState state = BackfillState.valueOf(backfill.state().toUpperCase(Locale.ROOT));
+        if (state != BackfillState.RUNNING && state != BackfillState.PAUSED) {
             throw new OperationException.Conflict(
                     "backfill " + id + " is " + backfill.state() + "; only an active one can be cancelled");
         }
-        return changeBackfill(id, backfill.state(), "cancelled");
+        return changeBackfill(id, state, BackfillState.CANCELLED);
     }
 
-    private Views.Backfill changeBackfill(long id, String from, String to) {
+    private Views.Backfill changeBackfill(long id, BackfillState from, BackfillState to) {
         Views.Backfill backfill = backfill(id);
-        int updated = jdbi.withHandle(handle -> handle.createUpdate(
-                        "UPDATE backfill SET state = :to, updated_at = :now WHERE id = :id AND state = :from")
-                .bind("to", to)
-                .bind("from", from)
-                .bind("now", clock.instant())
-                .bind("id", id)
-                .execute());
+        int updated =
+                jdbi.withExtension(BackfillDao.class, backfills -> backfills.setState(id, from, to, clock.instant()));
         if (updated == 0) {
-            throw new OperationException.Conflict("backfill " + id + " is " + backfill.state() + ", not " + from);
+            throw new OperationException.Conflict(
+                    "backfill " + id + " is " + backfill.state() + ", not " + from.sqlName());
         }
         engine.wake();
         return backfill(id);
@@ -503,11 +414,6 @@ public final class StoreOperations implements Operations {
 
     private static OperationException unknownDag(String dagId) {
         return new OperationException.NotFound("unknown DAG '" + dagId + "'");
-    }
-
-    private static Optional<Instant> instant(ResultSet rs, String column) throws SQLException {
-        Timestamp timestamp = rs.getTimestamp(column);
-        return timestamp == null ? Optional.empty() : Optional.of(timestamp.toInstant());
     }
 
     private static Optional<Object> json(String text) {

@@ -3,7 +3,9 @@ package dev.sluice.scheduler.dags;
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.dag.Dag;
+import dev.sluice.scheduler.store.DagDao;
 import dev.sluice.scheduler.store.Json;
+import dev.sluice.scheduler.store.RunDao;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -15,6 +17,7 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -81,42 +84,27 @@ public final class DagRegistry {
                         previous.structure().get("start_date"),
                         registered.structure().get("start_date"));
         jdbi.useTransaction(handle -> {
-            handle.createUpdate("""
-                    INSERT INTO dag (dag_id, current_version, schedule, timezone, max_active_runs, max_active_tasks,
-                                     is_active, is_paused, updated_at)
-                    VALUES (:dagId, :version, :schedule, :timezone, :maxActiveRuns, :maxActiveTasks, true, :paused, :now)
-                    ON CONFLICT (dag_id) DO UPDATE SET current_version = excluded.current_version,
-                        schedule = excluded.schedule, timezone = excluded.timezone,
-                        max_active_runs = excluded.max_active_runs, max_active_tasks = excluded.max_active_tasks,
-                        is_active = true, updated_at = excluded.updated_at
-                    """)
-                    .bind("dagId", dag.id())
-                    .bind("version", registered.version())
-                    .bind("schedule", dag.schedule().expression())
-                    .bind("timezone", dag.timezone().getId())
-                    .bind("maxActiveRuns", dag.maxActiveRuns())
-                    .bind("maxActiveTasks", dag.maxActiveTasks())
-                    .bind("paused", pausedAtCreation)
-                    .bind("now", clock.instant())
-                    .execute();
-            handle.createUpdate("""
-                    INSERT INTO dag_version (dag_id, version, origin_kind, origin_location, origin_digest, structure, created_at)
-                    VALUES (:dagId, :version, :kind, :location, :digest, CAST(:structure AS jsonb), :now)
-                    ON CONFLICT (dag_id, version) DO NOTHING
-                    """)
-                    .bind("dagId", dag.id())
-                    .bind("version", registered.version())
-                    .bind("kind", origin.kind())
-                    .bind("location", origin.location())
-                    .bind("digest", origin.digest())
-                    .bind("structure", Json.write(registered.structure()))
-                    .bind("now", clock.instant())
-                    .execute();
+            DagDao dags = handle.attach(DagDao.class);
+            dags.upsert(new DagDao.Definition(
+                    dag.id(),
+                    registered.version(),
+                    dag.schedule().expression(),
+                    dag.timezone().getId(),
+                    dag.maxActiveRuns(),
+                    dag.maxActiveTasks(),
+                    pausedAtCreation,
+                    clock.instant()));
+            dags.insertVersion(new DagDao.NewVersion(
+                    dag.id(),
+                    registered.version(),
+                    origin.kind(),
+                    origin.location(),
+                    origin.digest(),
+                    Json.write(registered.structure()),
+                    clock.instant()));
             if (scheduleChanged) {
                 // The planner derives the next logical date again from the new schedule and the runs made so far.
-                handle.createUpdate("UPDATE dag SET next_logical_date = NULL WHERE dag_id = :dagId")
-                        .bind("dagId", dag.id())
-                        .execute();
+                dags.setNextLogicalDate(dag.id(), null);
             }
         });
         current.put(dag.id(), registered);
@@ -136,11 +124,7 @@ public final class DagRegistry {
         if (current.remove(dagId) == null) {
             return;
         }
-        jdbi.useHandle(handle -> handle.createUpdate(
-                        "UPDATE dag SET is_active = false, updated_at = :now WHERE dag_id = :dagId")
-                .bind("dagId", dagId)
-                .bind("now", clock.instant())
-                .execute());
+        jdbi.useExtension(DagDao.class, dags -> dags.deactivate(dagId, clock.instant()));
         log.info("DAG {} removed: no longer scheduled", dagId);
         listeners.forEach(listener -> listener.removed(dagId));
     }
@@ -176,19 +160,11 @@ public final class DagRegistry {
         if (loaded != null) {
             return loaded.graph();
         }
-        return storedGraphs.computeIfAbsent(
-                new VersionKey(dagId, version),
-                key -> jdbi.withHandle(handle -> {
-                    String structure = handle.createQuery(
-                                    "SELECT structure::text FROM dag_version WHERE dag_id = :dagId AND version = :version")
-                            .bind("dagId", dagId)
-                            .bind("version", version)
-                            .mapTo(String.class)
-                            .findOne()
-                            .orElseThrow(() ->
-                                    new IllegalStateException("DAG " + dagId + " has no stored version " + version));
-                    return DagGraph.fromStructure(Json.read(structure, Map.class));
-                }));
+        return storedGraphs.computeIfAbsent(new VersionKey(dagId, version), key -> {
+            String structure = jdbi.withExtension(DagDao.class, dags -> dags.structure(dagId, version))
+                    .orElseThrow(() -> new IllegalStateException("DAG " + dagId + " has no stored version " + version));
+            return DagGraph.fromStructure(Json.read(structure, Map.class));
+        });
     }
 
     /**
@@ -203,10 +179,9 @@ public final class DagRegistry {
         if (versions.size() <= current.size() && storedGraphs.isEmpty()) {
             return 0;
         }
-        Set<VersionKey> inUse = jdbi.withHandle(handle -> handle.createQuery(
-                        "SELECT DISTINCT dag_id, dag_version FROM dag_run WHERE state IN ('queued', 'running')")
-                .map((rs, ctx) -> new VersionKey(rs.getString("dag_id"), rs.getString("dag_version")))
-                .set());
+        Set<VersionKey> inUse = jdbi.withExtension(RunDao.class, RunDao::activeVersions).stream()
+                .map(used -> new VersionKey(used.dagId(), used.version()))
+                .collect(Collectors.toSet());
         // A stored graph is read again from its row when it is needed.
         storedGraphs.keySet().retainAll(inUse);
         Instant now = clock.instant();

@@ -2,15 +2,15 @@ package dev.sluice.scheduler.dags;
 
 import static java.util.Objects.requireNonNull;
 
-import dev.sluice.scheduler.loading.DagLoadError;
 import dev.sluice.scheduler.loading.LoadResult;
 import dev.sluice.scheduler.loading.LoadedDag;
+import dev.sluice.scheduler.store.DagDao;
 import java.time.Clock;
+import java.time.Instant;
 import java.util.HashSet;
 import java.util.Set;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -59,25 +59,17 @@ public final class DagSourceBinding implements Consumer<LoadResult> {
 
     private void recordErrors(LoadResult snapshot) {
         String prefix = sourceName + ":";
+        Instant now = clock.instant();
         jdbi.useTransaction(handle -> {
-            handle.createUpdate("DELETE FROM dag_load_error WHERE location LIKE :prefix")
-                    .bind("prefix", prefix.replace("%", "\\%").replace("_", "\\_") + "%")
-                    .execute();
-            if (snapshot.errors().isEmpty()) {
-                return;
-            }
-            PreparedBatch insert = handle.prepareBatch("""
-                    INSERT INTO dag_load_error (location, line, message, at) VALUES (:location, :line, :message, :at)
-                    ON CONFLICT (location) DO UPDATE SET line = excluded.line, message = excluded.message, at = excluded.at
-                    """);
-            for (DagLoadError error : snapshot.errors()) {
-                insert.bind("location", prefix + error.location())
-                        .bind("line", error.line().isPresent() ? error.line().getAsInt() : null)
-                        .bind("message", error.message())
-                        .bind("at", clock.instant())
-                        .add();
-            }
-            insert.execute();
+            DagDao dags = handle.attach(DagDao.class);
+            dags.forgetLoadErrors(prefix);
+            dags.recordLoadErrors(snapshot.errors().stream()
+                    .map(error -> new DagDao.LoadError(
+                            prefix + error.location(),
+                            error.line().isPresent() ? error.line().getAsInt() : null,
+                            error.message(),
+                            now))
+                    .toList());
         });
         snapshot.errors().forEach(error -> log.warn("{}: {}", sourceName, error));
     }

@@ -11,7 +11,11 @@ import dev.sluice.scheduler.api.OperationException;
 import dev.sluice.scheduler.api.Views;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.RegisteredDag;
-import java.sql.Timestamp;
+import dev.sluice.scheduler.store.BackfillDao;
+import dev.sluice.scheduler.store.BackfillState;
+import dev.sluice.scheduler.store.DagDao;
+import dev.sluice.scheduler.store.RunDao;
+import dev.sluice.scheduler.store.TaskInstanceDao;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Collections;
@@ -22,7 +26,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -112,36 +115,17 @@ final class Backfills {
     /** The DAG's runs made for a tick of the range, or whose data interval overlaps one of its ticks. */
     private static List<ExistingRun> existingRuns(
             Handle handle, String dagId, Instant from, Instant until, List<DataInterval> ticks) {
-        return handle.createQuery("""
-                        SELECT logical_date, data_interval_start, data_interval_end, run_id, state FROM dag_run
-                        WHERE dag_id = :dagId
-                          AND ((logical_date >= :from AND logical_date < :until)
-                               OR (data_interval_start < :lastEnd AND data_interval_end > :firstStart))
-                        ORDER BY logical_date
-                        """)
-                .bind("dagId", dagId)
-                .bind("from", from)
-                .bind("until", until)
-                .bind(
-                        "firstStart",
-                        ticks.stream()
-                                .map(DataInterval::start)
-                                .min(Instant::compareTo)
-                                .orElseThrow())
-                .bind(
-                        "lastEnd",
-                        ticks.stream()
-                                .map(DataInterval::end)
-                                .max(Instant::compareTo)
-                                .orElseThrow())
-                .map((rs, ctx) -> new ExistingRun(
-                        rs.getTimestamp(1).toInstant(),
-                        new DataInterval(
-                                rs.getTimestamp(2).toInstant(),
-                                rs.getTimestamp(3).toInstant()),
-                        rs.getString(4),
-                        rs.getString(5)))
-                .list();
+        Instant firstStart =
+                ticks.stream().map(DataInterval::start).min(Instant::compareTo).orElseThrow();
+        Instant lastEnd =
+                ticks.stream().map(DataInterval::end).max(Instant::compareTo).orElseThrow();
+        return handle.attach(RunDao.class).overlapping(dagId, from, until, firstStart, lastEnd).stream()
+                .map(run -> new ExistingRun(
+                        run.logicalDate(),
+                        new DataInterval(run.dataIntervalStart(), run.dataIntervalEnd()),
+                        run.runId(),
+                        run.state().sqlName()))
+                .toList();
     }
 
     /**
@@ -217,59 +201,34 @@ final class Backfills {
 
     /** Stores the backfill and its plan; the engine loop makes the runs. */
     long create(Handle handle, BackfillRequest request, Instant now) {
-        handle.createQuery("SELECT dag_id FROM dag WHERE dag_id = :dagId FOR UPDATE")
-                .bind("dagId", request.dagId())
-                .mapTo(String.class)
-                .findOne()
+        handle.attach(DagDao.class)
+                .lock(request.dagId())
                 .orElseThrow(() -> new OperationException.NotFound("unknown DAG '" + request.dagId() + "'"));
-        handle.createQuery("""
-                        SELECT id, from_date, to_date FROM backfill
-                        WHERE dag_id = :dagId AND state IN ('running', 'paused') AND from_date <= :to AND to_date >= :from
-                        """)
-                .bind("dagId", request.dagId())
-                .bind("from", request.from())
-                .bind("to", request.to())
-                .mapToMap()
-                .findFirst()
+        BackfillDao backfills = handle.attach(BackfillDao.class);
+        backfills
+                .activeOverlapping(request.dagId(), request.from(), request.to())
                 .ifPresent(active -> {
-                    throw new OperationException.Conflict("backfill " + active.get("id") + " of DAG " + request.dagId()
-                            + " (" + active.get("from_date") + " to " + active.get("to_date")
+                    throw new OperationException.Conflict("backfill " + active.id() + " of DAG " + request.dagId()
+                            + " (" + active.fromDate() + " to " + active.toDate()
                             + ") is active and overlaps " + request.from() + " to " + request.to()
                             + "; cancel it or wait for it to finish");
                 });
         Views.BackfillPlan plan = plan(handle, request, now);
-        long id = handle.createQuery("""
-                        INSERT INTO backfill (dag_id, from_date, to_date, reprocess, max_active_runs, intervals_per_run,
-                                              run_backwards, state, created_at, updated_at)
-                        VALUES (:dagId, :from, :to, :reprocess, :maxActiveRuns, :intervalsPerRun, :backwards, 'running',
-                                :now, :now)
-                        RETURNING id
-                        """)
-                .bind("dagId", request.dagId())
-                .bind("from", request.from())
-                .bind("to", request.to())
-                .bind("reprocess", plan.reprocess())
-                .bind("maxActiveRuns", request.maxActiveRuns())
-                .bind("intervalsPerRun", request.intervalsPerRun())
-                .bind("backwards", request.runBackwards())
-                .bind("now", now)
-                .mapTo(Long.class)
-                .one();
-        PreparedBatch rows = handle.prepareBatch("""
-                INSERT INTO backfill_run (backfill_id, position, logical_date, action, intervals, interval_end)
-                VALUES (:id, :position, :date, :action, :intervals, :intervalEnd)
-                """);
-        int position = 0;
+        long id = backfills.insert(new BackfillDao.NewBackfill(
+                request.dagId(),
+                request.from(),
+                request.to(),
+                plan.reprocess(),
+                request.maxActiveRuns(),
+                request.intervalsPerRun(),
+                request.runBackwards(),
+                now));
+        List<BackfillDao.PlannedRun> rows = new ArrayList<>();
         for (Views.PlannedRun run : plan.runs()) {
-            rows.bind("id", id)
-                    .bind("position", position++)
-                    .bind("date", run.logicalDate())
-                    .bind("action", run.action())
-                    .bind("intervals", run.intervals())
-                    .bind("intervalEnd", run.dataIntervalEnd())
-                    .add();
+            rows.add(new BackfillDao.PlannedRun(
+                    id, rows.size(), run.logicalDate(), run.action(), run.intervals(), run.dataIntervalEnd()));
         }
-        rows.execute();
+        backfills.plan(rows);
         Transitions.notifyWork(handle);
         log.info(
                 "backfill {} of DAG {} created: {} runs over {} schedule intervals from {} to {}",
@@ -284,112 +243,72 @@ final class Backfills {
 
     /** Makes the next runs of every running backfill while it has room; ends backfills with nothing left. */
     int advance(Handle handle, Instant now) {
-        List<Map<String, Object>> backfills = handle.createQuery("""
-                        SELECT b.id, b.dag_id, b.max_active_runs, b.reprocess,
-                               (SELECT count(*) FROM dag_run r WHERE r.backfill_id = b.id AND r.state IN ('queued', 'running')) AS active
-                        FROM backfill b WHERE b.state = 'running'
-                        ORDER BY b.id
-                        FOR UPDATE OF b SKIP LOCKED
-                        """).mapToMap().list();
+        BackfillDao backfills = handle.attach(BackfillDao.class);
         int created = 0;
-        for (Map<String, Object> backfill : backfills) {
-            long id = ((Number) backfill.get("id")).longValue();
-            String dagId = (String) backfill.get("dag_id");
-            Optional<RegisteredDag> registered = registry.find(dagId);
+        for (BackfillDao.Active backfill : backfills.lockRunning()) {
+            Optional<RegisteredDag> registered = registry.find(backfill.dagId());
             if (registered.isEmpty()) {
                 continue;
             }
-            int active = ((Number) backfill.get("active")).intValue();
-            int room = ((Number) backfill.get("max_active_runs")).intValue() - active;
-            List<Map<String, Object>> next = room <= 0
-                    ? List.of()
-                    : handle.createQuery("""
-                            SELECT position, logical_date, action, interval_end FROM backfill_run
-                            WHERE backfill_id = :id AND run_pk IS NULL AND action <> 'skip'
-                            ORDER BY position LIMIT :room
-                            """)
-                            .bind("id", id)
-                            .bind("room", room)
-                            .mapToMap()
-                            .list();
-            for (Map<String, Object> row : next) {
-                Instant date = ((Timestamp) row.get("logical_date")).toInstant();
-                Long runPk = switch ((String) row.get("action")) {
+            int room = backfill.maxActiveRuns() - backfill.active();
+            List<BackfillDao.PlannedRun> next = room <= 0 ? List.of() : backfills.next(backfill.id(), room);
+            for (BackfillDao.PlannedRun row : next) {
+                Instant date = row.logicalDate();
+                Long runPk = switch (row.action()) {
                     case "create" ->
                         transitions
                                 .createRun(
                                         handle,
-                                        dagId,
+                                        backfill.dagId(),
                                         registered.get().version(),
                                         RunPlanner.runId(RunType.BACKFILL, date),
                                         RunType.BACKFILL,
-                                        interval(registered.get().dag(), date, (Timestamp) row.get("interval_end")),
+                                        interval(registered.get().dag(), date, row.intervalEnd()),
                                         Map.of(),
-                                        id,
+                                        backfill.id(),
                                         now)
                                 .orElse(null);
-                    default -> rerun(handle, dagId, date, id, "completed".equals(backfill.get("reprocess")), now);
+                    default ->
+                        rerun(
+                                handle,
+                                backfill.dagId(),
+                                date,
+                                backfill.id(),
+                                "completed".equals(backfill.reprocess()),
+                                now);
                 };
-                handle.createUpdate("""
-                                UPDATE backfill_run SET run_pk = :runPk, action = CASE WHEN :made THEN action ELSE 'skip' END
-                                WHERE backfill_id = :id AND position = :position
-                                """)
-                        .bind("runPk", runPk)
-                        .bind("made", runPk != null)
-                        .bind("id", id)
-                        .bind("position", row.get("position"))
-                        .execute();
+                backfills.made(backfill.id(), row.position(), runPk);
                 if (runPk != null) {
                     created++;
                 }
             }
-            if (next.isEmpty() && active == 0) {
-                handle.createUpdate("UPDATE backfill SET state = 'completed', updated_at = :now WHERE id = :id")
-                        .bind("now", now)
-                        .bind("id", id)
-                        .execute();
-                log.info("backfill {} of DAG {} completed", id, dagId);
+            if (next.isEmpty()
+                    && backfill.active() == 0
+                    && backfills.setState(backfill.id(), BackfillState.RUNNING, BackfillState.COMPLETED, now) == 1) {
+                log.info("backfill {} of DAG {} completed", backfill.id(), backfill.dagId());
             }
         }
         return created;
     }
 
     /** The tick's own data interval, or up to the end of the last tick its plan row covers. */
-    private static DataInterval interval(Dag dag, Instant logicalDate, Timestamp intervalEnd) {
+    private static DataInterval interval(Dag dag, Instant logicalDate, Instant intervalEnd) {
         DataInterval tick = dag.schedule().intervalFor(logicalDate, dag.timezone());
-        return intervalEnd == null ? tick : new DataInterval(tick.start(), intervalEnd.toInstant());
+        return intervalEnd == null ? tick : new DataInterval(tick.start(), intervalEnd);
     }
 
     /** Runs an existing run again for a backfill: all its tasks, or only the failed ones. */
     private Long rerun(Handle handle, String dagId, Instant date, long backfillId, boolean allTasks, Instant now) {
-        Optional<Map<String, Object>> run = handle.createQuery("""
-                        SELECT id, dag_version, state FROM dag_run WHERE dag_id = :dagId AND logical_date = :date FOR UPDATE
-                        """)
-                .bind("dagId", dagId)
-                .bind("date", date)
-                .mapToMap()
-                .findOne();
-        if (run.isEmpty()
-                || !List.of("success", "failed").contains((String) run.get().get("state"))) {
+        Optional<RunDao.Run> run = handle.attach(RunDao.class).findByLogicalDateForUpdate(dagId, date);
+        if (run.isEmpty() || !run.get().state().finished()) {
             return null;
         }
-        long runPk = ((Number) run.get().get("id")).longValue();
-        handle.createUpdate("UPDATE dag_run SET backfill_id = :backfillId WHERE id = :runPk")
-                .bind("backfillId", backfillId)
-                .bind("runPk", runPk)
-                .execute();
-        handle.createUpdate("UPDATE task_instance SET backfill = true WHERE run_pk = :runPk")
-                .bind("runPk", runPk)
-                .execute();
-        List<String> taskIds = handle.createQuery("""
-                        SELECT task_id FROM task_instance WHERE run_pk = :runPk AND (:all OR state IN ('failed', 'upstream_failed'))
-                        """)
-                .bind("runPk", runPk)
-                .bind("all", allTasks)
-                .mapTo(String.class)
-                .list();
-        transitions.clear(
-                handle, runPk, registry.graph(dagId, (String) run.get().get("dag_version")), taskIds, now);
+        long runPk = run.get().id();
+        handle.attach(RunDao.class).adoptIntoBackfill(runPk, backfillId);
+        TaskInstanceDao instances = handle.attach(TaskInstanceDao.class);
+        instances.markBackfill(runPk);
+        List<String> taskIds = instances.taskIds(runPk, !allTasks);
+        transitions.clear(handle, runPk, registry.graph(dagId, run.get().dagVersion()), taskIds, now);
         return runPk;
     }
 }

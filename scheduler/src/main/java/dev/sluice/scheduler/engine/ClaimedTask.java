@@ -4,9 +4,12 @@ import static java.util.Objects.requireNonNull;
 
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.RunType;
+import dev.sluice.scheduler.store.Json;
+import dev.sluice.scheduler.store.TaskInstanceDao;
 import java.time.Instant;
 import java.util.Collections;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -37,6 +40,26 @@ public record ClaimedTask(
         requireNonNull(attemptStartedAt, "attemptStartedAt is null");
         requireNonNull(dataInterval, "dataInterval is null");
         conf = Collections.unmodifiableMap(new LinkedHashMap<>(conf));
+    }
+
+    /** The task as the claim (or the reaper) read it. */
+    @SuppressWarnings("unchecked")
+    static ClaimedTask of(TaskInstanceDao.Claimed row) {
+        return new ClaimedTask(
+                row.tiId(),
+                row.attemptId(),
+                row.runPk(),
+                row.dagId(),
+                row.dagVersion(),
+                row.runId(),
+                RunType.valueOf(row.runType().toUpperCase(Locale.ROOT)),
+                row.taskId(),
+                row.tryNumber(),
+                row.maxTries(),
+                row.infrastructureRetries(),
+                row.attemptStartedAt(),
+                new DataInterval(row.dataIntervalStart(), row.dataIntervalEnd()),
+                row.conf() == null ? Map.of() : Json.read(row.conf(), Map.class));
     }
 
     public Instant logicalDate() {

@@ -11,8 +11,13 @@ import dev.sluice.scheduler.api.OperationException;
 import dev.sluice.scheduler.api.Views;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.RegisteredDag;
+import dev.sluice.scheduler.store.AttemptDao;
 import dev.sluice.scheduler.store.Database;
+import dev.sluice.scheduler.store.RunDao;
+import dev.sluice.scheduler.store.RunState;
+import dev.sluice.scheduler.store.TaskInstanceDao;
 import dev.sluice.scheduler.store.TaskState;
+import dev.sluice.scheduler.store.WorkerDao;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
@@ -23,7 +28,6 @@ import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -31,6 +35,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -147,17 +152,15 @@ public final class Engine implements AutoCloseable {
      */
     private void register() {
         openSession();
-        jdbi.useHandle(handle -> handle.createUpdate("""
-                        INSERT INTO worker (id, hostname, pid, lock_key, slots, started_at, heartbeat_at)
-                        VALUES (:id, :hostname, :pid, :lockKey, :slots, :now, now())
-                        """)
-                .bind("id", workerId)
-                .bind("hostname", hostname())
-                .bind("pid", ProcessHandle.current().pid())
-                .bind("lockKey", lockKey)
-                .bind("slots", settings.workerSlots())
-                .bind("now", clock.instant())
-                .execute());
+        jdbi.useExtension(
+                WorkerDao.class,
+                workers -> workers.insert(
+                        workerId,
+                        hostname(),
+                        ProcessHandle.current().pid(),
+                        lockKey,
+                        settings.workerSlots(),
+                        clock.instant()));
         lastHeartbeatNanos = System.nanoTime();
         reapDeadWorkers();
         registry.dags().forEach(dag -> dagsToPlan.add(dag.dagId()));
@@ -244,18 +247,12 @@ public final class Engine implements AutoCloseable {
      */
     public List<String> clear(String dagId, String runId, boolean onlyFailed, Set<String> taskIds) {
         List<String> cleared = jdbi.inTransaction(handle -> {
-            Map<String, Object> run = lockRun(handle, dagId, runId);
-            if ("queued".equals(run.get("state"))) {
+            RunDao.Run run = lockRun(handle, dagId, runId);
+            if (run.state() == RunState.QUEUED) {
                 throw new OperationException.Conflict(
                         "run " + runId + " of DAG " + dagId + " has not started; nothing to clear");
             }
-            long runPk = ((Number) run.get("id")).longValue();
-            List<String> known = handle.createQuery("SELECT task_id FROM task_instance WHERE run_pk = :runPk AND "
-                            + "(NOT :onlyFailed OR state IN ('failed', 'upstream_failed'))")
-                    .bind("runPk", runPk)
-                    .bind("onlyFailed", onlyFailed)
-                    .mapTo(String.class)
-                    .list();
+            List<String> known = handle.attach(TaskInstanceDao.class).taskIds(run.id(), onlyFailed);
             for (String taskId : taskIds) {
                 if (!onlyFailed && !known.contains(taskId)) {
                     throw new OperationException.NotFound(
@@ -266,7 +263,7 @@ public final class Engine implements AutoCloseable {
                     ? known
                     : known.stream().filter(taskIds::contains).toList();
             return transitions.clear(
-                    handle, runPk, registry.graph(dagId, (String) run.get("dag_version")), selected, clock.instant());
+                    handle, run.id(), registry.graph(dagId, run.dagVersion()), selected, clock.instant());
         });
         wake();
         return cleared;
@@ -278,20 +275,16 @@ public final class Engine implements AutoCloseable {
             throw new OperationException.Invalid("a run can be marked success or failed, not " + state.sqlName());
         }
         jdbi.useTransaction(handle -> {
-            Map<String, Object> run = lockRun(handle, dagId, runId);
-            transitions.markRun(handle, ((Number) run.get("id")).longValue(), state, clock.instant());
+            RunDao.Run run = lockRun(handle, dagId, runId);
+            transitions.markRun(handle, run.id(), state, clock.instant());
         });
         dagsToPlan.add(dagId);
         wake();
     }
 
-    private static Map<String, Object> lockRun(org.jdbi.v3.core.Handle handle, String dagId, String runId) {
-        return handle.createQuery(
-                        "SELECT id, state, dag_version FROM dag_run WHERE dag_id = :dagId AND run_id = :runId FOR UPDATE")
-                .bind("dagId", dagId)
-                .bind("runId", runId)
-                .mapToMap()
-                .findOne()
+    private static RunDao.Run lockRun(Handle handle, String dagId, String runId) {
+        return handle.attach(RunDao.class)
+                .findForUpdate(dagId, runId)
                 .orElseThrow(() -> new OperationException.NotFound("DAG " + dagId + " has no run '" + runId + "'"));
     }
 
@@ -536,11 +529,7 @@ public final class Engine implements AutoCloseable {
      */
     private void heartbeat(Instant now) {
         lastHeartbeatNanos = System.nanoTime();
-        int alive = jdbi.withHandle(handle -> handle.createUpdate(
-                        "UPDATE worker SET heartbeat_at = now() WHERE id = :id AND lock_key = :lockKey")
-                .bind("id", workerId)
-                .bind("lockKey", lockKey)
-                .execute());
+        int alive = jdbi.withExtension(WorkerDao.class, workers -> workers.heartbeat(workerId, lockKey));
         if (alive == 0) {
             log.warn("worker {} was taken for dead by another engine; stopping its attempts", workerId);
             lostSession();
@@ -556,11 +545,7 @@ public final class Engine implements AutoCloseable {
         if (running.isEmpty()) {
             return;
         }
-        List<Long> ended = jdbi.withHandle(
-                handle -> handle.createQuery("SELECT id FROM task_attempt WHERE id = ANY(:ids) AND state <> 'running'")
-                        .bindArray("ids", Long.class, List.copyOf(running))
-                        .mapTo(Long.class)
-                        .list());
+        List<Long> ended = jdbi.withExtension(AttemptDao.class, attempts -> attempts.ended(running));
         executor.abandon(ended, "the attempt was ended elsewhere (its run was marked, or it was taken for lost)");
     }
 
@@ -574,18 +559,10 @@ public final class Engine implements AutoCloseable {
         try {
             session.close();
             openSession();
-            jdbi.useHandle(handle -> handle.createUpdate("""
-                            INSERT INTO worker (id, hostname, pid, lock_key, slots, started_at, heartbeat_at)
-                            VALUES (:id, :hostname, :pid, :lockKey, :slots, :now, now())
-                            ON CONFLICT (id) DO UPDATE SET lock_key = excluded.lock_key, heartbeat_at = now()
-                            """)
-                    .bind("id", workerId)
-                    .bind("hostname", hostname())
-                    .bind("pid", ProcessHandle.current().pid())
-                    .bind("lockKey", lockKey)
-                    .bind("slots", settings.workerSlots())
-                    .bind("now", now)
-                    .execute());
+            jdbi.useExtension(
+                    WorkerDao.class,
+                    workers -> workers.upsert(
+                            workerId, hostname(), ProcessHandle.current().pid(), lockKey, settings.workerSlots(), now));
             sessionLost = false;
             reap(workerId, "this worker lost its database session while running this attempt", false);
             lastHeartbeatNanos = System.nanoTime();
@@ -608,34 +585,13 @@ public final class Engine implements AutoCloseable {
     void reapDeadWorkers() {
         long staleSeconds =
                 settings.heartbeatInterval().multipliedBy(MISSED_HEARTBEATS).toSeconds();
-        List<Map<String, Object>> workers = jdbi.withHandle(handle -> handle.createQuery("""
-                        SELECT id, lock_key, heartbeat_at < now() - make_interval(secs => :stale) AS stale
-                        FROM worker WHERE id <> :me
-                        """)
-                .bind("me", workerId)
-                .bind("stale", staleSeconds)
-                .mapToMap()
-                .list());
-        for (Map<String, Object> worker : workers) {
-            String deadId = (String) worker.get("id");
-            long key = ((Number) worker.get("lock_key")).longValue();
-            boolean stale = (Boolean) worker.get("stale");
-            boolean lockFree = jdbi.withHandle(handle -> {
-                boolean free = handle.createQuery("SELECT pg_try_advisory_lock(:key)")
-                        .bind("key", key)
-                        .mapTo(Boolean.class)
-                        .one();
-                if (free) {
-                    handle.createQuery("SELECT pg_advisory_unlock(:key)")
-                            .bind("key", key)
-                            .mapTo(Boolean.class)
-                            .one();
-                }
-                return free;
-            });
-            if (lockFree || stale) {
+        List<WorkerDao.Peer> peers =
+                jdbi.withExtension(WorkerDao.class, workers -> workers.others(workerId, staleSeconds));
+        for (WorkerDao.Peer peer : peers) {
+            boolean lockFree = jdbi.withExtension(WorkerDao.class, workers -> workers.lockFree(peer.lockKey()));
+            if (lockFree || peer.stale()) {
                 String how = lockFree ? "its database session ended" : "it missed " + MISSED_HEARTBEATS + " heartbeats";
-                reap(deadId, "worker " + deadId + " stopped while running this attempt (" + how + ")", true);
+                reap(peer.id(), "worker " + peer.id() + " stopped while running this attempt (" + how + ")", true);
             }
         }
     }
@@ -652,42 +608,13 @@ public final class Engine implements AutoCloseable {
         int reaped = jdbi.inTransaction(handle -> {
             if (forget) {
                 // Only the engine that deletes the row reaps; a second one finds nothing left to do.
-                int deleted = handle.createUpdate("DELETE FROM worker WHERE id = :id")
-                        .bind("id", deadWorker)
-                        .execute();
-                if (deleted == 0) {
+                if (handle.attach(WorkerDao.class).delete(deadWorker) == 0) {
                     return 0;
                 }
             }
-            List<ClaimedTask> orphans = handle.createQuery("""
-                    SELECT ti.id AS ti_id, a.id AS attempt_id, ti.run_pk, ti.dag_id, r.dag_version, r.run_id, r.run_type,
-                           ti.task_id, ti.try_number, ti.max_tries, ti.infrastructure_retries, ti.attempt_started_at,
-                           r.data_interval_start, r.data_interval_end
-                    FROM task_instance ti
-                    JOIN dag_run r ON r.id = ti.run_pk
-                    JOIN task_attempt a ON a.task_instance = ti.id AND a.try_number = ti.try_number AND a.state = 'running'
-                    WHERE ti.state = 'running' AND ti.worker_id = :worker
-                    ORDER BY ti.run_pk, ti.id
-                    """)
-                    .bind("worker", deadWorker)
-                    .map((rs, ctx) -> new ClaimedTask(
-                            rs.getLong("ti_id"),
-                            rs.getLong("attempt_id"),
-                            rs.getLong("run_pk"),
-                            rs.getString("dag_id"),
-                            rs.getString("dag_version"),
-                            rs.getString("run_id"),
-                            RunType.valueOf(rs.getString("run_type").toUpperCase(Locale.ROOT)),
-                            rs.getString("task_id"),
-                            rs.getInt("try_number"),
-                            rs.getInt("max_tries"),
-                            rs.getInt("infrastructure_retries"),
-                            rs.getTimestamp("attempt_started_at").toInstant(),
-                            new DataInterval(
-                                    rs.getTimestamp("data_interval_start").toInstant(),
-                                    rs.getTimestamp("data_interval_end").toInstant()),
-                            Map.of()))
-                    .list();
+            List<ClaimedTask> orphans = handle.attach(TaskInstanceDao.class).heldBy(deadWorker).stream()
+                    .map(ClaimedTask::of)
+                    .toList();
             List<AttemptResult> lost = orphans.stream()
                     .map(task -> AttemptResult.lost(
                             task,
@@ -731,9 +658,7 @@ public final class Engine implements AutoCloseable {
         try {
             completeFinishedAttempts(clock.instant());
             flushLogs();
-            jdbi.useHandle(handle -> handle.createUpdate("DELETE FROM worker WHERE id = :id")
-                    .bind("id", workerId)
-                    .execute());
+            jdbi.useExtension(WorkerDao.class, workers -> workers.delete(workerId));
         } catch (RuntimeException e) {
             log.warn(
                     "engine {} could not record its last attempts; other engines will take them for lost", workerId, e);

@@ -7,7 +7,8 @@ import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.RunType;
 import dev.sluice.dag.Schedule;
 import dev.sluice.scheduler.dags.RegisteredDag;
-import java.sql.Timestamp;
+import dev.sluice.scheduler.store.DagDao;
+import dev.sluice.scheduler.store.RunDao;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
@@ -37,18 +38,11 @@ final class RunPlanner {
         if (schedule instanceof Schedule.None || dag.startDate().isEmpty()) {
             return 0;
         }
-        Optional<Map<String, Object>> row = handle.createQuery(
-                        "SELECT next_logical_date, is_paused, is_active FROM dag WHERE dag_id = :dagId FOR UPDATE")
-                .bind("dagId", dag.id())
-                .mapToMap()
-                .findOne();
-        if (row.isEmpty()
-                || (Boolean) row.get().get("is_paused")
-                || !(Boolean) row.get().get("is_active")) {
+        Optional<DagDao.DagRow> row = handle.attach(DagDao.class).lock(dag.id());
+        if (row.isEmpty() || row.get().isPaused() || !row.get().isActive()) {
             return 0;
         }
-        Optional<Instant> next = Optional.ofNullable((Timestamp) row.get().get("next_logical_date"))
-                .map(Timestamp::toInstant);
+        Optional<Instant> next = Optional.ofNullable(row.get().nextLogicalDate());
         if (next.isEmpty()) {
             next = firstUnplanned(handle, dag);
         }
@@ -58,12 +52,7 @@ final class RunPlanner {
                 next = latest;
             }
         }
-        int active = handle.createQuery("""
-                SELECT count(*) FROM dag_run WHERE dag_id = :dagId AND run_type = 'scheduled' AND state IN ('queued', 'running')
-                """)
-                .bind("dagId", dag.id())
-                .mapTo(Integer.class)
-                .one();
+        int active = handle.attach(RunDao.class).activeScheduled(dag.id());
         int created = 0;
         while (next.isPresent()) {
             Instant logicalDate = next.get();
@@ -89,20 +78,13 @@ final class RunPlanner {
             }
             next = tickAfter(schedule, logicalDate, dag);
         }
-        handle.createUpdate("UPDATE dag SET next_logical_date = :next WHERE dag_id = :dagId")
-                .bind("next", next.orElse(null))
-                .bind("dagId", dag.id())
-                .execute();
+        handle.attach(DagDao.class).setNextLogicalDate(dag.id(), next.orElse(null));
         return created;
     }
 
     /** The first logical date after the last scheduled run, or the first tick at the start date. */
     private static Optional<Instant> firstUnplanned(Handle handle, Dag dag) {
-        Optional<Instant> last = handle.createQuery(
-                        "SELECT max(logical_date) FROM dag_run WHERE dag_id = :dagId AND run_type = 'scheduled'")
-                .bind("dagId", dag.id())
-                .mapTo(Instant.class)
-                .findOne();
+        Optional<Instant> last = handle.attach(RunDao.class).lastScheduled(dag.id());
         if (last.isPresent()) {
             return tickAfter(dag.schedule(), last.get(), dag);
         }

@@ -12,6 +12,7 @@ import dev.sluice.dag.local.MessageFormatter;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.store.Json;
+import dev.sluice.scheduler.store.TaskInstanceDao;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -190,12 +191,8 @@ final class TaskExecutor {
     /** The outputs of the run's tasks, read once when the body first asks: as in Airflow, any task's output may be pulled. */
     private Map<String, Object> runOutputs(long runPk) {
         Map<String, Object> outputs = new LinkedHashMap<>();
-        jdbi.useHandle(handle -> handle.createQuery("""
-                        SELECT task_id, output::text FROM task_instance WHERE run_pk = :runPk AND output IS NOT NULL
-                        """)
-                .bind("runPk", runPk)
-                .map((rs, ctx) -> Map.entry(rs.getString(1), Json.read(rs.getString(2), Object.class)))
-                .forEach(entry -> outputs.put(entry.getKey(), entry.getValue())));
+        jdbi.withExtension(TaskInstanceDao.class, instances -> instances.outputs(runPk))
+                .forEach(row -> outputs.put(row.taskId(), Json.read(row.output(), Object.class)));
         return outputs;
     }
 

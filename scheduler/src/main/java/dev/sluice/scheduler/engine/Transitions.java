@@ -8,9 +8,12 @@ import dev.sluice.dag.TaskPolicy;
 import dev.sluice.dag.TriggerRule;
 import dev.sluice.scheduler.dags.DagGraph;
 import dev.sluice.scheduler.dags.DagRegistry;
+import dev.sluice.scheduler.store.AttemptDao;
 import dev.sluice.scheduler.store.AttemptState;
 import dev.sluice.scheduler.store.Json;
+import dev.sluice.scheduler.store.RunDao;
 import dev.sluice.scheduler.store.RunState;
+import dev.sluice.scheduler.store.TaskInstanceDao;
 import dev.sluice.scheduler.store.TaskState;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -20,12 +23,10 @@ import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.statement.PreparedBatch;
 
 /**
  * Every change of run and task-instance state, each inside the caller's transaction. When a task
@@ -65,135 +66,73 @@ final class Transitions {
             Long backfillId,
             Instant now) {
         DagGraph graph = registry.graph(dagId, version);
-        Long runPk = handle.createQuery("""
-                INSERT INTO dag_run (dag_id, run_id, run_type, logical_date, data_interval_start, data_interval_end,
-                                     state, dag_version, conf, unfinished_tasks, created_at, backfill_id)
-                VALUES (:dagId, :runId, :runType, :logicalDate, :start, :end, 'queued', :version, CAST(:conf AS jsonb),
-                        :tasks, :now, :backfillId)
-                ON CONFLICT DO NOTHING
-                RETURNING id
-                """)
-                .bind("dagId", dagId)
-                .bind("runId", runId)
-                .bind("runType", runType.airflowName())
-                .bind("logicalDate", interval.start())
-                .bind("start", interval.start())
-                .bind("end", interval.end())
-                .bind("version", version)
-                .bind("conf", Json.write(conf))
-                .bind("tasks", graph.nodes().size())
-                .bind("now", now)
-                .bind("backfillId", backfillId)
-                .mapTo(Long.class)
-                .findOne()
-                .orElse(null);
-        if (runPk == null) {
-            return Optional.empty();
+        Optional<Long> runPk = handle.attach(RunDao.class)
+                .insert(new RunDao.NewRun(
+                        dagId,
+                        runId,
+                        runType.airflowName(),
+                        interval.start(),
+                        interval.start(),
+                        interval.end(),
+                        version,
+                        Json.write(conf),
+                        graph.nodes().size(),
+                        now,
+                        backfillId));
+        if (runPk.isEmpty()) {
+            return runPk;
         }
-        PreparedBatch batch = handle.prepareBatch("""
-                INSERT INTO task_instance (run_pk, dag_id, task_id, state, max_tries, pool, priority_weight, backfill)
-                VALUES (:runPk, :dagId, :taskId, 'none', :maxTries, :pool, :priority, :backfill)
-                """);
-        for (DagGraph.Node node : graph.nodes()) {
-            batch.bind("runPk", runPk)
-                    .bind("dagId", dagId)
-                    .bind("taskId", node.taskId())
-                    .bind("maxTries", node.policy().retries() + 1)
-                    .bind("pool", node.pool())
-                    .bind("priority", node.priorityWeight())
-                    .bind("backfill", backfillId != null)
-                    .add();
-        }
-        if (!graph.nodes().isEmpty()) {
-            batch.execute();
-        }
+        handle.attach(TaskInstanceDao.class)
+                .insert(graph.nodes().stream()
+                        .map(node -> new TaskInstanceDao.NewTaskInstance(
+                                runPk.get(),
+                                dagId,
+                                node.taskId(),
+                                node.policy().retries() + 1,
+                                node.pool(),
+                                node.priorityWeight(),
+                                backfillId != null))
+                        .toList());
         notifyWork(handle);
-        return Optional.of(runPk);
+        return runPk;
     }
 
     /** Starts queued runs where their DAG has room under max active runs; returns how many started. */
     int startQueuedRuns(Handle handle, Instant now) {
-        List<Map<String, Object>> dags = handle.createQuery("""
-                SELECT d.dag_id, d.max_active_runs,
-                       (SELECT count(*) FROM dag_run r WHERE r.dag_id = d.dag_id AND r.state = 'running'
-                        AND r.backfill_id IS NULL) AS running
-                FROM dag d
-                WHERE NOT d.is_paused AND EXISTS (SELECT 1 FROM dag_run q WHERE q.dag_id = d.dag_id AND q.state = 'queued'
-                                                  AND q.backfill_id IS NULL)
-                ORDER BY d.dag_id
-                FOR UPDATE OF d SKIP LOCKED
-                """).mapToMap().list();
+        RunDao runs = handle.attach(RunDao.class);
         int started = 0;
-        for (Map<String, Object> dag : dags) {
-            int room = ((Number) dag.get("max_active_runs")).intValue() - ((Number) dag.get("running")).intValue();
+        for (RunDao.DagWithQueue dag : runs.dagsWithQueuedRuns()) {
+            int room = dag.maxActiveRuns() - dag.running();
             if (room <= 0) {
                 continue;
             }
-            List<Map<String, Object>> runs = handle.createQuery("""
-                    SELECT id, dag_version, unfinished_tasks FROM dag_run
-                    WHERE dag_id = :dagId AND state = 'queued' AND backfill_id IS NULL
-                    ORDER BY logical_date
-                    LIMIT :room
-                    """)
-                    .bind("dagId", dag.get("dag_id"))
-                    .bind("room", room)
-                    .mapToMap()
-                    .list();
-            for (Map<String, Object> run : runs) {
-                startRun(
-                        handle,
-                        (String) dag.get("dag_id"),
-                        (String) run.get("dag_version"),
-                        ((Number) run.get("id")).longValue(),
-                        ((Number) run.get("unfinished_tasks")).intValue(),
-                        now);
-                started++;
+            for (RunDao.Queued run : runs.queued(dag.dagId(), room)) {
+                started += startRun(handle, run, now);
             }
         }
         // A backfill creates no more runs than its own max active runs allows, so its queued runs start at once.
         // Pausing a DAG stops its scheduling, not its backfills: those have their own pause.
-        List<Map<String, Object>> backfillRuns =
-                handle.createQuery("""
-                SELECT r.id, r.dag_id, r.dag_version, r.unfinished_tasks FROM dag_run r
-                WHERE r.state = 'queued' AND r.backfill_id IS NOT NULL
-                ORDER BY r.id
-                FOR UPDATE OF r SKIP LOCKED
-                """).mapToMap().list();
-        for (Map<String, Object> run : backfillRuns) {
-            startRun(
-                    handle,
-                    (String) run.get("dag_id"),
-                    (String) run.get("dag_version"),
-                    ((Number) run.get("id")).longValue(),
-                    ((Number) run.get("unfinished_tasks")).intValue(),
-                    now);
-            started++;
+        for (RunDao.Queued run : runs.queuedOfBackfills()) {
+            started += startRun(handle, run, now);
         }
         return started;
     }
 
-    private void startRun(Handle handle, String dagId, String version, long runPk, int unfinished, Instant now) {
-        handle.createUpdate("UPDATE dag_run SET state = 'running', started_at = :now WHERE id = :runPk")
-                .bind("runPk", runPk)
-                .bind("now", now)
-                .execute();
-        DagGraph graph = registry.graph(dagId, version);
+    private int startRun(Handle handle, RunDao.Queued run, Instant now) {
+        if (handle.attach(RunDao.class).start(run.id(), now) == 0) {
+            return 0;
+        }
+        DagGraph graph = registry.graph(run.dagId(), run.dagVersion());
         List<String> roots = graph.nodes().stream()
                 .filter(node -> node.upstreams().isEmpty())
                 .map(DagGraph.Node::taskId)
                 .toList();
-        handle.createUpdate("""
-                UPDATE task_instance SET state = 'scheduled', eligible_at = :now
-                WHERE run_pk = :runPk AND task_id = ANY(:roots) AND state = 'none'
-                """)
-                .bind("runPk", runPk)
-                .bindArray("roots", String.class, roots)
-                .bind("now", now)
-                .execute();
-        if (unfinished == 0) {
-            finishRun(handle, runPk, graph, now);
+        handle.attach(TaskInstanceDao.class).scheduleRoots(run.id(), roots, now);
+        if (run.unfinishedTasks() == 0) {
+            finishRun(handle, run.id(), graph, now);
         }
         notifyTasks(handle);
+        return 1;
     }
 
     /**
@@ -222,137 +161,40 @@ final class Transitions {
                 loaded.stream().map(DagRegistry.VersionKey::dagId).toList();
         List<String> loadedVersions =
                 loaded.stream().map(DagRegistry.VersionKey::version).toList();
-        // The DAGs and pools with runnable work, each locked for this transaction if no other engine holds it. The
-        // materialised list makes sure each key is tried once, not once per task instance. Paused DAGs and versions
-        // not loaded here are left out by the claim itself.
-        List<Map<String, Object>> keys = handle.createQuery("""
-                WITH runnable AS MATERIALIZED (
-                    SELECT DISTINCT dag_id, pool FROM task_instance
-                    WHERE state IN ('scheduled', 'up_for_retry', 'up_for_reschedule') AND eligible_at <= :now
-                      AND dag_id = ANY(:loadedDags)
-                ), dags AS MATERIALIZED (
-                    SELECT DISTINCT dag_id AS name FROM runnable
-                ), pools AS MATERIALIZED (
-                    SELECT DISTINCT pool AS name FROM runnable
-                )
-                SELECT 'dag' AS kind, name, pg_try_advisory_xact_lock(hashtextextended('sluice.claim.dag.' || name, 0))
-                       AS locked
-                FROM dags
-                UNION ALL
-                SELECT 'pool' AS kind, name, pg_try_advisory_xact_lock(hashtextextended('sluice.claim.pool.' || name, 0))
-                FROM pools
-                """)
-                .bind("now", now)
-                .bindArray("loadedDags", String.class, loadedDags)
-                .mapToMap()
-                .list();
+        // The DAGs and pools with runnable work, each locked for this transaction if no other engine holds it. Paused
+        // DAGs and versions not loaded here are left out by the claim itself.
+        TaskInstanceDao instances = handle.attach(TaskInstanceDao.class);
+        List<TaskInstanceDao.ClaimKey> keys = instances.lockClaimKeys(now, loadedDags);
         if (keys.isEmpty()) {
             return Claim.NONE;
         }
         List<String> lockedDags = locked(keys, "dag");
         List<String> lockedPools = locked(keys, "pool");
-        boolean contended = keys.stream().anyMatch(key -> !(Boolean) key.get("locked"));
+        boolean contended = keys.stream().anyMatch(key -> !key.locked());
         if (lockedDags.isEmpty() || lockedPools.isEmpty()) {
             return new Claim(List.of(), contended);
         }
         // A plan made once for this statement, not again for each claim: planning it cost more than running it.
         handle.execute("SET LOCAL plan_cache_mode = force_generic_plan");
-        List<ClaimedTask> claimed = handle.createQuery("""
-                WITH dag_room AS (
-                    SELECT d.dag_id, d.max_active_tasks - (SELECT count(*) FROM task_instance running
-                                                           WHERE running.dag_id = d.dag_id AND running.state = 'running') AS room
-                    FROM dag d WHERE d.dag_id = ANY(:dags)
-                ), pool_room AS (
-                    SELECT p.name, p.slots - (SELECT count(*) FROM task_instance running
-                                              WHERE running.pool = p.name AND running.state = 'running') AS room
-                    FROM pool p WHERE p.name = ANY(:pools)
-                ), claim_keys AS (
-                    SELECT dag_room.dag_id, pool_room.name AS pool, least(dag_room.room, pool_room.room, :max) AS take
-                    FROM dag_room CROSS JOIN pool_room
-                    WHERE dag_room.room > 0 AND pool_room.room > 0
-                ), candidates AS (
-                    SELECT c.* FROM claim_keys k CROSS JOIN LATERAL (
-                        SELECT ti.id, ti.dag_id, ti.pool, ti.priority_weight, ti.backfill, ti.eligible_at
-                        FROM task_instance ti
-                        JOIN dag d ON d.dag_id = ti.dag_id
-                        JOIN dag_run r ON r.id = ti.run_pk
-                        WHERE ti.dag_id = k.dag_id AND ti.pool = k.pool
-                          AND ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule') AND ti.eligible_at <= :now
-                          AND (NOT d.is_paused OR ti.backfill)
-                          AND (r.dag_id, r.dag_version) IN (SELECT * FROM unnest(:loadedDags, :loadedVersions))
-                        ORDER BY ti.priority_weight DESC, ti.backfill, ti.eligible_at, ti.id
-                        LIMIT k.take
-                        FOR UPDATE OF ti SKIP LOCKED
-                    ) c
-                ), ranked AS (
-                    SELECT c.id, c.priority_weight, c.backfill, c.eligible_at, dag_room.room AS dag_room,
-                           pool_room.room AS pool_room,
-                           row_number() OVER (PARTITION BY c.dag_id
-                                              ORDER BY c.priority_weight DESC, c.backfill, c.eligible_at, c.id) AS in_dag,
-                           row_number() OVER (PARTITION BY c.pool
-                                              ORDER BY c.priority_weight DESC, c.backfill, c.eligible_at, c.id) AS in_pool
-                    FROM candidates c
-                    JOIN dag_room ON dag_room.dag_id = c.dag_id
-                    JOIN pool_room ON pool_room.name = c.pool
-                ), picked AS (
-                    SELECT id FROM ranked WHERE in_dag <= dag_room AND in_pool <= pool_room
-                    ORDER BY priority_weight DESC, backfill, eligible_at, id
-                    LIMIT :max
-                ), claimed AS (
-                    UPDATE task_instance ti SET
-                        try_number = CASE WHEN ti.state = 'up_for_reschedule' THEN ti.try_number ELSE ti.try_number + 1 END,
-                        attempt_started_at = CASE WHEN ti.state = 'up_for_reschedule' THEN ti.attempt_started_at ELSE :now END,
-                        state = 'running', started_at = coalesce(ti.started_at, :now), worker_id = :worker,
-                        eligible_at = NULL, ended_at = NULL
-                    FROM picked
-                    WHERE ti.id = picked.id AND ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule')
-                    RETURNING ti.id, ti.run_pk, ti.dag_id, ti.task_id, ti.try_number, ti.attempt_started_at,
-                              ti.priority_weight, ti.max_tries, ti.infrastructure_retries
-                ), attempts AS (
-                    INSERT INTO task_attempt (task_instance, try_number, state, worker_id, started_at)
-                    SELECT id, try_number, 'running', :worker, :now FROM claimed
-                    RETURNING id, task_instance
-                )
-                SELECT c.id AS ti_id, a.id AS attempt_id, c.run_pk, c.dag_id, r.dag_version, r.run_id, r.run_type,
-                       c.task_id, c.try_number, c.max_tries, c.infrastructure_retries, c.attempt_started_at,
-                       r.data_interval_start, r.data_interval_end, r.conf::text AS conf
-                FROM claimed c
-                JOIN attempts a ON a.task_instance = c.id
-                JOIN dag_run r ON r.id = c.run_pk
-                ORDER BY c.priority_weight DESC, c.id
-                """)
-                .bind("now", now)
-                .bind("worker", workerId)
-                .bind("max", maxTasks)
-                .bindArray("dags", String.class, lockedDags)
-                .bindArray("pools", String.class, lockedPools)
-                .bindArray("loadedDags", String.class, loadedDags)
-                .bindArray("loadedVersions", String.class, loadedVersions)
-                .map((rs, ctx) -> new ClaimedTask(
-                        rs.getLong("ti_id"),
-                        rs.getLong("attempt_id"),
-                        rs.getLong("run_pk"),
-                        rs.getString("dag_id"),
-                        rs.getString("dag_version"),
-                        rs.getString("run_id"),
-                        RunType.valueOf(rs.getString("run_type").toUpperCase(Locale.ROOT)),
-                        rs.getString("task_id"),
-                        rs.getInt("try_number"),
-                        rs.getInt("max_tries"),
-                        rs.getInt("infrastructure_retries"),
-                        rs.getTimestamp("attempt_started_at").toInstant(),
-                        new DataInterval(
-                                rs.getTimestamp("data_interval_start").toInstant(),
-                                rs.getTimestamp("data_interval_end").toInstant()),
-                        readConf(rs.getString("conf"))))
-                .list();
+        List<ClaimedTask> claimed = instances
+                .claim(
+                        workerId,
+                        maxTasks,
+                        now,
+                        lockedDags,
+                        lockedPools,
+                        loadedDags.toArray(String[]::new),
+                        loadedVersions.toArray(String[]::new))
+                .stream()
+                .map(ClaimedTask::of)
+                .toList();
         return new Claim(claimed, contended);
     }
 
-    private static List<String> locked(List<Map<String, Object>> keys, String kind) {
+    private static List<String> locked(List<TaskInstanceDao.ClaimKey> keys, String kind) {
         return keys.stream()
-                .filter(key -> key.get("kind").equals(kind) && (Boolean) key.get("locked"))
-                .map(key -> (String) key.get("name"))
+                .filter(key -> key.kind().equals(kind) && key.locked())
+                .map(TaskInstanceDao.ClaimKey::name)
                 .toList();
     }
 
@@ -363,11 +205,6 @@ final class Transitions {
         Claim {
             tasks = List.copyOf(tasks);
         }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static Map<String, Object> readConf(String json) {
-        return Json.read(json, Map.class);
     }
 
     /**
@@ -386,41 +223,32 @@ final class Transitions {
         lockRuns(handle, results.stream().map(result -> result.task().runPk()).toList());
         Map<Long, Map<String, TaskState>> finishedByRun = new LinkedHashMap<>();
         Map<Long, String[]> runDag = new HashMap<>();
+        AttemptDao attempts = handle.attach(AttemptDao.class);
+        TaskInstanceDao instances = handle.attach(TaskInstanceDao.class);
         for (AttemptResult result : results) {
             ClaimedTask task = result.task();
-            handle.createUpdate("""
-                    UPDATE task_attempt SET state = :state, ended_at = :ended, error = :error, error_category = :category,
-                        output = CAST(:output AS jsonb), failure_cause = :cause
-                    WHERE id = :attempt AND state = 'running'
-                    """)
-                    .bind("state", attemptState(result.outcome()).sqlName())
-                    .bind("ended", result.endedAt())
-                    .bind("error", result.error().orElse(null))
-                    .bind("category", result.category().map(Enum::name).orElse(null))
-                    .bind("output", result.outputJson().orElse(null))
-                    .bind("cause", failureCause(result.outcome()))
-                    .bind("attempt", task.attemptId())
-                    .execute();
+            attempts.end(new AttemptDao.End(
+                    task.attemptId(),
+                    attemptState(result.outcome()),
+                    result.endedAt(),
+                    result.error().orElse(null),
+                    result.category().map(Enum::name).orElse(null),
+                    result.outputJson().orElse(null),
+                    failureCause(result.outcome())));
             writeLog(handle, result.logLines());
             TaskState next = nextState(result, task);
-            boolean givesTryBack = result.outcome() == AttemptResult.Outcome.LOST && next == TaskState.UP_FOR_RETRY;
-            int changed = handle.createUpdate("""
-                    UPDATE task_instance SET state = :state, ended_at = :ended, output = CAST(:output AS jsonb),
-                        eligible_at = :eligible, worker_id = :nextWorker, max_tries = max_tries + :triesBack,
-                        infrastructure_retries = infrastructure_retries + :lost
-                    WHERE id = :id AND state = 'running' AND try_number = :try AND worker_id = :worker
-                    """)
-                    .bind("state", next.sqlName())
-                    .bind("ended", next.finished() ? result.endedAt() : null)
-                    .bind("output", result.outputJson().orElse(null))
-                    .bind("eligible", eligibleAt(result, task, next, now))
-                    .bind("nextWorker", next.finished() ? workerId : null)
-                    .bind("triesBack", givesTryBack ? 1 : 0)
-                    .bind("lost", result.outcome() == AttemptResult.Outcome.LOST ? 1 : 0)
-                    .bind("id", task.taskInstanceId())
-                    .bind("try", task.tryNumber())
-                    .bind("worker", workerId)
-                    .execute();
+            boolean lost = result.outcome() == AttemptResult.Outcome.LOST;
+            int changed = instances.endAttempt(new TaskInstanceDao.AttemptEnd(
+                    task.taskInstanceId(),
+                    task.tryNumber(),
+                    workerId,
+                    next,
+                    next.finished() ? result.endedAt() : null,
+                    result.outputJson().orElse(null),
+                    eligibleAt(result, task, next, now),
+                    next.finished() ? workerId : null,
+                    lost && next == TaskState.UP_FOR_RETRY ? 1 : 0,
+                    lost ? 1 : 0));
             if (changed == 0) {
                 // No longer this attempt's to end: reaped, cleared, marked, or claimed by a later try.
                 continue;
@@ -471,10 +299,7 @@ final class Transitions {
         if (runPks.isEmpty()) {
             return;
         }
-        handle.createQuery("SELECT id FROM dag_run WHERE id = ANY(:ids) ORDER BY id FOR UPDATE")
-                .bindArray("ids", Long.class, List.copyOf(new LinkedHashSet<>(runPks)))
-                .mapTo(Long.class)
-                .list();
+        handle.attach(RunDao.class).lock(List.copyOf(new LinkedHashSet<>(runPks)));
     }
 
     /**
@@ -514,19 +339,11 @@ final class Transitions {
         if (lines.isEmpty()) {
             return;
         }
-        PreparedBatch batch = handle.prepareBatch("""
-                INSERT INTO task_log (attempt, seq, logged_at, level, message) VALUES (:attempt, :seq, :at, :level, :message)
-                ON CONFLICT DO NOTHING
-                """);
-        for (LogLine line : lines) {
-            batch.bind("attempt", line.attemptId())
-                    .bind("seq", line.sequence())
-                    .bind("at", line.loggedAt())
-                    .bind("level", line.level())
-                    .bind("message", line.message())
-                    .add();
-        }
-        batch.execute();
+        handle.attach(AttemptDao.class)
+                .log(lines.stream()
+                        .map(line -> new AttemptDao.Line(
+                                line.attemptId(), line.sequence(), line.loggedAt(), line.level(), line.message()))
+                        .toList());
     }
 
     /**
@@ -552,11 +369,9 @@ final class Transitions {
             Set<String> needed = new HashSet<>(candidates);
             candidates.forEach(taskId -> needed.addAll(graph.node(taskId).upstreams()));
             Map<String, TaskState> states = new HashMap<>();
-            handle.createQuery("SELECT task_id, state FROM task_instance WHERE run_pk = :runPk AND task_id = ANY(:ids)")
-                    .bind("runPk", runPk)
-                    .bindArray("ids", String.class, needed)
-                    .map((rs, ctx) -> Map.entry(rs.getString(1), TaskState.fromSqlName(rs.getString(2))))
-                    .forEach(entry -> states.put(entry.getKey(), entry.getValue()));
+            handle.attach(TaskInstanceDao.class)
+                    .states(runPk, needed)
+                    .forEach(instance -> states.put(instance.taskId(), instance.state()));
             List<String> toSchedule = new ArrayList<>();
             List<String> toSkip = new ArrayList<>();
             List<String> toFail = new ArrayList<>();
@@ -592,13 +407,9 @@ final class Transitions {
         if (finishedCount == 0) {
             return false;
         }
-        int unfinished = handle.createQuery("""
-                UPDATE dag_run SET unfinished_tasks = unfinished_tasks - :finished WHERE id = :runPk RETURNING unfinished_tasks
-                """)
-                .bind("finished", finishedCount)
-                .bind("runPk", runPk)
-                .mapTo(Integer.class)
-                .one();
+        int unfinished = handle.attach(RunDao.class)
+                .finishTasks(runPk, finishedCount)
+                .orElseThrow(() -> new IllegalStateException("run " + runPk + " is gone"));
         if (unfinished > 0) {
             return false;
         }
@@ -612,38 +423,18 @@ final class Transitions {
      * the task ids cleared.
      */
     List<String> clear(Handle handle, long runPk, DagGraph graph, Collection<String> taskIds, Instant now) {
-        List<String> cleared = handle.createQuery("""
-                SELECT task_id FROM task_instance
-                WHERE run_pk = :runPk AND task_id = ANY(:ids) AND state IN ('success', 'failed', 'upstream_failed', 'skipped')
-                ORDER BY id
-                FOR UPDATE
-                """)
-                .bind("runPk", runPk)
-                .bindArray("ids", String.class, taskIds)
-                .mapTo(String.class)
-                .list();
+        TaskInstanceDao instances = handle.attach(TaskInstanceDao.class);
+        List<String> cleared = instances.lockFinished(runPk, taskIds);
         if (cleared.isEmpty()) {
             return cleared;
         }
-        PreparedBatch reset = handle.prepareBatch("""
-                UPDATE task_instance SET state = 'none', max_tries = try_number + :tries, output = NULL, ended_at = NULL,
-                    eligible_at = NULL, worker_id = NULL
-                WHERE run_pk = :runPk AND task_id = :taskId
-                """);
-        for (String taskId : cleared) {
-            reset.bind("tries", graph.node(taskId).policy().retries() + 1)
-                    .bind("runPk", runPk)
-                    .bind("taskId", taskId)
-                    .add();
-        }
-        reset.execute();
-        handle.createUpdate("""
-                UPDATE dag_run SET unfinished_tasks = unfinished_tasks + :cleared, state = 'running', ended_at = NULL
-                WHERE id = :runPk
-                """)
-                .bind("cleared", cleared.size())
-                .bind("runPk", runPk)
-                .execute();
+        instances.clear(
+                runPk,
+                cleared,
+                cleared.stream()
+                        .map(taskId -> graph.node(taskId).policy().retries() + 1)
+                        .toList());
+        handle.attach(RunDao.class).reopen(runPk, cleared.size());
         int finishedCount = decide(handle, runPk, graph, new LinkedHashSet<>(cleared), now);
         countFinished(handle, runPk, graph, finishedCount, now);
         return cleared;
@@ -655,34 +446,12 @@ final class Transitions {
      */
     void markRun(Handle handle, long runPk, TaskState state, Instant now) {
         lockRuns(handle, List.of(runPk));
-        handle.createUpdate("""
-                UPDATE task_attempt a SET state = 'failed', ended_at = :now, error = :error, error_category = 'USER_ERROR',
-                    failure_cause = 'task'
-                FROM task_instance ti
-                WHERE ti.run_pk = :runPk AND ti.state = 'running' AND a.task_instance = ti.id
-                  AND a.try_number = ti.try_number AND a.state = 'running'
-                """)
-                .bind("now", now)
-                .bind("error", "cancelled: the run was marked " + state.sqlName())
-                .bind("runPk", runPk)
-                .execute();
-        handle.createUpdate("""
-                UPDATE task_instance SET state = :state, ended_at = :now, eligible_at = NULL
-                WHERE run_pk = :runPk AND state = ANY(:from)
-                """)
-                .bind("state", state.sqlName())
-                .bind("now", now)
-                .bind("runPk", runPk)
-                .bindArray("from", String.class, TaskState.sourcesOf(state))
-                .execute();
+        handle.attach(AttemptDao.class).cancelRunning(runPk, "cancelled: the run was marked " + state.sqlName(), now);
+        handle.attach(TaskInstanceDao.class).mark(runPk, state, TaskState.sourcesOf(state), now);
         // The engines running those attempts stop them (they also look at each heartbeat, should this be missed).
         handle.execute("SELECT pg_notify('sluice_work', 'cancel')");
-        handle.createUpdate(
-                        "UPDATE dag_run SET state = :state, ended_at = :now, unfinished_tasks = 0 WHERE id = :runPk")
-                .bind("state", state.sqlName())
-                .bind("now", now)
-                .bind("runPk", runPk)
-                .execute();
+        RunState runState = state == TaskState.SUCCESS ? RunState.SUCCESS : RunState.FAILED;
+        handle.attach(RunDao.class).mark(runPk, runState, RunState.sourcesOf(runState), now);
         notifyWork(handle);
     }
 
@@ -707,18 +476,8 @@ final class Transitions {
         if (taskIds.isEmpty()) {
             return List.of();
         }
-        return handle.createQuery("""
-                UPDATE task_instance SET state = :state, eligible_at = :eligible, ended_at = :ended
-                WHERE run_pk = :runPk AND task_id = ANY(:ids) AND state = 'none'
-                RETURNING task_id
-                """)
-                .bind("state", state.sqlName())
-                .bind("eligible", state.finished() ? null : now)
-                .bind("ended", state.finished() ? now : null)
-                .bind("runPk", runPk)
-                .bindArray("ids", String.class, taskIds)
-                .mapTo(String.class)
-                .list();
+        return handle.attach(TaskInstanceDao.class)
+                .decide(runPk, taskIds, state, state.finished() ? null : now, state.finished() ? now : null);
     }
 
     /** A run whose task instances are all finished fails if a last task failed, as in Airflow; else it succeeds. */
@@ -727,20 +486,8 @@ final class Transitions {
                 .map(DagGraph.Node::taskId)
                 .filter(graph::isLeaf)
                 .toList();
-        boolean failed = handle.createQuery("""
-                SELECT EXISTS (SELECT 1 FROM task_instance WHERE run_pk = :runPk AND task_id = ANY(:leaves)
-                               AND state IN ('failed', 'upstream_failed'))
-                """)
-                .bind("runPk", runPk)
-                .bindArray("leaves", String.class, leaves)
-                .mapTo(Boolean.class)
-                .one();
-        handle.createUpdate(
-                        "UPDATE dag_run SET state = :state, ended_at = :now WHERE id = :runPk AND state = 'running'")
-                .bind("state", (failed ? RunState.FAILED : RunState.SUCCESS).sqlName())
-                .bind("now", now)
-                .bind("runPk", runPk)
-                .execute();
+        boolean failed = handle.attach(TaskInstanceDao.class).anyFailed(runPk, leaves);
+        handle.attach(RunDao.class).finish(runPk, failed ? RunState.FAILED : RunState.SUCCESS, now);
         notifyWork(handle);
     }
 

@@ -7,7 +7,6 @@ import com.zaxxer.hikari.HikariDataSource;
 import javax.sql.DataSource;
 import org.flywaydb.core.Flyway;
 import org.jdbi.v3.core.Jdbi;
-import org.jdbi.v3.postgres.PostgresPlugin;
 
 /**
  * The connection pool, the schema migrations and the Jdbi handle factory for one Postgres
@@ -21,7 +20,7 @@ public final class Database implements AutoCloseable {
     private Database(DatabaseSettings settings, HikariDataSource dataSource) {
         this.settings = settings;
         this.dataSource = dataSource;
-        this.jdbi = Jdbi.create(dataSource).installPlugin(new PostgresPlugin());
+        this.jdbi = Jdbi.create(dataSource).installPlugin(new StorePlugin());
     }
 
     /** Connects and brings the schema up to date. */

@@ -10,6 +10,7 @@ import java.util.Map;
 import java.util.Set;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.mapper.reflect.ConstructorMapper;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -136,7 +137,7 @@ public final class Housekeeping {
         requireNonNull(cutoff, "cutoff is null");
         Map<String, Long> rows = jdbi.withHandle(handle -> {
             Map<String, Long> counts = new LinkedHashMap<>();
-            Map<String, Object> runs = handle.createQuery("""
+            RunRows runs = handle.createQuery("""
                             WITH doomed AS (SELECT r.id FROM dag_run r WHERE %s)
                             SELECT (SELECT count(*) FROM doomed) AS runs,
                                    (SELECT count(*) FROM task_instance t JOIN doomed d ON d.id = t.run_pk) AS instances,
@@ -148,13 +149,13 @@ public final class Housekeeping {
                                        AS logs
                             """.formatted(DELETABLE_RUN))
                     .bind("cutoff", cutoff)
-                    .mapToMap()
+                    .map(ConstructorMapper.of(RunRows.class))
                     .one();
-            counts.put("dag_run", number(runs.get("runs")));
-            counts.put("task_instance", number(runs.get("instances")));
-            counts.put("task_attempt", number(runs.get("attempts")));
-            counts.put("task_log", number(runs.get("logs")));
-            Map<String, Object> backfills = handle.createQuery("""
+            counts.put("dag_run", runs.runs());
+            counts.put("task_instance", runs.instances());
+            counts.put("task_attempt", runs.attempts());
+            counts.put("task_log", runs.logs());
+            BackfillRows backfills = handle.createQuery("""
                             WITH doomed AS (
                                 SELECT b.id FROM backfill b WHERE %s
                                 AND NOT EXISTS (SELECT 1 FROM dag_run r WHERE r.backfill_id = b.id AND %s IS NOT TRUE))
@@ -162,10 +163,10 @@ public final class Housekeeping {
                                    (SELECT count(*) FROM backfill_run p JOIN doomed d ON d.id = p.backfill_id) AS plans
                             """.formatted(FINISHED_BACKFILL, DELETABLE_RUN))
                     .bind("cutoff", cutoff)
-                    .mapToMap()
+                    .map(ConstructorMapper.of(BackfillRows.class))
                     .one();
-            counts.put("backfill", number(backfills.get("backfills")));
-            counts.put("backfill_run", number(backfills.get("plans")));
+            counts.put("backfill", backfills.backfills());
+            counts.put("backfill_run", backfills.plans());
             counts.put(
                     "dag_version",
                     handle.createQuery("""
@@ -269,7 +270,9 @@ public final class Housekeeping {
                 .execute();
     }
 
-    private static long number(Object value) {
-        return ((Number) value).longValue();
-    }
+    /** What deleting runs would delete with them. */
+    public record RunRows(long runs, long instances, long attempts, long logs) {}
+
+    /** What deleting backfills would delete with them. */
+    public record BackfillRows(long backfills, long plans) {}
 }

@@ -1,8 +1,10 @@
 package dev.sluice.scheduler.store;
 
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.EnumMap;
 import java.util.EnumSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -21,8 +23,21 @@ public enum RunState {
             SUCCESS, EnumSet.of(RUNNING, FAILED),
             FAILED, EnumSet.of(RUNNING, SUCCESS)));
 
+    /** Whether the run has ended (it may still be cleared or marked). */
+    public boolean finished() {
+        return this == SUCCESS || this == FAILED;
+    }
+
     public String sqlName() {
         return name().toLowerCase(Locale.ROOT);
+    }
+
+    /** The states from which a run may move to {@code target}, as SQL names: an update's guard. */
+    public static List<String> sourcesOf(RunState target) {
+        return Arrays.stream(values())
+                .filter(state -> state.next().contains(target))
+                .map(RunState::sqlName)
+                .toList();
     }
 
     /** The states that may follow this one: a cleared run runs again, a finished run may be marked. */
