@@ -13,6 +13,7 @@ import dev.sluice.scheduler.store.AttemptDao;
 import dev.sluice.scheduler.store.BackfillDao;
 import dev.sluice.scheduler.store.BackfillState;
 import dev.sluice.scheduler.store.DagDao;
+import dev.sluice.scheduler.store.Daos;
 import dev.sluice.scheduler.store.Json;
 import dev.sluice.scheduler.store.RunDao;
 import dev.sluice.scheduler.store.TaskInstanceDao;
@@ -213,7 +214,7 @@ public final class StoreOperations implements Operations {
     public Views.RunDetails run(String dagId, String runId) {
         return jdbi.withHandle(handle -> {
             RunDao.Run run = findRun(handle, dagId, runId);
-            List<Views.TaskInstance> instances = handle.attach(TaskInstanceDao.class).ofRun(run.id()).stream()
+            List<Views.TaskInstance> instances = Daos.on(handle, TaskInstanceDao.class).ofRun(run.id()).stream()
                     .map(instance -> new Views.TaskInstance(
                             instance.taskId(),
                             instance.state().sqlName(),
@@ -229,7 +230,7 @@ public final class StoreOperations implements Operations {
     }
 
     private RunDao.Run findRun(Handle handle, String dagId, String runId) {
-        return handle.attach(RunDao.class).find(dagId, runId).orElseThrow(() -> {
+        return Daos.on(handle, RunDao.class).find(dagId, runId).orElseThrow(() -> {
             dagSummary(dagId);
             return new OperationException.NotFound("DAG " + dagId + " has no run '" + runId + "'");
         });
@@ -267,7 +268,7 @@ public final class StoreOperations implements Operations {
     public List<Views.Attempt> attempts(String dagId, String runId, String taskId) {
         return jdbi.withHandle(handle -> {
             long taskInstance = taskInstanceId(handle, dagId, runId, taskId);
-            return handle.attach(AttemptDao.class).of(taskInstance).stream()
+            return Daos.on(handle, AttemptDao.class).of(taskInstance).stream()
                     .map(attempt -> new Views.Attempt(
                             attempt.tryNumber(),
                             attempt.state().sqlName(),
@@ -287,7 +288,7 @@ public final class StoreOperations implements Operations {
         checkPage(offset, limit);
         return jdbi.withHandle(handle -> {
             long taskInstance = taskInstanceId(handle, dagId, runId, taskId);
-            AttemptDao dao = handle.attach(AttemptDao.class);
+            AttemptDao dao = Daos.on(handle, AttemptDao.class);
             List<Long> attempts = dao.ofTry(taskInstance, tryNumber);
             if (attempts.isEmpty()) {
                 throw new OperationException.NotFound(
@@ -303,7 +304,7 @@ public final class StoreOperations implements Operations {
 
     private long taskInstanceId(Handle handle, String dagId, String runId, String taskId) {
         RunDao.Run run = findRun(handle, dagId, runId);
-        return handle.attach(TaskInstanceDao.class)
+        return Daos.on(handle, TaskInstanceDao.class)
                 .id(run.id(), taskId)
                 .orElseThrow(() -> new OperationException.NotFound(
                         "run " + runId + " of DAG " + dagId + " has no task '" + taskId + "'"));
@@ -322,7 +323,7 @@ public final class StoreOperations implements Operations {
     @Override
     public List<Views.Backfill> listBackfills(Optional<String> dagId) {
         dagId.ifPresent(this::dagSummary);
-        return jdbi.withHandle(handle -> handle.attach(BackfillDao.class).list(dagId.orElse(null)).stream()
+        return jdbi.withHandle(handle -> Daos.on(handle, BackfillDao.class).list(dagId.orElse(null)).stream()
                 .map(backfill -> backfill(handle, backfill))
                 .toList());
     }
@@ -331,13 +332,13 @@ public final class StoreOperations implements Operations {
     public Views.Backfill backfill(long id) {
         return jdbi.withHandle(handle -> backfill(
                 handle,
-                handle.attach(BackfillDao.class)
+                Daos.on(handle, BackfillDao.class)
                         .find(id)
                         .orElseThrow(() -> new OperationException.NotFound("no backfill " + id))));
     }
 
     private Views.Backfill backfill(Handle handle, BackfillDao.Backfill row) {
-        BackfillDao backfills = handle.attach(BackfillDao.class);
+        BackfillDao backfills = Daos.on(handle, BackfillDao.class);
         Map<String, Integer> counts = new LinkedHashMap<>();
         backfills.runCounts(row.id()).forEach(count -> counts.put(count.state(), count.runs()));
         BackfillDao.Progress plan = backfills.progress(row.id());

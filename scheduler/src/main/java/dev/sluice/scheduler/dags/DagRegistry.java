@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.scheduler.store.DagDao;
+import dev.sluice.scheduler.store.Daos;
 import dev.sluice.scheduler.store.Json;
 import dev.sluice.scheduler.store.RunDao;
 import java.time.Clock;
@@ -84,7 +85,7 @@ public final class DagRegistry {
                         previous.structure().get("start_date"),
                         registered.structure().get("start_date"));
         jdbi.useTransaction(handle -> {
-            DagDao dags = handle.attach(DagDao.class);
+            DagDao dags = Daos.on(handle, DagDao.class);
             dags.upsert(new DagDao.Definition(
                     dag.id(),
                     registered.version(),

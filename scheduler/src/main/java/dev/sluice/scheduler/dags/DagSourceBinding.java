@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.sluice.scheduler.loading.LoadResult;
 import dev.sluice.scheduler.loading.LoadedDag;
 import dev.sluice.scheduler.store.DagDao;
+import dev.sluice.scheduler.store.Daos;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashSet;
@@ -61,7 +62,7 @@ public final class DagSourceBinding implements Consumer<LoadResult> {
         String prefix = sourceName + ":";
         Instant now = clock.instant();
         jdbi.useTransaction(handle -> {
-            DagDao dags = handle.attach(DagDao.class);
+            DagDao dags = Daos.on(handle, DagDao.class);
             dags.forgetLoadErrors(prefix);
             dags.recordLoadErrors(snapshot.errors().stream()
                     .map(error -> new DagDao.LoadError(

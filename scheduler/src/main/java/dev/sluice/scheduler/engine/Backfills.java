@@ -14,6 +14,7 @@ import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.store.BackfillDao;
 import dev.sluice.scheduler.store.BackfillState;
 import dev.sluice.scheduler.store.DagDao;
+import dev.sluice.scheduler.store.Daos;
 import dev.sluice.scheduler.store.RunDao;
 import dev.sluice.scheduler.store.TaskInstanceDao;
 import java.time.Instant;
@@ -119,7 +120,7 @@ final class Backfills {
                 ticks.stream().map(DataInterval::start).min(Instant::compareTo).orElseThrow();
         Instant lastEnd =
                 ticks.stream().map(DataInterval::end).max(Instant::compareTo).orElseThrow();
-        return handle.attach(RunDao.class).overlapping(dagId, from, until, firstStart, lastEnd).stream()
+        return Daos.on(handle, RunDao.class).overlapping(dagId, from, until, firstStart, lastEnd).stream()
                 .map(run -> new ExistingRun(
                         run.logicalDate(),
                         new DataInterval(run.dataIntervalStart(), run.dataIntervalEnd()),
@@ -201,10 +202,10 @@ final class Backfills {
 
     /** Stores the backfill and its plan; the engine loop makes the runs. */
     long create(Handle handle, BackfillRequest request, Instant now) {
-        handle.attach(DagDao.class)
+        Daos.on(handle, DagDao.class)
                 .lock(request.dagId())
                 .orElseThrow(() -> new OperationException.NotFound("unknown DAG '" + request.dagId() + "'"));
-        BackfillDao backfills = handle.attach(BackfillDao.class);
+        BackfillDao backfills = Daos.on(handle, BackfillDao.class);
         backfills
                 .activeOverlapping(request.dagId(), request.from(), request.to())
                 .ifPresent(active -> {
@@ -243,7 +244,7 @@ final class Backfills {
 
     /** Makes the next runs of every running backfill while it has room; ends backfills with nothing left. */
     int advance(Handle handle, Instant now) {
-        BackfillDao backfills = handle.attach(BackfillDao.class);
+        BackfillDao backfills = Daos.on(handle, BackfillDao.class);
         int created = 0;
         for (BackfillDao.Active backfill : backfills.lockRunning()) {
             Optional<RegisteredDag> registered = registry.find(backfill.dagId());
@@ -299,13 +300,13 @@ final class Backfills {
 
     /** Runs an existing run again for a backfill: all its tasks, or only the failed ones. */
     private Long rerun(Handle handle, String dagId, Instant date, long backfillId, boolean allTasks, Instant now) {
-        Optional<RunDao.Run> run = handle.attach(RunDao.class).findByLogicalDateForUpdate(dagId, date);
+        Optional<RunDao.Run> run = Daos.on(handle, RunDao.class).findByLogicalDateForUpdate(dagId, date);
         if (run.isEmpty() || !run.get().state().finished()) {
             return null;
         }
         long runPk = run.get().id();
-        handle.attach(RunDao.class).adoptIntoBackfill(runPk, backfillId);
-        TaskInstanceDao instances = handle.attach(TaskInstanceDao.class);
+        Daos.on(handle, RunDao.class).adoptIntoBackfill(runPk, backfillId);
+        TaskInstanceDao instances = Daos.on(handle, TaskInstanceDao.class);
         instances.markBackfill(runPk);
         List<String> taskIds = instances.taskIds(runPk, !allTasks);
         transitions.clear(handle, runPk, registry.graph(dagId, run.get().dagVersion()), taskIds, now);

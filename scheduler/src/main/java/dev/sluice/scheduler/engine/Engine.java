@@ -12,6 +12,7 @@ import dev.sluice.scheduler.api.Views;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.store.AttemptDao;
+import dev.sluice.scheduler.store.Daos;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.RunDao;
 import dev.sluice.scheduler.store.RunState;
@@ -50,6 +51,7 @@ public final class Engine implements AutoCloseable {
 
     private final Database database;
     private final Jdbi jdbi;
+    private final LoopHandle loopHandle;
     private final DagRegistry registry;
     private final Clock clock;
     private final EngineSettings settings;
@@ -78,6 +80,7 @@ public final class Engine implements AutoCloseable {
     public Engine(Database database, DagRegistry registry, Clock clock, EngineSettings settings) {
         this.database = requireNonNull(database, "database is null");
         this.jdbi = database.jdbi();
+        this.loopHandle = new LoopHandle(jdbi);
         this.registry = requireNonNull(registry, "registry is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.settings = requireNonNull(settings, "settings is null");
@@ -252,7 +255,7 @@ public final class Engine implements AutoCloseable {
                 throw new OperationException.Conflict(
                         "run " + runId + " of DAG " + dagId + " has not started; nothing to clear");
             }
-            List<String> known = handle.attach(TaskInstanceDao.class).taskIds(run.id(), onlyFailed);
+            List<String> known = Daos.on(handle, TaskInstanceDao.class).taskIds(run.id(), onlyFailed);
             for (String taskId : taskIds) {
                 if (!onlyFailed && !known.contains(taskId)) {
                     throw new OperationException.NotFound(
@@ -283,7 +286,7 @@ public final class Engine implements AutoCloseable {
     }
 
     private static RunDao.Run lockRun(Handle handle, String dagId, String runId) {
-        return handle.attach(RunDao.class)
+        return Daos.on(handle, RunDao.class)
                 .findForUpdate(dagId, runId)
                 .orElseThrow(() -> new OperationException.NotFound("DAG " + dagId + " has no run '" + runId + "'"));
     }
@@ -351,8 +354,8 @@ public final class Engine implements AutoCloseable {
         }
         if (runsChanged.getAndSet(false)) {
             busy |= duty("starting runs", () -> {
-                jdbi.useTransaction(handle -> backfills.advance(handle, now));
-                return jdbi.inTransaction(handle -> transitions.startQueuedRuns(handle, now)) > 0;
+                loopHandle.inTransaction(handle -> backfills.advance(handle, now));
+                return loopHandle.inTransaction(handle -> transitions.startQueuedRuns(handle, now)) > 0;
             });
         }
         if (cancelledElsewhere.getAndSet(false)) {
@@ -388,7 +391,7 @@ public final class Engine implements AutoCloseable {
         if (free <= 0 || sessionLost || stopping) {
             return false;
         }
-        Transitions.Claim claim = jdbi.inTransaction(handle -> transitions.claim(handle, workerId, free, now));
+        Transitions.Claim claim = loopHandle.inTransaction(handle -> transitions.claim(handle, workerId, free, now));
         started(claim);
         return claim.tasks().size() == free;
     }
@@ -471,9 +474,8 @@ public final class Engine implements AutoCloseable {
     private void record(List<AttemptResult> batch, Instant now, boolean andClaim) {
         // A stopping engine claims nothing more: what it claimed now it would never run.
         int free = andClaim && !sessionLost && !stopping ? freeSlots() : 0;
-        Recorded recorded = jdbi.inTransaction(handle -> new Recorded(
-                transitions.complete(handle, workerId, batch, now),
-                free > 0 ? transitions.claim(handle, workerId, free, now) : Transitions.Claim.NONE));
+        Transitions.Recorded recorded =
+                loopHandle.inTransaction(handle -> transitions.completeAndClaim(handle, workerId, batch, free, now));
         if (free > 0) {
             claimedWithResults(recorded.claim());
         }
@@ -486,8 +488,6 @@ public final class Engine implements AutoCloseable {
         }
     }
 
-    private record Recorded(List<Long> finishedRuns, Transitions.Claim claim) {}
-
     private static String rootMessage(Throwable failure) {
         Throwable root = failure;
         while (root.getCause() != null && root.getCause() != root) {
@@ -499,7 +499,10 @@ public final class Engine implements AutoCloseable {
     private void flushLogs() {
         List<LogLine> lines = executor.drainLogs();
         if (!lines.isEmpty()) {
-            jdbi.useTransaction(handle -> transitions.writeLog(handle, lines));
+            loopHandle.inTransaction(handle -> {
+                transitions.writeLog(handle, lines);
+                return null;
+            });
         }
     }
 
@@ -512,7 +515,7 @@ public final class Engine implements AutoCloseable {
                 continue;
             }
             try {
-                int created = jdbi.inTransaction(handle -> planner.createDueRuns(handle, registered.get(), now));
+                int created = loopHandle.inTransaction(handle -> planner.createDueRuns(handle, registered.get(), now));
                 if (created > 0) {
                     runsChanged.set(true);
                 }
@@ -608,11 +611,11 @@ public final class Engine implements AutoCloseable {
         int reaped = jdbi.inTransaction(handle -> {
             if (forget) {
                 // Only the engine that deletes the row reaps; a second one finds nothing left to do.
-                if (handle.attach(WorkerDao.class).delete(deadWorker) == 0) {
+                if (Daos.on(handle, WorkerDao.class).delete(deadWorker) == 0) {
                     return 0;
                 }
             }
-            List<ClaimedTask> orphans = handle.attach(TaskInstanceDao.class).heldBy(deadWorker).stream()
+            List<ClaimedTask> orphans = Daos.on(handle, TaskInstanceDao.class).heldBy(deadWorker).stream()
                     .map(ClaimedTask::of)
                     .toList();
             List<AttemptResult> lost = orphans.stream()
@@ -663,6 +666,7 @@ public final class Engine implements AutoCloseable {
             log.warn(
                     "engine {} could not record its last attempts; other engines will take them for lost", workerId, e);
         }
+        loopHandle.close();
         session.close();
         loop = null;
         started = false;

@@ -8,6 +8,7 @@ import dev.sluice.dag.RunType;
 import dev.sluice.dag.Schedule;
 import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.store.DagDao;
+import dev.sluice.scheduler.store.Daos;
 import dev.sluice.scheduler.store.RunDao;
 import java.time.Instant;
 import java.util.Map;
@@ -38,7 +39,7 @@ final class RunPlanner {
         if (schedule instanceof Schedule.None || dag.startDate().isEmpty()) {
             return 0;
         }
-        Optional<DagDao.DagRow> row = handle.attach(DagDao.class).lock(dag.id());
+        Optional<DagDao.DagRow> row = Daos.on(handle, DagDao.class).lock(dag.id());
         if (row.isEmpty() || row.get().isPaused() || !row.get().isActive()) {
             return 0;
         }
@@ -52,7 +53,7 @@ final class RunPlanner {
                 next = latest;
             }
         }
-        int active = handle.attach(RunDao.class).activeScheduled(dag.id());
+        int active = Daos.on(handle, RunDao.class).activeScheduled(dag.id());
         int created = 0;
         while (next.isPresent()) {
             Instant logicalDate = next.get();
@@ -78,13 +79,13 @@ final class RunPlanner {
             }
             next = tickAfter(schedule, logicalDate, dag);
         }
-        handle.attach(DagDao.class).setNextLogicalDate(dag.id(), next.orElse(null));
+        Daos.on(handle, DagDao.class).setNextLogicalDate(dag.id(), next.orElse(null));
         return created;
     }
 
     /** The first logical date after the last scheduled run, or the first tick at the start date. */
     private static Optional<Instant> firstUnplanned(Handle handle, Dag dag) {
-        Optional<Instant> last = handle.attach(RunDao.class).lastScheduled(dag.id());
+        Optional<Instant> last = Daos.on(handle, RunDao.class).lastScheduled(dag.id());
         if (last.isPresent()) {
             return tickAfter(dag.schedule(), last.get(), dag);
         }

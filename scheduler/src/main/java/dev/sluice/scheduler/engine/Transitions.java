@@ -10,6 +10,7 @@ import dev.sluice.scheduler.dags.DagGraph;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.store.AttemptDao;
 import dev.sluice.scheduler.store.AttemptState;
+import dev.sluice.scheduler.store.Daos;
 import dev.sluice.scheduler.store.Json;
 import dev.sluice.scheduler.store.RunDao;
 import dev.sluice.scheduler.store.RunState;
@@ -66,7 +67,7 @@ final class Transitions {
             Long backfillId,
             Instant now) {
         DagGraph graph = registry.graph(dagId, version);
-        Optional<Long> runPk = handle.attach(RunDao.class)
+        Optional<Long> runPk = Daos.on(handle, RunDao.class)
                 .insert(new RunDao.NewRun(
                         dagId,
                         runId,
@@ -82,7 +83,7 @@ final class Transitions {
         if (runPk.isEmpty()) {
             return runPk;
         }
-        handle.attach(TaskInstanceDao.class)
+        Daos.on(handle, TaskInstanceDao.class)
                 .insert(graph.nodes().stream()
                         .map(node -> new TaskInstanceDao.NewTaskInstance(
                                 runPk.get(),
@@ -99,7 +100,7 @@ final class Transitions {
 
     /** Starts queued runs where their DAG has room under max active runs; returns how many started. */
     int startQueuedRuns(Handle handle, Instant now) {
-        RunDao runs = handle.attach(RunDao.class);
+        RunDao runs = Daos.on(handle, RunDao.class);
         int started = 0;
         for (RunDao.DagWithQueue dag : runs.dagsWithQueuedRuns()) {
             int room = dag.maxActiveRuns() - dag.running();
@@ -119,7 +120,7 @@ final class Transitions {
     }
 
     private int startRun(Handle handle, RunDao.Queued run, Instant now) {
-        if (handle.attach(RunDao.class).start(run.id(), now) == 0) {
+        if (Daos.on(handle, RunDao.class).start(run.id(), now) == 0) {
             return 0;
         }
         DagGraph graph = registry.graph(run.dagId(), run.dagVersion());
@@ -127,7 +128,7 @@ final class Transitions {
                 .filter(node -> node.upstreams().isEmpty())
                 .map(DagGraph.Node::taskId)
                 .toList();
-        handle.attach(TaskInstanceDao.class).scheduleRoots(run.id(), roots, now);
+        Daos.on(handle, TaskInstanceDao.class).scheduleRoots(run.id(), roots, now);
         if (run.unfinishedTasks() == 0) {
             finishRun(handle, run.id(), graph, now);
         }
@@ -163,7 +164,7 @@ final class Transitions {
                 loaded.stream().map(DagRegistry.VersionKey::version).toList();
         // The DAGs and pools with runnable work, each locked for this transaction if no other engine holds it. Paused
         // DAGs and versions not loaded here are left out by the claim itself.
-        TaskInstanceDao instances = handle.attach(TaskInstanceDao.class);
+        TaskInstanceDao instances = Daos.on(handle, TaskInstanceDao.class);
         List<TaskInstanceDao.ClaimKey> keys = instances.lockClaimKeys(now, loadedDags);
         if (keys.isEmpty()) {
             return Claim.NONE;
@@ -223,8 +224,8 @@ final class Transitions {
         lockRuns(handle, results.stream().map(result -> result.task().runPk()).toList());
         Map<Long, Map<String, TaskState>> finishedByRun = new LinkedHashMap<>();
         Map<Long, String[]> runDag = new HashMap<>();
-        AttemptDao attempts = handle.attach(AttemptDao.class);
-        TaskInstanceDao instances = handle.attach(TaskInstanceDao.class);
+        AttemptDao attempts = Daos.on(handle, AttemptDao.class);
+        TaskInstanceDao instances = Daos.on(handle, TaskInstanceDao.class);
         for (AttemptResult result : results) {
             ClaimedTask task = result.task();
             attempts.end(new AttemptDao.End(
@@ -299,7 +300,7 @@ final class Transitions {
         if (runPks.isEmpty()) {
             return;
         }
-        handle.attach(RunDao.class).lock(List.copyOf(new LinkedHashSet<>(runPks)));
+        Daos.on(handle, RunDao.class).lock(List.copyOf(new LinkedHashSet<>(runPks)));
     }
 
     /**
@@ -339,7 +340,7 @@ final class Transitions {
         if (lines.isEmpty()) {
             return;
         }
-        handle.attach(AttemptDao.class)
+        Daos.on(handle, AttemptDao.class)
                 .log(lines.stream()
                         .map(line -> new AttemptDao.Line(
                                 line.attemptId(), line.sequence(), line.loggedAt(), line.level(), line.message()))
@@ -369,7 +370,7 @@ final class Transitions {
             Set<String> needed = new HashSet<>(candidates);
             candidates.forEach(taskId -> needed.addAll(graph.node(taskId).upstreams()));
             Map<String, TaskState> states = new HashMap<>();
-            handle.attach(TaskInstanceDao.class)
+            Daos.on(handle, TaskInstanceDao.class)
                     .states(runPk, needed)
                     .forEach(instance -> states.put(instance.taskId(), instance.state()));
             List<String> toSchedule = new ArrayList<>();
@@ -407,7 +408,7 @@ final class Transitions {
         if (finishedCount == 0) {
             return false;
         }
-        int unfinished = handle.attach(RunDao.class)
+        int unfinished = Daos.on(handle, RunDao.class)
                 .finishTasks(runPk, finishedCount)
                 .orElseThrow(() -> new IllegalStateException("run " + runPk + " is gone"));
         if (unfinished > 0) {
@@ -423,7 +424,7 @@ final class Transitions {
      * the task ids cleared.
      */
     List<String> clear(Handle handle, long runPk, DagGraph graph, Collection<String> taskIds, Instant now) {
-        TaskInstanceDao instances = handle.attach(TaskInstanceDao.class);
+        TaskInstanceDao instances = Daos.on(handle, TaskInstanceDao.class);
         List<String> cleared = instances.lockFinished(runPk, taskIds);
         if (cleared.isEmpty()) {
             return cleared;
@@ -434,7 +435,7 @@ final class Transitions {
                 cleared.stream()
                         .map(taskId -> graph.node(taskId).policy().retries() + 1)
                         .toList());
-        handle.attach(RunDao.class).reopen(runPk, cleared.size());
+        Daos.on(handle, RunDao.class).reopen(runPk, cleared.size());
         int finishedCount = decide(handle, runPk, graph, new LinkedHashSet<>(cleared), now);
         countFinished(handle, runPk, graph, finishedCount, now);
         return cleared;
@@ -446,12 +447,12 @@ final class Transitions {
      */
     void markRun(Handle handle, long runPk, TaskState state, Instant now) {
         lockRuns(handle, List.of(runPk));
-        handle.attach(AttemptDao.class).cancelRunning(runPk, "cancelled: the run was marked " + state.sqlName(), now);
-        handle.attach(TaskInstanceDao.class).mark(runPk, state, TaskState.sourcesOf(state), now);
+        Daos.on(handle, AttemptDao.class).cancelRunning(runPk, "cancelled: the run was marked " + state.sqlName(), now);
+        Daos.on(handle, TaskInstanceDao.class).mark(runPk, state, TaskState.sourcesOf(state), now);
         // The engines running those attempts stop them (they also look at each heartbeat, should this be missed).
         handle.execute("SELECT pg_notify('sluice_work', 'cancel')");
         RunState runState = state == TaskState.SUCCESS ? RunState.SUCCESS : RunState.FAILED;
-        handle.attach(RunDao.class).mark(runPk, runState, RunState.sourcesOf(runState), now);
+        Daos.on(handle, RunDao.class).mark(runPk, runState, RunState.sourcesOf(runState), now);
         notifyWork(handle);
     }
 
@@ -476,7 +477,7 @@ final class Transitions {
         if (taskIds.isEmpty()) {
             return List.of();
         }
-        return handle.attach(TaskInstanceDao.class)
+        return Daos.on(handle, TaskInstanceDao.class)
                 .decide(runPk, taskIds, state, state.finished() ? null : now, state.finished() ? now : null);
     }
 
@@ -486,8 +487,8 @@ final class Transitions {
                 .map(DagGraph.Node::taskId)
                 .filter(graph::isLeaf)
                 .toList();
-        boolean failed = handle.attach(TaskInstanceDao.class).anyFailed(runPk, leaves);
-        handle.attach(RunDao.class).finish(runPk, failed ? RunState.FAILED : RunState.SUCCESS, now);
+        boolean failed = Daos.on(handle, TaskInstanceDao.class).anyFailed(runPk, leaves);
+        Daos.on(handle, RunDao.class).finish(runPk, failed ? RunState.FAILED : RunState.SUCCESS, now);
         notifyWork(handle);
     }
 
@@ -499,8 +500,54 @@ final class Transitions {
         handle.execute("SELECT pg_notify('sluice_work', '')");
     }
 
-    /** As above, when only tasks became runnable: engines claim, and need not look at runs again. */
+    /**
+     * As above, when only tasks became runnable: engines claim, and need not look at runs again.
+     * Inside {@link #completeAndClaim} the notice waits for the claim, which may leave other
+     * engines nothing to do.
+     */
     static void notifyTasks(Handle handle) {
+        TaskNotice deferred = DEFERRED_NOTICE.get();
+        if (deferred != null) {
+            deferred.pending = true;
+            return;
+        }
         handle.execute("SELECT pg_notify('sluice_work', 'tasks')");
     }
+
+    /** The task notice of the {@link #completeAndClaim} running on this thread, if one is. */
+    private static final ThreadLocal<TaskNotice> DEFERRED_NOTICE = new ThreadLocal<>();
+
+    /** Whether tasks became runnable while the notice waited. */
+    private static final class TaskNotice {
+        boolean pending;
+    }
+
+    /**
+     * Records results and claims, in one transaction, up to {@code free} runnable tasks for this
+     * worker: the downstream tasks the results made runnable first of all, so that one commit, not
+     * two, lies between a task's end and its downstream's start. Other engines are told of the tasks
+     * made runnable only if this claim may have left some: it filled every free slot, or another
+     * engine held a DAG or pool it wanted. A claim that took less than it had room for took all that
+     * any engine could (the tasks made runnable here are of versions this engine has loaded: it ran
+     * their upstreams), and waking the others would only have them contend for the keys.
+     */
+    Recorded completeAndClaim(Handle handle, String workerId, List<AttemptResult> results, int free, Instant now) {
+        TaskNotice notice = new TaskNotice();
+        DEFERRED_NOTICE.set(notice);
+        List<Long> finishedRuns;
+        Claim claim;
+        try {
+            finishedRuns = complete(handle, workerId, results, now);
+            claim = free > 0 ? claim(handle, workerId, free, now) : Claim.NONE;
+        } finally {
+            DEFERRED_NOTICE.remove();
+        }
+        if (notice.pending && (claim.tasks().size() >= free || claim.contended())) {
+            notifyTasks(handle);
+        }
+        return new Recorded(finishedRuns, claim);
+    }
+
+    /** The runs that a batch of results finished, and what the claim beside it took. */
+    record Recorded(List<Long> finishedRuns, Claim claim) {}
 }

@@ -21,6 +21,7 @@ public final class Database implements AutoCloseable {
         this.settings = settings;
         this.dataSource = dataSource;
         this.jdbi = Jdbi.create(dataSource).installPlugin(new StorePlugin());
+        Daos.prepare(jdbi);
     }
 
     /** Connects and brings the schema up to date. */
