@@ -214,27 +214,30 @@ public interface TaskInstanceDao {
      */
     @SqlQuery("""
             WITH dag_room AS (
-                SELECT d.dag_id, d.max_active_tasks - (SELECT count(*) FROM task_instance running
-                                                       WHERE running.dag_id = d.dag_id AND running.state = 'running') AS room
+                SELECT d.dag_id, d.is_paused AS paused,
+                       ARRAY(SELECT v.version FROM unnest(:versionDags, :versions) AS v (dag_id, version)
+                             WHERE v.dag_id = d.dag_id) AS versions,
+                       d.max_active_tasks - (SELECT count(*) FROM task_instance running
+                                             WHERE running.dag_id = d.dag_id AND running.state = 'running') AS room
                 FROM dag d WHERE d.dag_id = ANY(:dags)
             ), pool_room AS (
                 SELECT p.name, p.slots - (SELECT count(*) FROM task_instance running
                                           WHERE running.pool = p.name AND running.state = 'running') AS room
                 FROM pool p WHERE p.name = ANY(:pools)
             ), claim_keys AS (
-                SELECT dag_room.dag_id, pool_room.name AS pool, least(dag_room.room, pool_room.room, :max) AS take
+                SELECT dag_room.dag_id, dag_room.paused, dag_room.versions, pool_room.name AS pool,
+                       least(dag_room.room, pool_room.room, :max) AS take
                 FROM dag_room CROSS JOIN pool_room
                 WHERE dag_room.room > 0 AND pool_room.room > 0
             ), candidates AS (
+                -- In the order of task_instance_claimable; the run's version is looked up by key for each row read.
                 SELECT c.* FROM claim_keys k CROSS JOIN LATERAL (
                     SELECT ti.id, ti.dag_id, ti.pool, ti.priority_weight, ti.backfill, ti.eligible_at
                     FROM task_instance ti
-                    JOIN dag d ON d.dag_id = ti.dag_id
-                    JOIN dag_run r ON r.id = ti.run_pk
                     WHERE ti.dag_id = k.dag_id AND ti.pool = k.pool
                       AND ti.state IN ('scheduled', 'up_for_retry', 'up_for_reschedule') AND ti.eligible_at <= :now
-                      AND (NOT d.is_paused OR ti.backfill)
-                      AND (r.dag_id, r.dag_version) IN (SELECT * FROM unnest(:versionDags, :versions))
+                      AND (NOT k.paused OR ti.backfill)
+                      AND (SELECT r.dag_version FROM dag_run r WHERE r.id = ti.run_pk) = ANY(k.versions)
                     ORDER BY ti.priority_weight DESC, ti.backfill, ti.eligible_at, ti.id
                     LIMIT k.take
                     FOR UPDATE OF ti SKIP LOCKED

@@ -12,6 +12,8 @@ import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.DatabaseSettings;
 import dev.sluice.servers.LocalPostgres;
+import java.lang.management.GarbageCollectorMXBean;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -88,8 +90,8 @@ public final class EngineBenchmark {
                     Engine engine = engines.getFirst();
                     System.out.println(engineCount + " engine(s), " + 64 / engineCount + " worker slots each");
                     System.out.println(
-                            "| DAG | round | tasks | wall time (s) | completions/s | latency p50 (ms) | latency p99 (ms) | max (ms) |");
-                    System.out.println("|---|---|---|---|---|---|---|---|");
+                            "| DAG | round | tasks | wall time (s) | completions/s | latency p50 (ms) | latency p99 (ms) | max (ms) | GC pauses / ms |");
+                    System.out.println("|---|---|---|---|---|---|---|---|---|");
                     for (int round = 1; round <= rounds; round++) {
                         measure(database, engine, "fan_out", round, 1000);
                         measure(database, engine, "chain", round, 200);
@@ -159,6 +161,7 @@ public final class EngineBenchmark {
 
     private static void measure(Database database, Engine engine, String dagId, int round, int expectedDownstream) {
         TIMES.clear();
+        long[] gcBefore = collections();
         String runId = engine.triggerRun(
                 dagId, Optional.of(Instant.parse("2020-01-01T00:00:00Z").plusSeconds(round)), Map.of());
         await().atMost(Duration.ofMinutes(5))
@@ -177,8 +180,9 @@ public final class EngineBenchmark {
         }
         Collections.sort(latencies);
         double seconds = (last - first) / 1e9;
+        long[] gcAfter = collections();
         System.out.printf(
-                "| %s | %d | %d | %.2f | %.0f | %.1f | %.1f | %.1f |%n",
+                "| %s | %d | %d | %.2f | %.0f | %.1f | %.1f | %.1f | %d / %d |%n",
                 dagId,
                 round,
                 TIMES.size(),
@@ -186,10 +190,23 @@ public final class EngineBenchmark {
                 TIMES.size() / seconds,
                 percentile(latencies, 50),
                 percentile(latencies, 99),
-                latencies.getLast());
+                latencies.getLast(),
+                gcAfter[0] - gcBefore[0],
+                gcAfter[1] - gcBefore[1]);
         if (latencies.size() != expectedDownstream - (dagId.equals("chain") ? 1 : 0)) {
             throw new IllegalStateException("expected every task to run once, got " + TIMES.size());
         }
+    }
+
+    /** How many garbage collections this JVM has made, and the milliseconds they took: the latency tail's usual cause. */
+    private static long[] collections() {
+        long count = 0;
+        long millis = 0;
+        for (GarbageCollectorMXBean collector : ManagementFactory.getGarbageCollectorMXBeans()) {
+            count += Math.max(0, collector.getCollectionCount());
+            millis += Math.max(0, collector.getCollectionTime());
+        }
+        return new long[] {count, millis};
     }
 
     private static String upstreamOf(String dagId, String taskId) {
