@@ -10,6 +10,7 @@ import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.argument.ArgumentFactory;
 import org.jdbi.v3.core.config.ConfigRegistry;
 import org.jdbi.v3.core.spi.JdbiPlugin;
+import org.jdbi.v3.core.statement.TemplateEngine;
 import org.jdbi.v3.postgres.PostgresPlugin;
 import org.jdbi.v3.sqlobject.SqlObjectPlugin;
 
@@ -22,6 +23,9 @@ public final class StorePlugin extends JdbiPlugin.Singleton {
     @Override
     public void customizeJdbi(Jdbi jdbi) {
         jdbi.installPlugin(new PostgresPlugin()).installPlugin(new SqlObjectPlugin());
+        // Sluice's SQL has no template attributes: rendering none skips a parse of every statement, and a comparison
+        // such as "action <> 'skip'" is never taken for one.
+        jdbi.setTemplateEngine(TemplateEngine.NOP);
         state(jdbi, TaskState.class);
         state(jdbi, RunState.class);
         state(jdbi, AttemptState.class);
