@@ -223,7 +223,7 @@ final class Transitions {
     List<Long> complete(Handle handle, String workerId, List<AttemptResult> results, Instant now) {
         lockRuns(handle, results.stream().map(result -> result.task().runPk()).toList());
         Map<Long, Map<String, TaskState>> finishedByRun = new LinkedHashMap<>();
-        Map<Long, String[]> runDag = new HashMap<>();
+        Map<Long, ClaimedTask> taskOfRun = new HashMap<>();
         AttemptDao attempts = Daos.on(handle, AttemptDao.class);
         TaskInstanceDao instances = Daos.on(handle, TaskInstanceDao.class);
         for (AttemptResult result : results) {
@@ -258,15 +258,16 @@ final class Transitions {
                 finishedByRun
                         .computeIfAbsent(task.runPk(), ignored -> new LinkedHashMap<>())
                         .put(task.taskId(), next);
-                runDag.put(task.runPk(), new String[] {task.dagId(), task.dagVersion()});
+                taskOfRun.put(task.runPk(), task);
             } else {
                 notifyTasks(handle);
             }
         }
         List<Long> finishedRuns = new ArrayList<>();
         for (Map.Entry<Long, Map<String, TaskState>> entry : finishedByRun.entrySet()) {
-            String[] dag = runDag.get(entry.getKey());
-            if (taskInstancesFinished(handle, entry.getKey(), registry.graph(dag[0], dag[1]), entry.getValue(), now)) {
+            ClaimedTask task = taskOfRun.get(entry.getKey());
+            DagGraph graph = registry.graph(task.dagId(), task.dagVersion());
+            if (taskInstancesFinished(handle, entry.getKey(), graph, entry.getValue(), now)) {
                 finishedRuns.add(entry.getKey());
             }
         }
