@@ -210,16 +210,19 @@ public interface TaskInstanceDao {
      * whose claim locks this transaction holds, within each one's room, of the versions given
      * ({@code versionDags[i]}, {@code versions[i]}), and starts an attempt for each. Rows another
      * transaction has locked are skipped, and a row is moved to running only if it is still
-     * runnable.
+     * runnable. Among tasks of one priority weight, the DAG with the fewest running tasks goes
+     * first: a DAG with a huge backlog does not take every slot that frees.
      */
     @SqlQuery("""
-            WITH dag_room AS (
+            WITH dag_load AS (
                 SELECT d.dag_id, d.is_paused AS paused,
                        ARRAY(SELECT v.version FROM unnest(:versionDags, :versions) AS v (dag_id, version)
                              WHERE v.dag_id = d.dag_id) AS versions,
-                       d.max_active_tasks - (SELECT count(*) FROM task_instance running
-                                             WHERE running.dag_id = d.dag_id AND running.state = 'running') AS room
+                       d.max_active_tasks, (SELECT count(*) FROM task_instance running
+                                            WHERE running.dag_id = d.dag_id AND running.state = 'running') AS running
                 FROM dag d WHERE d.dag_id = ANY(:dags)
+            ), dag_room AS (
+                SELECT dag_load.*, max_active_tasks - running AS room FROM dag_load
             ), pool_room AS (
                 SELECT p.name, p.slots - (SELECT count(*) FROM task_instance running
                                           WHERE running.pool = p.name AND running.state = 'running') AS room
@@ -244,7 +247,7 @@ public interface TaskInstanceDao {
                 ) c
             ), ranked AS (
                 SELECT c.id, c.priority_weight, c.backfill, c.eligible_at, dag_room.room AS dag_room,
-                       pool_room.room AS pool_room,
+                       pool_room.room AS pool_room, dag_room.running AS dag_running,
                        row_number() OVER (PARTITION BY c.dag_id
                                           ORDER BY c.priority_weight DESC, c.backfill, c.eligible_at, c.id) AS in_dag,
                        row_number() OVER (PARTITION BY c.pool
@@ -253,8 +256,11 @@ public interface TaskInstanceDao {
                 JOIN dag_room ON dag_room.dag_id = c.dag_id
                 JOIN pool_room ON pool_room.name = c.pool
             ), picked AS (
+                -- Fair share: among tasks of one priority, the DAG with the fewest running (those it has, and those
+                -- this claim gives it before) goes first, so a DAG with a huge backlog cannot take every slot that
+                -- frees while another DAG's tasks wait.
                 SELECT id FROM ranked WHERE in_dag <= dag_room AND in_pool <= pool_room
-                ORDER BY priority_weight DESC, backfill, eligible_at, id
+                ORDER BY priority_weight DESC, dag_running + in_dag, backfill, eligible_at, id
                 LIMIT :max
             ), claimed AS (
                 UPDATE task_instance ti SET
