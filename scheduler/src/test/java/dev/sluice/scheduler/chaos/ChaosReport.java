@@ -159,7 +159,7 @@ record ChaosReport(
                 attempts.completedButLost(),
                 executions.size(),
                 executions.stream()
-                        .filter(execution -> !execution.completed() && killedPids.contains(execution.pid()))
+                        .filter(execution -> cutShortByItsProcess(execution) && killedPids.contains(execution.pid()))
                         .count(),
                 killOutcomes,
                 crashOutcomes,
@@ -189,8 +189,9 @@ record ChaosReport(
             List<Execution> executions,
             Map<String, List<Instant>> successEnds,
             List<Instant> allSuccessEnds) {
+        // A body its own engine stopped before the kill (its session was lost) was not interrupted by the kill.
         List<String> interrupted = executions.stream()
-                .filter(execution -> execution.pid() == kill.pid() && !execution.completed())
+                .filter(execution -> execution.pid() == kill.pid() && cutShortByItsProcess(execution))
                 .map(Execution::task)
                 .distinct()
                 .toList();
@@ -205,6 +206,11 @@ record ChaosReport(
                 interrupted.size(),
                 firstAtOrAfter(allSuccessEnds, kill.killed()).map(end -> Duration.between(kill.killed(), end)),
                 interrupted.isEmpty() ? Optional.empty() : redone);
+    }
+
+    /** An execution that neither ended nor was stopped by its engine: its process ended under it. */
+    private static boolean cutShortByItsProcess(Execution execution) {
+        return !execution.completed() && execution.stoppedMicros().isEmpty();
     }
 
     private static Optional<Instant> firstAtOrAfter(List<Instant> sorted, Instant moment) {
