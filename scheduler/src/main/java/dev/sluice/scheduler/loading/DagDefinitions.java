@@ -23,7 +23,9 @@ import org.slf4j.LoggerFactory;
  * Runs the code of one loaded DAG file to get its DAGs: instantiates its {@link DagProvider} classes
  * and calls {@link DagProvider#dags()}, on a thread of its own with the file's class loader as
  * context class loader, and gives up after a timeout so that a DAG file that hangs cannot stall
- * loading. Every failure becomes a {@link DagLoadError} of the file.
+ * loading. Every failure becomes a {@link DagLoadError} of the file. A thread that ignores its
+ * interrupt after the timeout keeps running until it returns: only a process of its own could stop
+ * it.
  */
 final class DagDefinitions {
     private static final Logger log = LoggerFactory.getLogger(DagDefinitions.class);
@@ -49,8 +51,13 @@ final class DagDefinitions {
 
     static Outcome define(DagFile file, MemoryClassLoader loader, List<String> providerClasses, Duration timeout) {
         FutureTask<List<Dag>> task = new FutureTask<>(() -> instantiate(file, loader, providerClasses));
-        Thread thread =
-                Thread.ofVirtual().name("dag-definition " + file.location()).unstarted(task);
+        // A platform thread, and a daemon: DAG code that never yields then holds one of the operating system's
+        // threads, not a core of the virtual-thread scheduler that the API's handlers and the task bodies need, and
+        // it does not keep the JVM from exiting.
+        Thread thread = Thread.ofPlatform()
+                .daemon()
+                .name("dag-definition " + file.location())
+                .unstarted(task);
         thread.setContextClassLoader(loader);
         thread.start();
         try {

@@ -16,6 +16,7 @@ import java.time.Duration;
 import java.util.Map;
 import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -281,6 +282,34 @@ class DagFolderSourceTest {
                             "Hangs.java",
                             "the DAG code did not return within "
                                     + "2 s: a DAG file must only declare DAGs; do slow work in tasks"));
+        }
+    }
+
+    /**
+     * DAG code that never yields (a busy loop deaf to interrupts) on as many threads as there are
+     * cores: the API's handlers and the task bodies run on virtual threads, which need a free core
+     * of their scheduler. They still run.
+     */
+    @Test
+    void dagCodeThatNeverYieldsLeavesVirtualThreadsTheirCores() throws Exception {
+        LoadingTestHooks.reset();
+        int cores = Runtime.getRuntime().availableProcessors();
+        try (DagFolderSource impatient =
+                new DagFolderSource(folder, LoaderSettings.defaults().withDefinitionTimeout(Duration.ofMillis(500)))) {
+            for (int i = 0; i < cores; i++) {
+                write(folder, "Spins" + i + ".java", provider("Spins" + i, """
+                                dev.sluice.scheduler.loading.LoadingTestHooks.spin();
+                                return List.of();
+                        """));
+            }
+
+            assertThat(impatient.refresh().errors()).hasSize(cores);
+
+            CompletableFuture<String> virtual = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> virtual.complete("ran"));
+            assertThat(virtual.get(30, TimeUnit.SECONDS)).isEqualTo("ran");
+        } finally {
+            LoadingTestHooks.release();
         }
     }
 

@@ -10,12 +10,28 @@ import java.util.concurrent.TimeUnit;
 public final class LoadingTestHooks {
     private static volatile CountDownLatch entered = new CountDownLatch(1);
     private static volatile CountDownLatch gate = new CountDownLatch(1);
+    private static volatile boolean released;
 
     private LoadingTestHooks() {}
 
     static void reset() {
         entered = new CountDownLatch(1);
         gate = new CountDownLatch(1);
+        released = false;
+    }
+
+    /**
+     * Called by DAG code: keeps a core busy, deaf to interrupts, as a careless loop does, until the
+     * test releases it (a test cannot leave it spinning for the tests after it).
+     */
+    public static void spin() {
+        while (!released) {
+            Thread.onSpinWait();
+        }
+    }
+
+    static void release() {
+        released = true;
     }
 
     /** Called by DAG code: tells the test it is running, then waits until the test opens the gate. */
