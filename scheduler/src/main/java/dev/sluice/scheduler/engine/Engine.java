@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
 /**
  * One scheduler/worker process: creates due runs, starts queued runs, claims runnable task
  * instances, runs them and records how they end. A single loop thread makes every state change,
- * each in a transaction; task bodies run on virtual threads. Several engines may share a database.
+ * each in a transaction; task bodies run on threads of their own. Several engines may share a database.
  */
 public final class Engine implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Engine.class);

@@ -31,7 +31,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs claimed task bodies on virtual threads and reports each attempt's end exactly once: the
+ * Runs claimed task bodies, each on a platform thread of its own, and reports each attempt's end exactly once: the
  * body's own outcome, or a timeout or cancellation that got there first. Thread-safe.
  */
 final class TaskExecutor {
@@ -134,7 +134,11 @@ final class TaskExecutor {
                         task.taskId(),
                         task.runId(),
                         Thread.currentThread().getName()));
-        attempt.thread = Thread.ofVirtual()
+        // A platform thread of its own, and a daemon: a body that never yields holds that thread, not a core of the
+        // virtual-thread scheduler that the API's handlers need, and a body that ignores its cancellation does not
+        // keep the JVM from exiting.
+        attempt.thread = Thread.ofPlatform()
+                .daemon()
                 .name("task-" + task.dagId() + "." + task.taskId())
                 .start(() -> run(attempt, definition));
     }

@@ -52,7 +52,7 @@ final class DagDefinitions {
     static Outcome define(DagFile file, MemoryClassLoader loader, List<String> providerClasses, Duration timeout) {
         FutureTask<List<Dag>> task = new FutureTask<>(() -> instantiate(file, loader, providerClasses));
         // A platform thread, and a daemon: DAG code that never yields then holds one of the operating system's
-        // threads, not a core of the virtual-thread scheduler that the API's handlers and the task bodies need, and
+        // threads, not a core of the virtual-thread scheduler that the API's handlers need, and
         // it does not keep the JVM from exiting.
         Thread thread = Thread.ofPlatform()
                 .daemon()

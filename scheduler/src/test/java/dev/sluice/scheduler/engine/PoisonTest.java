@@ -8,6 +8,10 @@ import dev.sluice.dag.TaskBody;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -86,6 +90,39 @@ class PoisonTest {
                 .satisfies(attempt -> assertThat(attempt)
                         .containsEntry("state", "failed")
                         .containsEntry("error", "java.lang.StackOverflowError: recursed too deep"));
+    }
+
+    /**
+     * Bodies that never yield (busy loops deaf to interrupts), as many as there are cores: the API's
+     * handlers and other work on virtual threads still run, since bodies have threads of their own.
+     */
+    @Test
+    void bodiesThatNeverYieldLeaveVirtualThreadsTheirCores() throws Exception {
+        int cores = Runtime.getRuntime().availableProcessors();
+        AtomicInteger spinning = new AtomicInteger();
+        AtomicBoolean released = new AtomicBoolean();
+        DagBuilder dag = Dag.builder("spinning").maxActiveTasks(cores);
+        for (int i = 0; i < cores; i++) {
+            dag.task("spin_" + i, TaskBody.action(context -> {
+                spinning.incrementAndGet();
+                while (!released.get()) {
+                    Thread.onSpinWait();
+                }
+            }));
+        }
+        try {
+            String run = run(dag.build());
+            harness.awaitUntil(() -> spinning.get() == cores);
+
+            CompletableFuture<String> virtual = new CompletableFuture<>();
+            Thread.ofVirtual().start(() -> virtual.complete("ran"));
+            assertThat(virtual.get(30, TimeUnit.SECONDS)).isEqualTo("ran");
+
+            released.set(true);
+            harness.awaitRunState(run, "success");
+        } finally {
+            released.set(true);
+        }
     }
 
     @Test
