@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagProvider;
+import dev.sluice.dag.Secrets;
 import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.api.StoreOperations;
 import dev.sluice.scheduler.dags.ClasspathProviders;
@@ -16,9 +17,11 @@ import dev.sluice.scheduler.loading.DagFolderSource;
 import dev.sluice.scheduler.loading.DagSource;
 import dev.sluice.scheduler.loading.DagSourcePoller;
 import dev.sluice.scheduler.loading.GitDagSource;
+import dev.sluice.scheduler.loading.GitSettings;
 import dev.sluice.scheduler.quartz.ScheduleTicks;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.DatabaseSettings;
+import dev.sluice.tasks.connection.Connections;
 import java.io.IOException;
 import java.io.InputStream;
 import java.security.MessageDigest;
@@ -110,6 +113,7 @@ public final class SluiceService implements AutoCloseable {
             boolean fireTicks) {
         requireNonNull(providers, "providers is null");
         requireNonNull(sources, "sources is null");
+        registerSecrets(settings, sources);
         Database database = Database.open(settings);
         DagRegistry registry = new DagRegistry(database.jdbi(), clock, sources.pausedAtCreation());
         Engine engine = new Engine(database, registry, clock, engineSettings);
@@ -128,6 +132,21 @@ public final class SluiceService implements AutoCloseable {
                 FORGET_VERSIONS_EVERY.toSeconds(),
                 TimeUnit.SECONDS);
         return service;
+    }
+
+    /**
+     * Registers the secrets this process is configured with, before anything can write them: the database
+     * password, the git token and every connection's secrets, whether or not a task names the connection.
+     */
+    private static void registerSecrets(DatabaseSettings settings, DagSourceSettings sources) {
+        Secrets.register(settings.password().reveal());
+        sources.git().flatMap(GitSettings::credentials).ifPresent(git -> Secrets.register(git.password()));
+        try {
+            Connections.defaults().registerConfiguredSecrets();
+        } catch (RuntimeException e) {
+            // An unreadable connections file fails the tasks that need it, saying why; the service still runs.
+            log.error("the connections are not read, so their secrets are not masked: {}", e.getMessage());
+        }
     }
 
     /** Lets the DAG objects and class loaders of versions that changed DAG files left behind be collected. */

@@ -43,6 +43,7 @@ public record AttemptResult(
         requireNonNull(category, "category is null");
         requireNonNull(rescheduleAt, "rescheduleAt is null");
         requireNonNull(endedAt, "endedAt is null");
+        outputJson = outputJson.map(StoredText::maskedOutput);
         error = error.map(message -> StoredText.storable(message, StoredText.MAX_ERROR));
         logLines = List.copyOf(logLines);
     }

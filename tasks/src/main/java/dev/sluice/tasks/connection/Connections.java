@@ -2,6 +2,7 @@ package dev.sluice.tasks.connection;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.dag.Secrets;
 import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
@@ -15,7 +16,10 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * Finds named connections, the first source that has one winning:
@@ -31,12 +35,15 @@ import java.util.regex.Pattern;
  * {@code SLUICE_CONN_<NAME>_PASSWORD_FILE} or the file named by {@code connections.<name>.password-file},
  * so that a URI in a configuration file need not hold the secret.
  *
- * <p>Every secret found is registered with {@link #masker()}, which task logs use. Thread-safe.
+ * <p>Every secret found is registered with {@link #masker()}, which task logs use, and with the
+ * process's {@link Secrets}; {@link #registerConfiguredSecrets()} registers them all at once. Thread-safe.
  */
 public final class Connections {
     private static final String PREFIX = "SLUICE_CONN_";
     private static final Pattern NAME = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]*");
+    private static final Pattern RAW_PASSWORD = Pattern.compile("[A-Za-z][A-Za-z0-9+.-]*://[^:/@]*:(.+)@[^@]*");
     private static final AtomicReference<Connections> DEFAULTS = new AtomicReference<>();
+    private static final Logger log = LoggerFactory.getLogger(Connections.class);
 
     private final Map<String, NamedConnection> given;
     private final Map<String, String> environment;
@@ -123,6 +130,56 @@ public final class Connections {
         }
         registerSecrets(connection);
         return Optional.of(connection);
+    }
+
+    /**
+     * Registers the secrets of every connection configured, before any task names it, so that they are masked
+     * wherever they show: the passwords and secret properties of each URI ({@code SLUICE_CONN_<NAME>},
+     * {@code SLUICE_CONN_<NAME>_FILE}, {@code connections.<name>.uri}), {@code SLUICE_CONN_<NAME>_PASSWORD},
+     * and the contents of {@code SLUICE_CONN_<NAME>_PASSWORD_FILE} and {@code connections.<name>.password-file}.
+     * A setting that cannot be read is logged, never its value, and the others are still registered.
+     */
+    public void registerConfiguredSecrets() {
+        environment.forEach((variable, value) -> {
+            if (variable.startsWith(PREFIX) && !value.isBlank()) {
+                registerSetting(variable, value);
+            }
+        });
+        configuration.forEach((key, value) -> {
+            if (key.startsWith("connections.") && !value.isBlank()) {
+                registerSetting(key, value);
+            }
+        });
+    }
+
+    private void registerSetting(String setting, String value) {
+        try {
+            if (setting.endsWith("_PASSWORD_FILE") || setting.endsWith(".password-file")) {
+                masker.register(Secret.of(readSecretFile(setting, value)));
+            } else if (setting.endsWith("_PASSWORD")) {
+                masker.register(Secret.of(value));
+            } else if (setting.endsWith("_FILE")) {
+                registerUri(setting, readSecretFile(setting, value));
+            } else if (setting.startsWith(PREFIX) || setting.endsWith(".uri")) {
+                registerUri(setting, value);
+            }
+        } catch (RuntimeException e) {
+            // The message names the setting and what is wrong with it; a URI that does not parse is never quoted.
+            log.warn("reading the secrets of {} failed: {}", setting, e.getMessage());
+        }
+    }
+
+    private void registerUri(String setting, String uri) {
+        try {
+            registerSecrets(NamedConnection.parse(setting, uri));
+        } catch (IllegalArgumentException e) {
+            // A URI that does not parse may still hold a password, not percent-encoded: mask what sits before the host.
+            Matcher password = RAW_PASSWORD.matcher(uri.strip());
+            if (password.matches()) {
+                masker.register(Secret.of(password.group(1)));
+            }
+            throw e;
+        }
     }
 
     /** The masker that knows every secret of the connections resolved so far. */

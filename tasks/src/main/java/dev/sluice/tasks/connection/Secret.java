@@ -2,6 +2,7 @@ package dev.sluice.tasks.connection;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.dag.Secrets;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 
@@ -11,7 +12,7 @@ import java.security.MessageDigest;
  * value, to hand to a driver.
  */
 public final class Secret {
-    public static final String MASK = "****";
+    public static final String MASK = Secrets.MASK;
     private static final Secret EMPTY = new Secret("");
 
     private final String value;

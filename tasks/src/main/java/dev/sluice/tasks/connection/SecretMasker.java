@@ -2,6 +2,7 @@ package dev.sluice.tasks.connection;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.dag.Secrets;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.Comparator;
@@ -11,7 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Replaces known secret values in text with {@code ****}: task log lines, error messages, API and
- * CLI output. Secrets are registered as connections are resolved. A secret also hides in its
+ * CLI output. Secrets are registered as connections are resolved, here and with the process's
+ * {@link Secrets}, which the engine masks in everything it stores. A secret also hides in its
  * URL-encoded form, as it appears inside a connection URI.
  *
  * <p>Secrets shorter than {@value #MINIMUM_LENGTH} characters are not masked: masking every
@@ -21,7 +23,7 @@ import java.util.concurrent.ConcurrentHashMap;
  * <p>Thread-safe.
  */
 public final class SecretMasker {
-    public static final int MINIMUM_LENGTH = 3;
+    public static final int MINIMUM_LENGTH = Secrets.MINIMUM_LENGTH;
 
     private final Set<String> values = ConcurrentHashMap.newKeySet();
 
@@ -31,6 +33,7 @@ public final class SecretMasker {
         if (value.length() < MINIMUM_LENGTH) {
             return;
         }
+        Secrets.register(value);
         values.add(value);
         values.add(URLEncoder.encode(value, StandardCharsets.UTF_8));
     }

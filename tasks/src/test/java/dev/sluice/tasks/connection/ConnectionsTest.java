@@ -3,6 +3,7 @@ package dev.sluice.tasks.connection;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.sluice.dag.Secrets;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -88,5 +89,33 @@ class ConnectionsTest {
 
         assertThat(connections.masker().mask("login analyst/hunter2-pass with pat+abc== or pat%2Babc%3D%3D"))
                 .isEqualTo("login analyst/**** with **** or ****");
+    }
+
+    @Test
+    void registersTheSecretsOfEveryConfiguredConnectionBeforeAnyIsNamed(@TempDir Path secrets) throws IOException {
+        Path uri = Files.writeString(secrets.resolve("uri"), "postgresql://sluice:configured-uri-file@db/warehouse\n");
+        Path password = Files.writeString(secrets.resolve("password"), "configured-password-file\n");
+        Path propertyPassword = Files.writeString(secrets.resolve("property-password"), "configured-property-file\n");
+        Connections connections = Connections.builder()
+                .environment(Map.of(
+                        "SLUICE_CONN_WAREHOUSE", "postgresql://etl:configured-in-uri@db/warehouse",
+                        "SLUICE_CONN_LAKE_FILE", uri.toString(),
+                        "SLUICE_CONN_TRINO", "trino://etl@trino:8443/iceberg",
+                        "SLUICE_CONN_TRINO_PASSWORD_FILE", password.toString(),
+                        "SLUICE_CONN_DREMIO_PASSWORD", "configured-password-variable",
+                        "SLUICE_CONN_BROKEN", "postgresql://etl:configured broken^uri@db/warehouse"))
+                .configuration(Map.of(
+                        "connections.flight.uri",
+                        "dremio://etl@dremio:32010?token=configured-token-property",
+                        "connections.flight.password-file",
+                        propertyPassword.toString()))
+                .build();
+
+        connections.registerConfiguredSecrets();
+
+        String text = "configured-in-uri configured-uri-file configured-password-file configured-password-variable"
+                + " configured-token-property configured-property-file configured broken^uri";
+        assertThat(Secrets.mask(text)).isEqualTo("**** **** **** **** **** **** ****");
+        assertThat(connections.masker().mask(text)).isEqualTo("**** **** **** **** **** **** ****");
     }
 }
