@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Supplier;
 
 /**
  * Runs the dbt CLI as a subprocess for one project, profile target and dbt installation. Each
@@ -34,6 +35,7 @@ public final class DbtRunner {
     private final Optional<String> target;
     private final OptionalInt threads;
     private final Map<String, String> environment;
+    private final List<Supplier<Map<String, String>>> environmentAtStart;
     private final Path workDirectory;
     private final Duration stopGracePeriod;
     private final Duration attemptFolderRetention;
@@ -47,6 +49,7 @@ public final class DbtRunner {
         this.target = Optional.ofNullable(builder.target);
         this.threads = builder.threads == 0 ? OptionalInt.empty() : OptionalInt.of(builder.threads);
         this.environment = Map.copyOf(builder.environment);
+        this.environmentAtStart = List.copyOf(builder.environmentAtStart);
         this.workDirectory = builder.workDirectory != null
                 ? builder.workDirectory
                 : projectDirectory.resolve("target").resolve("sluice");
@@ -187,6 +190,7 @@ public final class DbtRunner {
         values.put("PYTHONUNBUFFERED", "1");
         values.put("PYTHONIOENCODING", "utf-8");
         values.putAll(environment);
+        environmentAtStart.forEach(variables -> values.putAll(variables.get()));
         return values;
     }
 
@@ -205,6 +209,7 @@ public final class DbtRunner {
         private String target;
         private int threads;
         private final Map<String, String> environment = new LinkedHashMap<>();
+        private final List<Supplier<Map<String, String>>> environmentAtStart = new ArrayList<>();
         private Path workDirectory;
         private Duration stopGracePeriod = Duration.ofSeconds(10);
         private Duration attemptFolderRetention = Duration.ofDays(7);
@@ -245,6 +250,16 @@ public final class DbtRunner {
 
         public Builder environment(Map<String, String> variables) {
             variables.forEach(this::environment);
+            return this;
+        }
+
+        /**
+         * Environment variables for dbt computed each time dbt starts, where its task runs: a connection's host and
+         * credentials resolved by the worker, never held by the DAG. They win over those set with {@link
+         * #environment}.
+         */
+        public Builder environmentAtStart(Supplier<Map<String, String>> variables) {
+            environmentAtStart.add(requireNonNull(variables, "variables is null"));
             return this;
         }
 

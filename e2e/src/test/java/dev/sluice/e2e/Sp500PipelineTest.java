@@ -118,15 +118,15 @@ class Sp500PipelineTest {
      * backfills run it), loading through the given Trino and running dbt once per run.
      */
     static SluiceService startPipeline(LocalTrino trino, LocalPostgres postgres, String databaseName) {
-        Connections connections = Connections.builder()
+        // The tasks resolve their connections where they run, from the process's connections, as a worker's do.
+        Connections.setDefaults(Connections.builder()
                 .connection(Sp500Daily.TRINO, "trino://sluice@127.0.0.1:" + trino.port() + "/iceberg")
-                .build();
+                .build());
         Dag dag = Sp500Daily.dag(new Sp500Daily.Settings(
                 ROOT.resolve("examples/data/sp500"),
                 ROOT.resolve("dbts"),
                 DbtEnvironment.inCache(SluiceCache.directory()),
-                ExecutionMode.ONE_INVOCATION,
-                connections));
+                ExecutionMode.ONE_INVOCATION));
         DatabaseSettings database = new DatabaseSettings(
                 postgres.jdbcUrl(databaseName), postgres.user(), new DatabaseSettings.Secret(postgres.password()), 8);
         DagSourceSettings paused = DagSourceSettings.NONE.withPausedAtCreation(true);

@@ -52,21 +52,18 @@ public final class Sp500Daily {
      * @param dbt the dbt program
      * @param mode one dbt process per model, or one for the whole selection
      */
-    public record Settings(
-            Path dataDirectory, Path dbtProject, DbtExecutable dbt, ExecutionMode mode, Connections connections) {
+    public record Settings(Path dataDirectory, Path dbtProject, DbtExecutable dbt, ExecutionMode mode) {
         public Settings {
             requireNonNull(dataDirectory, "dataDirectory is null");
             requireNonNull(dbtProject, "dbtProject is null");
             requireNonNull(dbt, "dbt is null");
             requireNonNull(mode, "mode is null");
-            requireNonNull(connections, "connections is null");
         }
     }
 
     private Sp500Daily() {}
 
     public static Dag dag(Settings settings) {
-        NamedConnection trino = settings.connections().connection(TRINO);
         DagBuilder dag = Dag.builder(DAG_ID)
                 .description("S&P 500 prices into Iceberg, dbt bronze/silver/gold, checked with Trino")
                 .schedule("30 17 * * 1-5")
@@ -98,7 +95,6 @@ public final class Sp500Daily {
                         .skipWhenEmpty(true)
                         .badRowLimit(BadRowLimit.rows(10))
                         .tableProperties("WITH (partitioning = ARRAY['year(trade_date)'])")
-                        .connections(settings.connections())
                         .build());
         ingest.task(
                 "index_levels",
@@ -108,7 +104,6 @@ public final class Sp500Daily {
                         .requiredColumn("level", "SP500", ColumnType.DOUBLE)
                         .intervalColumn("trade_date")
                         .skipWhenEmpty(true)
-                        .connections(settings.connections())
                         .build());
         ingest.task(
                 "companies",
@@ -117,16 +112,12 @@ public final class Sp500Daily {
                         .requiredColumn("symbol", "Symbol", ColumnType.TEXT)
                         .requiredColumn("name", "Name", ColumnType.TEXT)
                         .requiredColumn("sector", "Sector", ColumnType.TEXT)
-                        .connections(settings.connections())
                         .build());
 
         DbtRunner runner = DbtRunner.builder(settings.dbt(), settings.dbtProject())
                 .target("trino")
                 .threads(4)
-                .environment(Map.of(
-                        "DBT_TRINO_HOST", trino.host(),
-                        "DBT_TRINO_PORT", String.valueOf(trino.portOrDefault()),
-                        "DBT_TRINO_USER", trino.user().orElse("sluice")))
+                .environmentAtStart(Sp500Daily::trinoForDbt)
                 .build();
         TaskGroup transform = DbtProject.of(runner)
                 .select("+semantic_layer")
@@ -148,7 +139,6 @@ public final class Sp500Daily {
                                         + " - (SELECT count(*) FROM iceberg.sp500_silver.silver_daily_prices WHERE "
                                         + interval + ")")
                                 .between(0, 0)
-                                .connections(settings.connections())
                                 .build())
                 .doc("Every loaded price row reaches silver, once.");
         quality.task(
@@ -161,7 +151,6 @@ public final class Sp500Daily {
                                                 + interval
                                                 + " GROUP BY trade_date) AS gold ON gold.trade_date = days.trade_date WHERE coalesce(gold.sectors, 0) <> 11")
                                 .between(0, 0)
-                                .connections(settings.connections())
                                 .build())
                 .doc("Trading days whose gold rows miss one of the 11 GICS sectors: none.");
         quality.task(
@@ -171,7 +160,6 @@ public final class Sp500Daily {
                                 "SELECT count(*) FROM iceberg.sp500_silver.silver_daily_prices WHERE close_price IS NULL AND "
                                         + interval)
                         .between(0, 0)
-                        .connections(settings.connections())
                         .build());
         quality.task(
                         "index_level_present",
@@ -181,18 +169,15 @@ public final class Sp500Daily {
                                                 + " LEFT JOIN iceberg.sp500_silver.silver_index_daily AS levels"
                                                 + " ON levels.trade_date = days.trade_date AND levels.index_level IS NOT NULL WHERE levels.trade_date IS NULL")
                                 .between(0, 0)
-                                .connections(settings.connections())
                                 .build())
                 .doc("Trading days without an S&P 500 index level: none.");
         transform.then(quality);
 
-        Connections connections = settings.connections();
         TaskBody dremio = DremioSql.connection(DREMIO)
                 .sql("SELECT count(*) AS sectors FROM sp500.gold_sector_daily WHERE " + interval)
-                .connections(connections)
                 .build();
         quality.then(dag.task("dremio_publish", context -> {
-                    if (connections.tryConnection(DREMIO).isEmpty()) {
+                    if (Connections.defaults().tryConnection(DREMIO).isEmpty()) {
                         throw new TaskSkippedException(
                                 "no Dremio connection is configured (set SLUICE_CONN_DREMIO to run this step)");
                     }
@@ -200,5 +185,17 @@ public final class Sp500Daily {
                 })
                 .doc("Reads the day's gold rows through Dremio; skipped where no Dremio connection is configured."));
         return dag.build();
+    }
+
+    /**
+     * Where dbt finds Trino, read from the connections of the process that runs the task when dbt
+     * starts: the DAG names the connection and holds none of it.
+     */
+    private static Map<String, String> trinoForDbt() {
+        NamedConnection trino = Connections.defaults().connection(TRINO);
+        return Map.of(
+                "DBT_TRINO_HOST", trino.host(),
+                "DBT_TRINO_PORT", String.valueOf(trino.portOrDefault()),
+                "DBT_TRINO_USER", trino.user().orElse("sluice"));
     }
 }
