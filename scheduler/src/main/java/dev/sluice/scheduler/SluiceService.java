@@ -58,12 +58,19 @@ public final class SluiceService implements AutoCloseable {
     private final ScheduledExecutorService housekeeping = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("sluice-housekeeping").daemon(true).factory());
 
-    private SluiceService(Database database, DagRegistry registry, Engine engine, ScheduleTicks ticks, Clock clock) {
+    private SluiceService(
+            Database database,
+            DagRegistry registry,
+            Engine engine,
+            ScheduleTicks ticks,
+            Clock clock,
+            EngineSettings engineSettings) {
         this.database = database;
         this.registry = registry;
         this.engine = engine;
         this.ticks = ticks;
-        this.operations = new StoreOperations(database.jdbi(), registry, engine, clock);
+        this.operations =
+                new StoreOperations(database.jdbi(), registry, engine, clock, engineSettings.maxBackfillRuns());
     }
 
     /**
@@ -118,7 +125,7 @@ public final class SluiceService implements AutoCloseable {
         DagRegistry registry = new DagRegistry(database.jdbi(), clock, sources.pausedAtCreation());
         Engine engine = new Engine(database, registry, clock, engineSettings);
         ScheduleTicks ticks = new ScheduleTicks(database, registry, engine);
-        SluiceService service = new SluiceService(database, registry, engine, ticks, clock);
+        SluiceService service = new SluiceService(database, registry, engine, ticks, clock, engineSettings);
         service.loadClasspathDags(providers);
         engine.start();
         if (fireTicks) {

@@ -2,7 +2,9 @@ package dev.sluice.scheduler.api;
 
 import static java.util.Objects.requireNonNull;
 
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.ZoneId;
 
 /**
  * One run per schedule tick whose logical date falls on a day from {@code from} to {@code to}
@@ -49,6 +51,18 @@ public record BackfillRequest(
         }
         if (intervalsPerRun < 1) {
             throw new OperationException.Invalid("intervals per run must be at least 1: " + intervalsPerRun);
+        }
+    }
+
+    /**
+     * Refuses a range that ends after today in the DAG's time zone at once, before any schedule
+     * tick is listed: a backfill covers the past.
+     */
+    public void requireEndsByToday(ZoneId timezone, Instant now) {
+        LocalDate today = now.atZone(timezone).toLocalDate();
+        if (to.isAfter(today)) {
+            throw new OperationException.Invalid("backfill ends on " + to + ", after today (" + today + " in "
+                    + timezone + "): a backfill covers the past; end it today or earlier");
         }
     }
 }

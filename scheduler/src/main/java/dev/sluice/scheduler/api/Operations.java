@@ -63,10 +63,24 @@ public interface Operations {
 
     // Backfills
 
-    /** The plan without creating anything: what {@code --dry-run} prints. (viewer) */
-    Views.BackfillPlan planBackfill(BackfillRequest request);
+    /**
+     * The plan without creating anything, a page of runs at a time: what {@code --dry-run} prints.
+     * (viewer)
+     *
+     * @throws OperationException.Invalid when the backfill would be larger than the server allows
+     */
+    Views.BackfillPlan planBackfill(BackfillRequest request, int offset, int limit);
 
-    /** (operator) */
+    /** The plan's first page of up to 1000 runs. (viewer) */
+    default Views.BackfillPlan planBackfill(BackfillRequest request) {
+        return planBackfill(request, 0, 1000);
+    }
+
+    /**
+     * (operator)
+     *
+     * @throws OperationException.Invalid when the backfill would be larger than the server allows
+     */
     Views.Backfill createBackfill(BackfillRequest request);
 
     List<Views.Backfill> listBackfills(Optional<String> dagId);

@@ -3,12 +3,14 @@ package dev.sluice.scheduler.api;
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.dag.Dag;
+import dev.sluice.dag.Schedule;
 import dev.sluice.dag.Task;
 import dev.sluice.scheduler.dags.DagGraph;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.DagStructure;
 import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.engine.Engine;
+import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.store.AttemptDao;
 import dev.sluice.scheduler.store.BackfillDao;
 import dev.sluice.scheduler.store.BackfillState;
@@ -21,6 +23,7 @@ import dev.sluice.scheduler.store.TaskState;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneId;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -40,12 +43,22 @@ public final class StoreOperations implements Operations {
     private final DagRegistry registry;
     private final Engine engine;
     private final Clock clock;
+    private final int maxBackfillRuns;
 
     public StoreOperations(Jdbi jdbi, DagRegistry registry, Engine engine, Clock clock) {
+        this(jdbi, registry, engine, clock, EngineSettings.DEFAULT_MAX_BACKFILL_RUNS);
+    }
+
+    /** @param maxBackfillRuns how many runs one backfill may plan; a larger one is refused before it is listed */
+    public StoreOperations(Jdbi jdbi, DagRegistry registry, Engine engine, Clock clock, int maxBackfillRuns) {
         this.jdbi = requireNonNull(jdbi, "jdbi is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.engine = requireNonNull(engine, "engine is null");
         this.clock = requireNonNull(clock, "clock is null");
+        if (maxBackfillRuns < 1) {
+            throw new IllegalArgumentException("max backfill runs must be at least 1: " + maxBackfillRuns);
+        }
+        this.maxBackfillRuns = maxBackfillRuns;
     }
 
     @Override
@@ -175,6 +188,12 @@ public final class StoreOperations implements Operations {
             if (!List.of("queued", "running", "success", "failed").contains(state)) {
                 throw new OperationException.Invalid(
                         "unknown run state '" + state + "': use queued, running, success or failed");
+            }
+        });
+        filter.runType().ifPresent(runType -> {
+            if (!List.of("scheduled", "manual", "backfill").contains(runType)) {
+                throw new OperationException.Invalid(
+                        "unknown run type '" + runType + "': use scheduled, manual or backfill");
             }
         });
         String dagId = filter.dagId().orElse(null);
@@ -311,13 +330,59 @@ public final class StoreOperations implements Operations {
     }
 
     @Override
-    public Views.BackfillPlan planBackfill(BackfillRequest request) {
-        return engine.planBackfill(request);
+    public Views.BackfillPlan planBackfill(BackfillRequest request, int offset, int limit) {
+        checkPage(offset, limit);
+        checkSize(request);
+        return engine.planBackfill(request).page(offset, limit);
     }
 
     @Override
     public Views.Backfill createBackfill(BackfillRequest request) {
+        checkSize(request);
         return backfill(engine.createBackfill(request));
+    }
+
+    /**
+     * Refuses a backfill that ends in the future or spans more schedule intervals than its most runs
+     * can cover, counting ticks only up to that bound, so that neither the plan nor its runs are made.
+     * The engine checks the rest of the request.
+     */
+    private void checkSize(BackfillRequest request) {
+        Optional<RegisteredDag> registered = registry.find(request.dagId());
+        if (registered.isEmpty() || !(registered.get().dag().schedule() instanceof Schedule.Cron cron)) {
+            return;
+        }
+        Dag dag = registered.get().dag();
+        ZoneId zone = dag.timezone();
+        boolean beforeStart = dag.startDate()
+                .filter(start -> request.from().isBefore(start.atZone(zone).toLocalDate()))
+                .isPresent();
+        boolean afterEnd = dag.endDate()
+                .filter(end -> request.to().isAfter(end.atZone(zone).toLocalDate()))
+                .isPresent();
+        if (beforeStart || afterEnd) {
+            // The engine names the DAG's date that the range passes.
+            return;
+        }
+        request.requireEndsByToday(zone, clock.instant());
+        int intervalsPerRun = Math.min(request.intervalsPerRun(), dag.maxBackfillIntervalsPerRun());
+        long mostIntervals = (long) maxBackfillRuns * intervalsPerRun;
+        Instant until = request.to().plusDays(1).atStartOfDay(zone).toInstant();
+        Optional<Instant> tick =
+                cron.firstTickAtOrAfter(request.from().atStartOfDay(zone).toInstant(), zone);
+        for (long intervals = 0; tick.isPresent() && tick.get().isBefore(until); intervals++) {
+            if (intervals == mostIntervals) {
+                throw new OperationException.Invalid("backfill of DAG " + dag.id() + " from " + request.from() + " to "
+                        + request.to() + " spans more than " + mostIntervals + " schedule intervals ('"
+                        + dag.schedule().expression() + "'), more than " + maxBackfillRuns + " runs of "
+                        + intervalsPerRun + " interval(s): this server plans at most " + maxBackfillRuns
+                        + " runs per backfill (--backfill-max-runs); split the range"
+                        + (intervalsPerRun < dag.maxBackfillIntervalsPerRun()
+                                ? " or join more intervals per run (up to " + dag.maxBackfillIntervalsPerRun() + ")"
+                                : ""));
+            }
+            tick = cron.nextTickAfter(tick.get(), zone);
+        }
     }
 
     @Override

@@ -3,10 +3,12 @@ package dev.sluice.scheduler.api;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.TreeMap;
 
 /** What {@link Operations} returns: plain immutable records, written as JSON by the API. */
 public final class Views {
@@ -121,9 +123,50 @@ public final class Views {
             Optional<String> existingState,
             String action) {}
 
-    public record BackfillPlan(String dagId, LocalDate from, LocalDate to, String reprocess, List<PlannedRun> runs) {
+    /**
+     * A backfill's plan, or a page of it: {@code runs} from {@code offset}, at most {@code limit} of
+     * them; {@code total}, {@code intervals} and {@code actions} (runs by action) count the whole plan.
+     */
+    public record BackfillPlan(
+            String dagId,
+            LocalDate from,
+            LocalDate to,
+            String reprocess,
+            List<PlannedRun> runs,
+            int offset,
+            int limit,
+            int total,
+            long intervals,
+            Map<String, Integer> actions) {
         public BackfillPlan {
             runs = List.copyOf(runs);
+            actions = Collections.unmodifiableMap(new TreeMap<>(actions));
+        }
+
+        /** The whole plan in one page. */
+        public static BackfillPlan of(
+                String dagId, LocalDate from, LocalDate to, String reprocess, List<PlannedRun> runs) {
+            Map<String, Integer> actions = new TreeMap<>();
+            runs.forEach(run -> actions.merge(run.action(), 1, Integer::sum));
+            return new BackfillPlan(
+                    dagId,
+                    from,
+                    to,
+                    reprocess,
+                    runs,
+                    0,
+                    Math.max(1, runs.size()),
+                    runs.size(),
+                    runs.stream().mapToLong(PlannedRun::intervals).sum(),
+                    actions);
+        }
+
+        /** The runs from {@code offset}, at most {@code limit} of them, with the whole plan's counts. */
+        public BackfillPlan page(int offset, int limit) {
+            List<PlannedRun> page = offset >= runs.size()
+                    ? List.of()
+                    : runs.subList(offset, (int) Math.min(runs.size(), (long) offset + limit));
+            return new BackfillPlan(dagId, from, to, reprocess, page, offset, limit, total, intervals, actions);
         }
     }
 

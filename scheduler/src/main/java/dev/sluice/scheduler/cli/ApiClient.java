@@ -90,7 +90,11 @@ final class ApiClient {
     }
 
     Response post(String path, Object body) {
-        return send(HttpRequest.newBuilder(uri(path, Map.of())).POST(json(body)), path);
+        return post(path, Map.of(), body);
+    }
+
+    Response post(String path, Map<String, ?> query, Object body) {
+        return send(HttpRequest.newBuilder(uri(path, query)).POST(json(body)), path);
     }
 
     Response patch(String path, Object body) {
@@ -162,7 +166,10 @@ final class ApiClient {
     private static Optional<String> errorMessage(String body) {
         try {
             JsonNode node = MAPPER.readTree(body);
-            return Optional.ofNullable(node.get("error")).map(JsonNode::asText);
+            // Problem details (RFC 9457) carry the message as detail; servers before them sent error.
+            return Optional.ofNullable(node.get("detail"))
+                    .or(() -> Optional.ofNullable(node.get("error")))
+                    .map(JsonNode::asText);
         } catch (JsonProcessingException e) {
             return Optional.of(body.strip()).filter(text -> !text.isEmpty());
         }

@@ -2,8 +2,10 @@ package dev.sluice.scheduler.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.sluice.scheduler.api.Views;
+import dev.sluice.scheduler.store.Json;
 import java.io.PrintWriter;
 import java.time.LocalDate;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -44,6 +46,9 @@ final class BackfillCommand {
                     "Create a backfill: one run per schedule tick whose logical date falls on a day from --from to --to "
                             + "(inclusive, in the DAG's time zone), or per --intervals-per-run consecutive ticks. The scheduler runs it; it survives this command and restarts.")
     static final class Create implements Callable<Integer> {
+        /** The largest page of a plan that the API gives. */
+        private static final int PLAN_PAGE = 1000;
+
         @Mixin
         ApiOptions api;
 
@@ -108,7 +113,7 @@ final class BackfillCommand {
             body.put("intervalsPerRun", intervalsPerRun);
             if (dryRun) {
                 api.print(
-                        api.client().post("/backfills/plan", body),
+                        new ApiClient.Response(Json.write(wholePlan(body))),
                         new TypeReference<Views.BackfillPlan>() {},
                         Create::printPlan);
                 return ExitCodes.OK;
@@ -120,6 +125,19 @@ final class BackfillCommand {
                             + " run(s) of DAG " + backfill.dagId() + " from " + backfill.from() + " to " + backfill.to()
                             + "; follow it with: sluice backfill show " + backfill.id() + " --watch"));
             return ExitCodes.OK;
+        }
+
+        /** The plan's pages, joined into one. */
+        private Views.BackfillPlan wholePlan(Map<String, Object> body) {
+            List<Views.PlannedRun> runs = new ArrayList<>();
+            Views.BackfillPlan page;
+            do {
+                page = api.client()
+                        .post("/backfills/plan", Map.of("offset", runs.size(), "limit", PLAN_PAGE), body)
+                        .as(new TypeReference<Views.BackfillPlan>() {});
+                runs.addAll(page.runs());
+            } while (!page.runs().isEmpty() && runs.size() < page.total());
+            return Views.BackfillPlan.of(page.dagId(), page.from(), page.to(), page.reprocess(), runs);
         }
 
         private static void printPlan(Views.BackfillPlan plan, PrintWriter out) {

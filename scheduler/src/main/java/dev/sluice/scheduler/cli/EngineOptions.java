@@ -14,6 +14,14 @@ final class EngineOptions {
     int workerSlots;
 
     @Option(
+            names = "--backfill-max-runs",
+            paramLabel = "RUNS",
+            description = "most runs one backfill may plan; a larger one is refused (env SLUICE_BACKFILL_MAX_RUNS, "
+                    + "default ${DEFAULT-VALUE})",
+            defaultValue = "${env:SLUICE_BACKFILL_MAX_RUNS:-10000}")
+    int backfillMaxRuns;
+
+    @Option(
             names = "--dag-provider",
             paramLabel = "CLASS",
             description =
@@ -22,7 +30,7 @@ final class EngineOptions {
     List<String> providers = List.of();
 
     EngineSettings settings() {
-        return EngineSettings.DEFAULT.withWorkerSlots(workerSlots);
+        return EngineSettings.DEFAULT.withWorkerSlots(workerSlots).withMaxBackfillRuns(backfillMaxRuns);
     }
 
     /** The providers named, or {@code otherwise} when none are. */

@@ -79,9 +79,10 @@ final class Backfills {
                             + " schedule interval(s) per backfill run (its maxBackfillIntervalsPerRun), not "
                             + request.intervalsPerRun());
         }
+        request.requireEndsByToday(dag.timezone(), now);
         List<DataInterval> ticks = ticks(dag, cron, request, from, until, now);
         List<ExistingRun> existing = existingRuns(handle, dag.id(), from, until, ticks);
-        return new Views.BackfillPlan(
+        return Views.BackfillPlan.of(
                 dag.id(),
                 request.from(),
                 request.to(),

@@ -2,6 +2,7 @@ package dev.sluice.scheduler.engine;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.dag.Dag;
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.RunType;
@@ -215,7 +216,18 @@ public final class Engine implements AutoCloseable {
         RegisteredDag registered =
                 registry.find(dagId).orElseThrow(() -> new OperationException.NotFound("unknown DAG '" + dagId + "'"));
         Instant date = logicalDate.orElseGet(clock::instant);
-        Schedule schedule = registered.dag().schedule();
+        Dag dag = registered.dag();
+        dag.startDate().filter(date::isBefore).ifPresent(start -> {
+            throw new OperationException.Invalid("logical date " + date + " is before DAG " + dagId + "'s start date "
+                    + start + "; trigger a run from " + start
+                    + dag.endDate().map(end -> " to " + end).orElse(""));
+        });
+        dag.endDate().filter(date::isAfter).ifPresent(end -> {
+            throw new OperationException.Invalid("logical date " + date + " is after DAG " + dagId + "'s end date "
+                    + end + "; trigger a run up to " + end
+                    + dag.startDate().map(start -> " from " + start).orElse(""));
+        });
+        Schedule schedule = dag.schedule();
         DataInterval interval = schedule instanceof Schedule.Cron cron
                         && cron.firstTickAtOrAfter(date, registered.dag().timezone())
                                 .filter(date::equals)

@@ -13,11 +13,18 @@ import java.time.Duration;
  *     clock and the database's (liveness is no engine logic that tests move time for); a worker that misses
  *     {@link Engine#MISSED_HEARTBEATS} of them is taken for dead even if its lock is held
  * @param shutdownGrace how long a stopping worker lets running attempts finish before it cancels them
+ * @param maxBackfillRuns how many runs one backfill requested through the API may plan ({@code
+ *     scheduler.backfill-max-runs}); a larger one is refused before its plan is listed
  */
 public record EngineSettings(
-        int workerSlots, Duration pollInterval, Duration heartbeatInterval, Duration shutdownGrace) {
-    public static final EngineSettings DEFAULT =
-            new EngineSettings(32, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
+        int workerSlots,
+        Duration pollInterval,
+        Duration heartbeatInterval,
+        Duration shutdownGrace,
+        int maxBackfillRuns) {
+    public static final int DEFAULT_MAX_BACKFILL_RUNS = 10_000;
+    public static final EngineSettings DEFAULT = new EngineSettings(
+            32, Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30), DEFAULT_MAX_BACKFILL_RUNS);
 
     public EngineSettings {
         requireNonNull(pollInterval, "pollInterval is null");
@@ -29,9 +36,16 @@ public record EngineSettings(
         if (pollInterval.isNegative() || pollInterval.isZero()) {
             throw new IllegalArgumentException("poll interval must be positive: " + pollInterval);
         }
+        if (maxBackfillRuns < 1) {
+            throw new IllegalArgumentException("max backfill runs must be at least 1: " + maxBackfillRuns);
+        }
     }
 
     public EngineSettings withWorkerSlots(int slots) {
-        return new EngineSettings(slots, pollInterval, heartbeatInterval, shutdownGrace);
+        return new EngineSettings(slots, pollInterval, heartbeatInterval, shutdownGrace, maxBackfillRuns);
+    }
+
+    public EngineSettings withMaxBackfillRuns(int runs) {
+        return new EngineSettings(workerSlots, pollInterval, heartbeatInterval, shutdownGrace, runs);
     }
 }

@@ -13,14 +13,20 @@ import io.javalin.http.Context;
 import io.javalin.http.ForbiddenResponse;
 import io.javalin.http.HttpResponseException;
 import io.javalin.http.HttpStatus;
+import io.javalin.http.MethodNotAllowedResponse;
 import io.javalin.json.JavalinJackson;
 import io.javalin.security.RouteRole;
 import io.javalin.util.JavalinLogger;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
+import java.util.UUID;
+import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -28,7 +34,8 @@ import org.slf4j.LoggerFactory;
  * The REST API over {@link Operations}: JSON under {@code /api/v1}, described by the OpenAPI
  * document at {@code /api/v1/openapi.yaml} (and {@code .json}). Every route declares the role it
  * needs; one handler authenticates each request with the {@link Authenticator} and checks that role
- * before the route runs. Errors are {@code {"error": "..."}} with 400, 401, 403, 404, 409 or 500.
+ * before the route runs. Errors are RFC 9457 problem details ({@link Problem}) with 400, 401, 403, 404, 409,
+ * 413 or 500; a 500 says no more than that the server failed, and its log has the cause.
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -56,15 +63,19 @@ public final class ApiServer implements AutoCloseable {
             config.showJavalinBanner = false;
             config.startupWatcherEnabled = false;
             config.useVirtualThreads = true;
+            // A known path with another method is a 405 with an Allow header, not a 404.
+            config.http.prefer405over404 = true;
             config.jsonMapper(new JavalinJackson(MAPPER, true));
             config.router.mount(router -> {
+                router.beforeMatched(context -> refuseShadowedPath(routes, context));
                 router.beforeMatched(context -> authorize(authenticator, context));
+                router.beforeMatched(Parameters::checkText);
                 for (ApiRoute route : routes) {
                     router.addHttpHandler(route.method(), route.path(), route.handler(), route.access());
                 }
             });
         });
-        mapErrors(app);
+        mapErrors(app, routes);
         try {
             app.start(host, port);
         } catch (RuntimeException e) {
@@ -119,31 +130,98 @@ public final class ApiServer implements AutoCloseable {
         }
     }
 
-    private static void mapErrors(Javalin app) {
+    /**
+     * A route with a parameter also matches the fixed path of another ({@code GET
+     * /backfills/{backfillId}} matches {@code /backfills/plan}); such a path is the fixed route's,
+     * so another method on it is a 405, as on any other path.
+     */
+    private static void refuseShadowedPath(List<ApiRoute> routes, Context context) {
+        List<String> paths =
+                bestMatches(routes, context.path()).stream().map(ApiRoute::path).toList();
+        if (!paths.isEmpty() && !paths.contains(context.endpointHandlerPath())) {
+            throw new MethodNotAllowedResponse();
+        }
+    }
+
+    /**
+     * The methods of the routes for this path, as the OpenAPI document lists them: where routes with
+     * a parameter and with a fixed segment both match ({@code /backfills/{backfillId}} and {@code
+     * /backfills/plan}), the path is the fixed one's.
+     */
+    private static String allowedMethods(List<ApiRoute> routes, String path) {
+        return bestMatches(routes, path).stream()
+                .map(route -> route.method().name())
+                .collect(Collectors.joining(", "));
+    }
+
+    /** The routes whose path template matches the path with the most fixed segments. */
+    private static List<ApiRoute> bestMatches(List<ApiRoute> routes, String path) {
+        String[] segments = path.split("/", -1);
+        Map<Integer, List<ApiRoute>> byFixedSegments = new TreeMap<>(Comparator.reverseOrder());
+        for (ApiRoute route : routes) {
+            String[] template = route.path().split("/", -1);
+            if (template.length != segments.length) {
+                continue;
+            }
+            int fixed = 0;
+            boolean matches = true;
+            for (int i = 0; i < template.length && matches; i++) {
+                boolean parameter = template[i].startsWith("{");
+                matches = parameter || template[i].equals(segments[i]);
+                fixed += parameter ? 0 : 1;
+            }
+            if (matches) {
+                byFixedSegments.computeIfAbsent(fixed, key -> new ArrayList<>()).add(route);
+            }
+        }
+        return byFixedSegments.values().stream().findFirst().orElse(List.of());
+    }
+
+    private static void mapErrors(Javalin app, List<ApiRoute> routes) {
         app.exception(
                 OperationException.NotFound.class,
-                (e, context) -> error(context, HttpStatus.NOT_FOUND, e.getMessage()));
+                (e, context) -> problem(context, HttpStatus.NOT_FOUND, e.getMessage()));
         app.exception(
                 OperationException.Invalid.class,
-                (e, context) -> error(context, HttpStatus.BAD_REQUEST, e.getMessage()));
+                (e, context) -> problem(context, HttpStatus.BAD_REQUEST, e.getMessage()));
         app.exception(
-                OperationException.Conflict.class, (e, context) -> error(context, HttpStatus.CONFLICT, e.getMessage()));
-        app.exception(UnknownDagException.class, (e, context) -> error(context, HttpStatus.NOT_FOUND, e.getMessage()));
+                OperationException.Conflict.class,
+                (e, context) -> problem(context, HttpStatus.CONFLICT, e.getMessage()));
+        app.exception(
+                UnknownDagException.class, (e, context) -> problem(context, HttpStatus.NOT_FOUND, e.getMessage()));
         app.exception(AuthenticationException.class, (e, context) -> {
             context.header("WWW-Authenticate", "Bearer realm=\"sluice\"");
-            error(context, HttpStatus.UNAUTHORIZED, e.getMessage());
+            problem(context, HttpStatus.UNAUTHORIZED, e.getMessage());
+        });
+        app.exception(MethodNotAllowedResponse.class, (e, context) -> {
+            String allowed = allowedMethods(routes, context.path());
+            context.header("Allow", allowed);
+            problem(
+                    context,
+                    HttpStatus.METHOD_NOT_ALLOWED,
+                    context.method() + " is not allowed on " + context.path() + "; use " + allowed);
         });
         app.exception(
                 HttpResponseException.class,
-                (e, context) -> error(context, HttpStatus.forStatus(e.getStatus()), e.getMessage()));
+                (e, context) -> problem(context, HttpStatus.forStatus(e.getStatus()), e.getMessage()));
         app.exception(Exception.class, (e, context) -> {
-            log.error("{} {} failed", context.method(), context.path(), e);
-            error(context, HttpStatus.INTERNAL_SERVER_ERROR, "internal error: " + e);
+            // The exception may carry SQL and the values bound to it: the log has it, the client a reference.
+            String reference = UUID.randomUUID().toString();
+            log.error("{} {} failed (error {})", context.method(), context.path(), reference, e);
+            problem(
+                    context,
+                    HttpStatus.INTERNAL_SERVER_ERROR,
+                    "the server failed to carry out " + context.method() + " " + context.endpointHandlerPath()
+                            + "; its log has the cause under error " + reference);
         });
     }
 
-    private static void error(Context context, HttpStatus status, String message) {
-        context.status(status).json(Map.of("error", message == null ? status.getMessage() : message));
+    private static void problem(Context context, HttpStatus status, String detail) {
+        String shown = detail == null || detail.isBlank() ? status.getMessage() : detail;
+        // As bytes: a String result would be encoded in ISO-8859-1, and JSON is UTF-8.
+        context.status(status)
+                .contentType(Problem.CONTENT_TYPE)
+                .result(Json.write(Problem.of(status, shown)).getBytes(StandardCharsets.UTF_8));
     }
 
     @Override

@@ -14,6 +14,9 @@ final class BackfillRoutes {
     private static final Set<String> REQUEST_FIELDS =
             Set.of("dagId", "from", "to", "reprocess", "maxActiveRuns", "runBackwards", "intervalsPerRun");
 
+    private static final int DEFAULT_PAGE = 100;
+    private static final int LARGEST_PAGE = 1000;
+
     private BackfillRoutes() {}
 
     static List<ApiRoute> routes(Operations operations) {
@@ -21,7 +24,10 @@ final class BackfillRoutes {
                 ApiRoute.post(
                         "/backfills/plan",
                         Access.VIEWER,
-                        context -> context.json(operations.planBackfill(request(operations, context.body())))),
+                        context -> context.json(operations.planBackfill(
+                                request(operations, context.body()),
+                                Parameters.queryInteger(context, "offset", 0, 0, Integer.MAX_VALUE),
+                                Parameters.queryInteger(context, "limit", DEFAULT_PAGE, 1, LARGEST_PAGE)))),
                 ApiRoute.post(
                         "/backfills",
                         Access.OPERATOR,

@@ -7,7 +7,6 @@ import dev.sluice.scheduler.api.OperationException;
 import dev.sluice.scheduler.store.Json;
 import java.time.Instant;
 import java.time.LocalDate;
-import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -47,7 +46,22 @@ final class JsonBody {
             throw new OperationException.Invalid(
                     "unknown field(s) " + unknown + " in request body; known fields: " + new TreeSet<>(knownFields));
         }
+        object.properties().forEach(field -> refuseNul(field.getKey(), field.getValue()));
         return new JsonBody(object);
+    }
+
+    /** Postgres stores no NUL character, in text or in JSON, so none is taken in any string or name. */
+    private static void refuseNul(String name, JsonNode node) {
+        if (node.isTextual()) {
+            Parameters.text("field '" + name + "'", node.textValue());
+        }
+        node.properties().forEach(field -> {
+            Parameters.text("a field name in '" + name + "'", field.getKey());
+            refuseNul(name, field.getValue());
+        });
+        if (node.isArray()) {
+            node.forEach(element -> refuseNul(name, element));
+        }
     }
 
     private Optional<JsonNode> field(String name) {
@@ -80,6 +94,10 @@ final class JsonBody {
 
     Optional<Integer> integer(String name) {
         return field(name).map(node -> {
+            if (node.isIntegralNumber() && !node.canConvertToInt()) {
+                throw invalid(
+                        name, "must be a whole number from " + Integer.MIN_VALUE + " to " + Integer.MAX_VALUE, node);
+            }
             if (!node.isInt()) {
                 throw invalid(name, "must be a whole number", node);
             }
@@ -88,13 +106,7 @@ final class JsonBody {
     }
 
     LocalDate date(String name) {
-        String value = requiredText(name);
-        try {
-            return LocalDate.parse(value);
-        } catch (DateTimeParseException e) {
-            throw new OperationException.Invalid(
-                    "field '" + name + "' must be a date such as 2013-02-08, not '" + value + "'");
-        }
+        return Parameters.date("field '" + name + "'", requiredText(name));
     }
 
     Optional<Instant> instant(String name) {

@@ -232,7 +232,7 @@ class OperationsTest {
         assertThatThrownBy(
                         () -> operations.createBackfill(request("checked", "2024-03-25", "2024-04-05", Reprocess.NONE)))
                 .isInstanceOf(OperationException.Invalid.class)
-                .hasMessageStartingWith("backfill reaches into the future");
+                .hasMessageStartingWith("backfill ends on 2024-04-05, after today (2024-04-01 in America/New_York)");
         assertThatThrownBy(() -> operations.createBackfill(new BackfillRequest(
                         "checked",
                         LocalDate.parse("2024-03-04"),

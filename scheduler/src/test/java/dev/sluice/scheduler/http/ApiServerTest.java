@@ -229,7 +229,7 @@ class ApiServerTest {
                 assertThat(response.headers().firstValue("WWW-Authenticate"))
                         .as(description)
                         .contains("Bearer realm=\"sluice\"");
-                assertThat(Json.MAPPER.readTree(response.body()).get("error").asText())
+                assertThat(Json.MAPPER.readTree(response.body()).get("detail").asText())
                         .as(description)
                         .isEqualTo("sign in: send Authorization: Bearer <token>");
             }
@@ -248,7 +248,7 @@ class ApiServerTest {
         HttpResponse<String> denied = send(
                 guarded, "PATCH", "/api/v1/dags/cli_gated", Optional.of("{\"paused\": true}"), Optional.of("viewer"));
         assertThat(denied.statusCode()).isEqualTo(403);
-        assertThat(Json.MAPPER.readTree(denied.body()).get("error").asText())
+        assertThat(Json.MAPPER.readTree(denied.body()).get("detail").asText())
                 .isEqualTo("user viewer-user needs the operator role for PATCH /api/v1/dags/{dagId}");
         assertThat(service.operations().dag("cli_gated").dag().paused()).isFalse();
 
@@ -266,8 +266,8 @@ class ApiServerTest {
                 .as(method + " " + path + ": " + response.body())
                 .isEqualTo(status);
         assertThat(response.headers().firstValue("Content-Type"))
-                .hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
-        assertThat(Json.MAPPER.readTree(response.body()).get("error").asText())
+                .hasValueSatisfying(type -> assertThat(type).startsWith(Problem.CONTENT_TYPE));
+        assertThat(Json.MAPPER.readTree(response.body()).get("detail").asText())
                 .as(method + " " + path)
                 .contains(message);
     }
