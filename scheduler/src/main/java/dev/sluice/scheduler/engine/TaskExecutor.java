@@ -24,6 +24,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.jdbi.v3.core.Jdbi;
@@ -31,7 +33,7 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Runs claimed task bodies, each on a platform thread of its own, and reports each attempt's end exactly once: the
+ * Runs claimed task bodies, each on a platform thread of its own while it runs, and reports each attempt's end exactly once: the
  * body's own outcome, or a timeout or cancellation that got there first. Thread-safe.
  */
 final class TaskExecutor {
@@ -43,6 +45,15 @@ final class TaskExecutor {
     private final Clock clock;
     private final Consumer<AttemptResult> results;
     private final Map<Long, RunningAttempt> running = new ConcurrentHashMap<>();
+    /**
+     * The bodies' threads: platform threads, daemons, reused from one body to the next. A body that
+     * never yields holds its own thread, not a core of the virtual-thread scheduler that the API's
+     * handlers need, and one that ignores its cancellation does not keep the JVM from exiting.
+     * Reusing them costs a body nothing to start (a new platform thread for each one halved the
+     * fan-out benchmark's throughput); an idle one ends after a minute.
+     */
+    private final ExecutorService bodies = Executors.newCachedThreadPool(
+            Thread.ofPlatform().daemon().name("task-idle").factory());
 
     private final class RunningAttempt {
         private final EngineTaskContext context;
@@ -83,10 +94,19 @@ final class TaskExecutor {
 
         private void cancelBody() {
             context.cancel();
-            Thread runner = thread;
-            if (runner != null) {
-                runner.interrupt();
+            synchronized (this) {
+                // Only while the body runs: its thread goes back to the pool after it, to run other bodies.
+                if (thread != null) {
+                    thread.interrupt();
+                }
             }
+        }
+
+        /** Called by the body's thread when the body has returned, before the thread runs another. */
+        synchronized void released() {
+            thread = null;
+            // An interrupt meant for this body, sent as it returned, must not reach the next one.
+            Thread.interrupted();
         }
     }
 
@@ -134,13 +154,19 @@ final class TaskExecutor {
                         task.taskId(),
                         task.runId(),
                         Thread.currentThread().getName()));
-        // A platform thread of its own, and a daemon: a body that never yields holds that thread, not a core of the
-        // virtual-thread scheduler that the API's handlers need, and a body that ignores its cancellation does not
-        // keep the JVM from exiting.
-        attempt.thread = Thread.ofPlatform()
-                .daemon()
-                .name("task-" + task.dagId() + "." + task.taskId())
-                .start(() -> run(attempt, definition));
+        bodies.execute(() -> {
+            Thread current = Thread.currentThread();
+            synchronized (attempt) {
+                attempt.thread = current;
+            }
+            current.setName("task-" + task.dagId() + "." + task.taskId());
+            try {
+                run(attempt, definition);
+            } finally {
+                attempt.released();
+                current.setName("task-idle");
+            }
+        });
     }
 
     private void run(RunningAttempt attempt, Task definition) {
