@@ -131,8 +131,12 @@ public final class SluiceService implements AutoCloseable {
         if (fireTicks) {
             ticks.start();
         }
-        sources.dagsFolder().ifPresent(folder -> service.watch(new DagFolderSource(folder), "folder", sources, clock));
-        sources.git().ifPresent(git -> service.watch(new GitDagSource(git), "git", sources, clock));
+        sources.dagsFolder()
+                .ifPresent(folder ->
+                        service.watch(new DagFolderSource(folder, sources.loaderSettings()), "folder", sources, clock));
+        sources.git()
+                .ifPresent(
+                        git -> service.watch(new GitDagSource(git, sources.loaderSettings()), "git", sources, clock));
         service.housekeeping.scheduleWithFixedDelay(
                 service::forgetUnusedVersions,
                 FORGET_VERSIONS_EVERY.toSeconds(),

@@ -57,6 +57,14 @@ final class DagSourceOptions {
     Path gitWorkDirectory;
 
     @Option(
+            names = "--dag-definition-timeout",
+            paramLabel = "SECONDS",
+            defaultValue = "${env:SLUICE_DAG_DEFINITION_TIMEOUT:-30}",
+            description = "how long one DAG file's code may take to declare its DAGs before it becomes that file's "
+                    + "load error, as Airflow's dagbag_import_timeout (env SLUICE_DAG_DEFINITION_TIMEOUT, default 30)")
+    int definitionTimeoutSeconds;
+
+    @Option(
             names = "--dags-paused-at-creation",
             defaultValue = "${env:SLUICE_DAGS_PAUSED_AT_CREATION:-false}",
             description = "a DAG seen for the first time starts paused, as Airflow's dags_are_paused_at_creation "
@@ -67,6 +75,10 @@ final class DagSourceOptions {
         if (refreshSeconds < 1) {
             throw new IllegalArgumentException(
                     "--dags-refresh-interval must be at least 1 second, not " + refreshSeconds);
+        }
+        if (definitionTimeoutSeconds < 1) {
+            throw new IllegalArgumentException(
+                    "--dag-definition-timeout must be at least 1 second, not " + definitionTimeoutSeconds);
         }
         Optional<GitSettings> git = Optional.ofNullable(gitRepository)
                 .filter(url -> !url.isBlank())
@@ -83,6 +95,7 @@ final class DagSourceOptions {
                 Optional.ofNullable(dagsFolder).map(Path::toAbsolutePath),
                 git,
                 Duration.ofSeconds(refreshSeconds),
-                pausedAtCreation);
+                pausedAtCreation,
+                Duration.ofSeconds(definitionTimeoutSeconds));
     }
 }

@@ -102,6 +102,78 @@ class ProcessCommandsTest {
         assertThat(ApiClient.MAPPER.readTree(dags.out())).as(dags.out()).isEmpty();
     }
 
+    /**
+     * DAG code that never yields, in as many files as the machine has cores, as a careless user
+     * writes it: the server still answers the CLI, loads the good file beside them, and stops
+     * within its grace period on SIGTERM (the spinning threads are left to the process's end).
+     */
+    @Test
+    void serverAnswersAndStopsOnSigtermWhileDagCodeSpins() throws Exception {
+        DatabaseSettings database = TestDatabase.create();
+        Path dags = Files.createDirectories(directory.resolve("dags"));
+        int cores = Runtime.getRuntime().availableProcessors();
+        for (int i = 0; i < cores; i++) {
+            Files.writeString(dags.resolve("Spins" + i + ".java"), """
+                    import dev.sluice.dag.Dag;
+                    import dev.sluice.dag.DagProvider;
+                    import java.util.List;
+
+                    public class Spins%d implements DagProvider {
+                        @Override
+                        public List<Dag> dags() {
+                            long spins = 0;
+                            while (spins >= 0) {
+                                spins++;
+                            }
+                            return List.of();
+                        }
+                    }
+                    """.formatted(i));
+        }
+        Files.writeString(dags.resolve("Good.java"), """
+                import dev.sluice.dag.Dag;
+                import dev.sluice.dag.DagProvider;
+                import java.util.List;
+
+                public class Good implements DagProvider {
+                    @Override
+                    public List<Dag> dags() {
+                        var dag = Dag.builder("good_beside_spinners");
+                        dag.task("only", context -> "done");
+                        return List.of(dag.build());
+                    }
+                }
+                """);
+        Path serverLog = directory.resolve("server.log");
+        Process server = start(
+                serverLog,
+                "server",
+                "--db-url",
+                database.jdbcUrl(),
+                "--db-user",
+                database.user(),
+                "--api-port",
+                "0",
+                "--dags-folder",
+                dags.toString(),
+                "--dag-definition-timeout",
+                "1");
+        String url = await().atMost(Duration.ofMinutes(1)).until(() -> apiUrl(serverLog), value -> !value.isEmpty());
+
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            RunningSluice.Result listed = RunningSluice.execute("dags", "list", "--server", url);
+            assertThat(listed.exitCode()).as(listed.toString()).isZero();
+            assertThat(listed.out()).contains("good_beside_spinners");
+        });
+        RunningSluice.Result errors = RunningSluice.execute("dags", "errors", "--server", url);
+        assertThat(errors.out()).contains("Spins0.java", "did not return within 1 s");
+
+        server.destroy();
+        assertThat(server.waitFor(60, TimeUnit.SECONDS))
+                .as("the server stops on SIGTERM; its log:%n%s", Files.readString(serverLog))
+                .isTrue();
+    }
+
     private static long workers(DatabaseSettings settings) {
         try (Database database = Database.open(settings)) {
             return database.jdbi()
