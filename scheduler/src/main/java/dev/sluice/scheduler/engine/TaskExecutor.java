@@ -165,6 +165,8 @@ final class TaskExecutor {
             } finally {
                 attempt.released();
                 current.setName("task-idle");
+                // An idle thread must not keep a DAG file's class loader from being collected.
+                current.setContextClassLoader(TaskExecutor.class.getClassLoader());
             }
         });
     }
