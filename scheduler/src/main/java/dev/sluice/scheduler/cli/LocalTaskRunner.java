@@ -4,6 +4,7 @@ import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagProvider;
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.Schedule;
+import dev.sluice.dag.Secrets;
 import dev.sluice.dag.Task;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskRescheduledException;
@@ -15,6 +16,8 @@ import dev.sluice.scheduler.engine.TemplateVariables;
 import dev.sluice.scheduler.loading.DagFolderSource;
 import dev.sluice.scheduler.loading.LoadResult;
 import dev.sluice.scheduler.loading.LoadedDag;
+import dev.sluice.scheduler.store.Json;
+import dev.sluice.tasks.connection.Connections;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -170,6 +173,38 @@ final class LocalTaskRunner {
             Map<String, Object> upstreamOutputs,
             Consumer<String> logLines)
             throws InterruptedException {
+        // What the terminal shows is masked as the service masks what it stores.
+        Connections.defaults().registerConfiguredSecrets();
+        Outcome outcome = runUnmasked(dag, task, when, paramOverrides, upstreamOutputs, logLines);
+        return new Outcome(
+                outcome.state(),
+                outcome.output().map(LocalTaskRunner::masked),
+                outcome.error().map(Secrets::mask),
+                outcome.took());
+    }
+
+    /** An output with the secrets in its text masked; one whose JSON is no longer JSON once masked stays as text. */
+    private static Object masked(Object output) {
+        String json = Json.write(output);
+        String masked = Secrets.mask(json);
+        if (masked.equals(json)) {
+            return output;
+        }
+        try {
+            return Json.read(masked, Object.class);
+        } catch (RuntimeException e) {
+            return masked;
+        }
+    }
+
+    private Outcome runUnmasked(
+            Dag dag,
+            Task task,
+            When when,
+            Map<String, Object> paramOverrides,
+            Map<String, Object> upstreamOutputs,
+            Consumer<String> logLines)
+            throws InterruptedException {
         Map<String, Object> params = new LinkedHashMap<>(dag.params());
         params.putAll(paramOverrides);
         AtomicReference<LocalTaskContext> self = new AtomicReference<>();
@@ -241,7 +276,7 @@ final class LocalTaskRunner {
 
     private static int passOn(LocalTaskContext context, int printed, Consumer<String> logLines) {
         List<String> lines = new ArrayList<>(context.logLines());
-        lines.subList(printed, lines.size()).forEach(logLines);
+        lines.subList(printed, lines.size()).forEach(line -> logLines.accept(Secrets.mask(line)));
         return lines.size();
     }
 }

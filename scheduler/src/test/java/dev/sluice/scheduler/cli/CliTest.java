@@ -385,6 +385,21 @@ class CliTest {
     }
 
     @Test
+    void tasksRunMasksTheSecretsInWhatItPrints() {
+        RunningSluice.Result leak = sluice.local(
+                "tasks", "run", "cli_secret", "leak", "2024-02-05", "--dag-provider", CliSecretDags.class.getName());
+        assertThat(leak.exitCode()).as(leak.toString()).isZero();
+        assertThat(leak.out())
+                .contains("the token is ****", "output: {\"token\":\"****\"}")
+                .doesNotContain(CliSecretDags.TOKEN);
+
+        RunningSluice.Result fail = sluice.local(
+                "tasks", "run", "cli_secret", "fail", "2024-02-05", "--dag-provider", CliSecretDags.class.getName());
+        assertThat(fail.exitCode()).as(fail.toString()).isEqualTo(ExitCodes.FAILED);
+        assertThat(fail.out()).contains("rejected token ****").doesNotContain(CliSecretDags.TOKEN);
+    }
+
+    @Test
     void tasksRunFindsTheDagInADagsFolder(@TempDir Path dags) throws IOException {
         Path file = dags.resolve("team/FolderDags.java");
         Files.createDirectories(file.getParent());
