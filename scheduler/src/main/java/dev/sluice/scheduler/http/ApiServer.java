@@ -57,6 +57,7 @@ public final class ApiServer implements AutoCloseable {
         requireNonNull(authenticator, "authenticator is null");
         requireNonNull(host, "host is null");
         List<ApiRoute> routes = routes(operations);
+        QueryParameters queryParameters = QueryParameters.of(ServiceRoutes.document());
         // Javalin's own start-up lines (version, age, URL) would repeat what this class logs.
         JavalinLogger.startupInfo = false;
         Javalin app = Javalin.create(config -> {
@@ -70,6 +71,7 @@ public final class ApiServer implements AutoCloseable {
                 router.beforeMatched(context -> refuseShadowedPath(routes, context));
                 router.beforeMatched(context -> authorize(authenticator, context));
                 router.beforeMatched(Parameters::checkText);
+                router.beforeMatched(queryParameters::check);
                 for (ApiRoute route : routes) {
                     router.addHttpHandler(route.method(), route.path(), route.handler(), route.access());
                 }

@@ -256,6 +256,27 @@ class ApiLimitsTest {
         assertProblem("GET", "/api/v1/runs?limit=", null, 400, "query parameter 'limit' must be a whole number");
     }
 
+    /** Found by schemathesis's stateful phase in CI: an undeclared query parameter was ignored, with a 200. */
+    @Test
+    void aQueryParameterTheOperationDoesNotTakeIsRefused() throws Exception {
+        assertProblem(
+                "GET",
+                "/api/v1/dags/every_minute/runs?stat=failed",
+                null,
+                400,
+                "unknown query parameter 'stat': this operation takes [backfillId, limit, logicalDateFrom, "
+                        + "logicalDateTo, offset, runType, state]");
+        assertProblem(
+                "GET",
+                "/api/v1/dags/every_minute?x=1",
+                null,
+                400,
+                "unknown query parameter 'x': this operation takes none");
+        assertThat(send("GET", "/api/v1/dags/every_minute/runs?state=failed&limit=5", null)
+                        .statusCode())
+                .isEqualTo(200);
+    }
+
     @Test
     void anotherMethodOnAKnownPathIsA405ThatSaysWhichAreAllowed() throws Exception {
         assertMethodNotAllowed("TRACE", "/api/v1/load-errors", "GET");
