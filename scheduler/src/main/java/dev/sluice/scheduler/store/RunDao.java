@@ -80,17 +80,18 @@ public interface RunDao {
     @SqlQuery("SELECT id FROM dag_run WHERE id = ANY(:ids) ORDER BY id FOR UPDATE")
     List<Long> lock(Collection<Long> ids);
 
-    /** The runs matching every filter given (a null filter matches all), newest logical date first. */
-    @SqlQuery("""
-            SELECT * FROM dag_run
+    /** The filters of {@link #list} and {@link #count}: each one given narrows, a null one matches all. */
+    String FILTER = """
             WHERE (CAST(:dagId AS text) IS NULL OR dag_id = :dagId)
               AND (CAST(:state AS text) IS NULL OR state = :state)
               AND (CAST(:runType AS text) IS NULL OR run_type = :runType)
               AND (CAST(:from AS timestamptz) IS NULL OR logical_date >= :from)
               AND (CAST(:to AS timestamptz) IS NULL OR logical_date <= :to)
               AND (CAST(:backfillId AS bigint) IS NULL OR backfill_id = :backfillId)
-            ORDER BY logical_date DESC, id DESC OFFSET :offset LIMIT :limit
-            """)
+            """;
+
+    /** The runs matching every filter given, newest logical date first. */
+    @SqlQuery("SELECT * FROM dag_run " + FILTER + " ORDER BY logical_date DESC, id DESC OFFSET :offset LIMIT :limit")
     List<Run> list(
             String dagId,
             String state,
@@ -101,15 +102,7 @@ public interface RunDao {
             int offset,
             int limit);
 
-    @SqlQuery("""
-            SELECT count(*) FROM dag_run
-            WHERE (CAST(:dagId AS text) IS NULL OR dag_id = :dagId)
-              AND (CAST(:state AS text) IS NULL OR state = :state)
-              AND (CAST(:runType AS text) IS NULL OR run_type = :runType)
-              AND (CAST(:from AS timestamptz) IS NULL OR logical_date >= :from)
-              AND (CAST(:to AS timestamptz) IS NULL OR logical_date <= :to)
-              AND (CAST(:backfillId AS bigint) IS NULL OR backfill_id = :backfillId)
-            """)
+    @SqlQuery("SELECT count(*) FROM dag_run " + FILTER)
     long count(String dagId, String state, String runType, Instant from, Instant to, Long backfillId);
 
     /** The DAGs with queued runs not of a backfill, locked (skipping those another engine holds). */

@@ -4,22 +4,14 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagBuilder;
-import dev.sluice.dag.DataInterval;
-import dev.sluice.dag.RunType;
 import dev.sluice.dag.TaskBuilder;
-import dev.sluice.scheduler.TestDatabase;
-import dev.sluice.scheduler.dags.DagOrigin;
-import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.store.Database;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
-import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
-import java.util.Optional;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -35,22 +27,20 @@ import org.postgresql.PGNotification;
 class TaskNoticeTest {
     private static final Instant NOW = Instant.parse("2024-06-03T10:00:00Z");
 
-    private final Database database = TestDatabase.open();
-    private final Jdbi jdbi = database.jdbi();
-    private final DagRegistry registry = new DagRegistry(jdbi, Clock.systemUTC());
-    private final Transitions transitions = new Transitions(registry);
+    private final TransitionsFixture fixture = new TransitionsFixture(NOW);
+    private final Database database = fixture.database;
+    private final Jdbi jdbi = fixture.jdbi;
 
     @AfterEach
     void close() {
-        database.close();
+        fixture.close();
     }
 
     @Test
     void aClaimThatTookEverythingMadeRunnableWakesNoOtherEngine() throws Exception {
         ClaimedTask root = startedRoot();
         try (Listener listener = new Listener()) {
-            Transitions.Recorded recorded = jdbi.inTransaction(
-                    handle -> transitions.completeAndClaim(handle, "w1", List.of(success(root)), 5, NOW));
+            Transitions.Recorded recorded = fixture.completeAndClaim("w1", root, 5);
             assertThat(recorded.claim().tasks()).extracting(ClaimedTask::taskId).containsExactly("a", "b");
             assertThat(listener.noticesUntilMarker()).doesNotContain("tasks");
         }
@@ -60,13 +50,11 @@ class TaskNoticeTest {
     void aClaimThatFilledItsSlotsWakesTheOthersForWhatItLeft() throws Exception {
         ClaimedTask root = startedRoot();
         try (Listener listener = new Listener()) {
-            Transitions.Recorded recorded = jdbi.inTransaction(
-                    handle -> transitions.completeAndClaim(handle, "w1", List.of(success(root)), 1, NOW));
+            Transitions.Recorded recorded = fixture.completeAndClaim("w1", root, 1);
             assertThat(recorded.claim().tasks()).hasSize(1);
             assertThat(listener.noticesUntilMarker()).contains("tasks");
         }
-        List<ClaimedTask> left = jdbi.inTransaction(
-                handle -> transitions.claim(handle, "w2", 5, NOW).tasks());
+        List<ClaimedTask> left = fixture.claim("w2", 5);
         assertThat(left).hasSize(1);
     }
 
@@ -74,7 +62,7 @@ class TaskNoticeTest {
     void resultsRecordedWithoutRoomToClaimWakeTheOthers() throws Exception {
         ClaimedTask root = startedRoot();
         try (Listener listener = new Listener()) {
-            jdbi.useTransaction(handle -> transitions.completeAndClaim(handle, "w1", List.of(success(root)), 0, NOW));
+            fixture.completeAndClaim("w1", root, 0);
             assertThat(listener.noticesUntilMarker()).contains("tasks");
         }
     }
@@ -85,19 +73,10 @@ class TaskNoticeTest {
         TaskBuilder root = dag.task("root", context -> null);
         dag.task("a", context -> null).after(root);
         dag.task("b", context -> null).after(root);
-        registry.register(dag.build(), new DagOrigin("test", "fork", "1"));
-        String version = registry.find("fork").orElseThrow().version();
-        jdbi.useTransaction(handle -> transitions.createRun(
-                handle, "fork", version, "manual__1", RunType.MANUAL, new DataInterval(NOW, NOW), Map.of(), null, NOW));
-        jdbi.useTransaction(handle -> transitions.startQueuedRuns(handle, NOW));
-        List<ClaimedTask> claimed = jdbi.inTransaction(
-                handle -> transitions.claim(handle, "w1", 5, NOW).tasks());
+        fixture.start(dag.build());
+        List<ClaimedTask> claimed = fixture.claim("w1", 5);
         assertThat(claimed).extracting(ClaimedTask::taskId).containsExactly("root");
         return claimed.get(0);
-    }
-
-    private static AttemptResult success(ClaimedTask task) {
-        return AttemptResult.success(task, Optional.empty(), NOW, List.of());
     }
 
     /** A connection listening on the engines' channel, as another engine's is. */
