@@ -21,7 +21,8 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code sluice server}, {@code worker} and {@code db migrate} as a user runs them: separate processes. */
 class ProcessCommandsTest {
-    private static final Pattern API_URL = Pattern.compile("REST API at (http://\\S+)/api/v1");
+    /** The API's address as {@code server} ("REST API at ...") and {@code standalone} ("REST API: ...") print it. */
+    private static final Pattern API_URL = Pattern.compile("REST API(?: at|:) (http://\\S+)/api/v1");
 
     @TempDir
     Path directory;
@@ -34,6 +35,8 @@ class ProcessCommandsTest {
             process.destroyForcibly();
             process.waitFor(30, TimeUnit.SECONDS);
         }
+        // A standalone killed by a failing test leaves the Postgres it started.
+        postgresOf(directory).forEach(ProcessHandle::destroyForcibly);
     }
 
     @Test
@@ -113,22 +116,7 @@ class ProcessCommandsTest {
         Path dags = Files.createDirectories(directory.resolve("dags"));
         int cores = Runtime.getRuntime().availableProcessors();
         for (int i = 0; i < cores; i++) {
-            Files.writeString(dags.resolve("Spins" + i + ".java"), """
-                    import dev.sluice.dag.Dag;
-                    import dev.sluice.dag.DagProvider;
-                    import java.util.List;
-
-                    public class Spins%d implements DagProvider {
-                        @Override
-                        public List<Dag> dags() {
-                            long spins = 0;
-                            while (spins >= 0) {
-                                spins++;
-                            }
-                            return List.of();
-                        }
-                    }
-                    """.formatted(i));
+            Files.writeString(dags.resolve("Spins" + i + ".java"), spinningDagFile("Spins" + i));
         }
         Files.writeString(dags.resolve("Good.java"), """
                 import dev.sluice.dag.Dag;
@@ -172,6 +160,113 @@ class ProcessCommandsTest {
         assertThat(server.waitFor(60, TimeUnit.SECONDS))
                 .as("the server stops on SIGTERM; its log:%n%s", Files.readString(serverLog))
                 .isTrue();
+    }
+
+    /**
+     * {@code sluice standalone} while DAG code spins in every core's worth of files and a task body
+     * spins deaf to its cancellation: SIGTERM stops it within its shutdown grace (30 s) plus its own
+     * stopping, and the Postgres it started stops with it.
+     */
+    @Test
+    void standaloneStopsOnSigtermAndStopsItsPostgresWhileUserCodeSpins() throws Exception {
+        Path dags = Files.createDirectories(directory.resolve("dags"));
+        int cores = Runtime.getRuntime().availableProcessors();
+        for (int i = 0; i < cores; i++) {
+            Files.writeString(dags.resolve("Spins" + i + ".java"), spinningDagFile("Spins" + i));
+        }
+        Path spinning = directory.resolve("body-spins");
+        Files.writeString(dags.resolve("SpinningBody.java"), """
+                import dev.sluice.dag.Dag;
+                import dev.sluice.dag.DagProvider;
+                import dev.sluice.dag.TaskBody;
+                import java.nio.file.Files;
+                import java.nio.file.Path;
+                import java.util.List;
+
+                public class SpinningBody implements DagProvider {
+                    @Override
+                    public List<Dag> dags() {
+                        var dag = Dag.builder("spinning_body");
+                        dag.task("spin", TaskBody.action(context -> {
+                            Files.writeString(Path.of("%s"), "spinning");
+                            long spins = 0;
+                            while (spins >= 0) {
+                                spins++;
+                            }
+                        }));
+                        return List.of(dag.build());
+                    }
+                }
+                """.formatted(
+                        spinning.toString().replace("\\", "\\\\")));
+        Path home = directory.resolve("home");
+        Path log = directory.resolve("standalone.log");
+        Process standalone = start(
+                log,
+                "standalone",
+                "--no-lakehouse",
+                "--home",
+                home.toString(),
+                "--postgres-port",
+                String.valueOf(freePort()),
+                "--api-port",
+                "0",
+                "--dags-folder",
+                dags.toString(),
+                "--dag-definition-timeout",
+                "1");
+        String url = await().atMost(Duration.ofMinutes(2)).until(() -> apiUrl(log), value -> !value.isEmpty());
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            RunningSluice.Result triggered = RunningSluice.execute("dags", "trigger", "spinning_body", "--server", url);
+            assertThat(triggered.exitCode()).as(triggered.toString()).isZero();
+        });
+        await().atMost(Duration.ofMinutes(1)).until(() -> Files.exists(spinning));
+        List<ProcessHandle> postgres = postgresOf(home);
+        assertThat(postgres)
+                .as("the Postgres standalone started, under %s", home)
+                .isNotEmpty();
+
+        standalone.destroy();
+        assertThat(standalone.waitFor(90, TimeUnit.SECONDS))
+                .as("standalone stops on SIGTERM; its log:%n%s", Files.readString(log))
+                .isTrue();
+        await().atMost(Duration.ofSeconds(30)).until(() -> postgres.stream().noneMatch(ProcessHandle::isAlive));
+    }
+
+    private static String spinningDagFile(String className) {
+        return """
+                import dev.sluice.dag.Dag;
+                import dev.sluice.dag.DagProvider;
+                import java.util.List;
+
+                public class %s implements DagProvider {
+                    @Override
+                    public List<Dag> dags() {
+                        long spins = 0;
+                        while (spins >= 0) {
+                            spins++;
+                        }
+                        return List.of();
+                    }
+                }
+                """.formatted(className);
+    }
+
+    /** The Postgres processes whose command line names a folder under {@code home}. */
+    private static List<ProcessHandle> postgresOf(Path home) {
+        String folder = home.toAbsolutePath().toString();
+        return ProcessHandle.allProcesses()
+                .filter(process -> process.info()
+                        .commandLine()
+                        .filter(line -> line.contains("postgres") && line.contains(folder))
+                        .isPresent())
+                .toList();
+    }
+
+    private static int freePort() throws IOException {
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
     }
 
     private static long workers(DatabaseSettings settings) {
