@@ -6,13 +6,12 @@ import dev.sluice.dag.DagProvider;
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskBuilder;
 import dev.sluice.dag.TaskContext;
+import java.io.FileOutputStream;
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.channels.FileChannel;
+import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -98,11 +97,14 @@ public final class ChaosTestDags implements DagProvider {
     /**
      * This process's journal file. Each line is one write to a file opened for appending: a line a
      * body wrote is in the file even if the process is killed at once after, since only the
-     * process dies, not the operating system that holds the written pages. Thread-safe.
+     * process dies, not the operating system that holds the written pages. The file is written
+     * through a stream, not a {@code FileChannel}: an interrupt that reaches a body while it
+     * writes (its engine stopping it) would close a channel for every body of the process after
+     * it. Thread-safe.
      */
     private static final class Journal {
         private final Path file;
-        private FileChannel channel;
+        private OutputStream out;
 
         Journal(Path directory) {
             this.file = directory.resolve(
@@ -110,9 +112,9 @@ public final class ChaosTestDags implements DagProvider {
         }
 
         synchronized void append(String event, TaskContext context) throws IOException {
-            if (channel == null) {
+            if (out == null) {
                 Files.createDirectories(file.getParent());
-                channel = FileChannel.open(file, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+                out = new FileOutputStream(file.toFile(), true);
             }
             // The wall clock, not the engine's: the times are compared with kill times taken in another process.
             long micros = ChronoUnit.MICROS.between(Instant.EPOCH, Instant.now());
@@ -125,10 +127,7 @@ public final class ChaosTestDags implements DagProvider {
                             Long.toString(ProcessHandle.current().pid()),
                             Long.toString(micros))
                     + "\n";
-            ByteBuffer bytes = ByteBuffer.wrap(line.getBytes(StandardCharsets.UTF_8));
-            while (bytes.hasRemaining()) {
-                channel.write(bytes);
-            }
+            out.write(line.getBytes(StandardCharsets.UTF_8));
         }
     }
 }
