@@ -68,6 +68,11 @@ public final class Secrets {
         return masked;
     }
 
+    /** Whether no secret is registered, so that there is nothing to mask. */
+    public static boolean none() {
+        return values.isEmpty();
+    }
+
     /** Whether the text holds a registered secret. */
     public static boolean appearsIn(String text) {
         requireNonNull(text, "text is null");

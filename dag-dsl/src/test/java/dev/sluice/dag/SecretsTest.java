@@ -9,6 +9,7 @@ class SecretsTest {
     void masksARegisteredSecretAndItsUrlEncodedForms() {
         Secrets.register("dsl test/p@ss");
 
+        assertThat(Secrets.none()).isFalse();
         assertThat(Secrets.mask("password dsl test/p@ss, in a URI dsl+test%2Fp%40ss or dsl%20test%2Fp%40ss"))
                 .isEqualTo("password ****, in a URI **** or ****");
         assertThat(Secrets.appearsIn("user:dsl+test%2Fp%40ss@host")).isTrue();

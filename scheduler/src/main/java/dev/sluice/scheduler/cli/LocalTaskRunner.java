@@ -59,7 +59,27 @@ final class LocalTaskRunner {
     /** The logical date and data interval a date or timestamp stands for in a DAG's schedule. */
     record When(Instant logicalDate, DataInterval dataInterval, boolean scheduleTick) {}
 
-    record Outcome(String state, Optional<Object> output, Optional<String> error, Duration took) {}
+    /** How the body ended, with the secrets the process knows masked in its output and error. */
+    record Outcome(String state, Optional<Object> output, Optional<String> error, Duration took) {
+        Outcome {
+            output = output.map(LocalTaskRunner::masked);
+            error = error.map(Secrets::mask);
+        }
+    }
+
+    /** An output with the secrets in its text masked; one whose JSON is no longer JSON once masked stays as text. */
+    private static Object masked(Object output) {
+        String json = Json.write(output);
+        String masked = Secrets.mask(json);
+        if (masked.equals(json)) {
+            return output;
+        }
+        try {
+            return Json.read(masked, Object.class);
+        } catch (RuntimeException e) {
+            return masked;
+        }
+    }
 
     /**
      * The DAG from the chosen {@link DagProvider}s on the classpath, else from
@@ -173,38 +193,8 @@ final class LocalTaskRunner {
             Map<String, Object> upstreamOutputs,
             Consumer<String> logLines)
             throws InterruptedException {
-        // What the terminal shows is masked as the service masks what it stores.
+        // What the terminal shows is masked as the service masks what it stores (see Outcome and passOn).
         Connections.defaults().registerConfiguredSecrets();
-        Outcome outcome = runUnmasked(dag, task, when, paramOverrides, upstreamOutputs, logLines);
-        return new Outcome(
-                outcome.state(),
-                outcome.output().map(LocalTaskRunner::masked),
-                outcome.error().map(Secrets::mask),
-                outcome.took());
-    }
-
-    /** An output with the secrets in its text masked; one whose JSON is no longer JSON once masked stays as text. */
-    private static Object masked(Object output) {
-        String json = Json.write(output);
-        String masked = Secrets.mask(json);
-        if (masked.equals(json)) {
-            return output;
-        }
-        try {
-            return Json.read(masked, Object.class);
-        } catch (RuntimeException e) {
-            return masked;
-        }
-    }
-
-    private Outcome runUnmasked(
-            Dag dag,
-            Task task,
-            When when,
-            Map<String, Object> paramOverrides,
-            Map<String, Object> upstreamOutputs,
-            Consumer<String> logLines)
-            throws InterruptedException {
         Map<String, Object> params = new LinkedHashMap<>(dag.params());
         params.putAll(paramOverrides);
         AtomicReference<LocalTaskContext> self = new AtomicReference<>();

@@ -48,7 +48,8 @@ final class StoredText {
      * text, so that the result is still JSON and a secret is found even where JSON escapes some of its characters.
      */
     static String maskedOutput(String json) {
-        if (!Secrets.appearsIn(json) && json.indexOf('\\') < 0) {
+        // An escape may hide a secret's character, so escaped JSON is read unless there is no secret at all.
+        if (Secrets.none() || (!Secrets.appearsIn(json) && json.indexOf('\\') < 0)) {
             return json;
         }
         return Json.write(masked(Json.read(json, JsonNode.class)));
