@@ -1,8 +1,16 @@
 package dev.sluice.scheduler.dags;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.Dag;
+import dev.sluice.dag.DagBuilder;
+import dev.sluice.dag.DagDefinitionException;
+import dev.sluice.dag.Schedule;
 import dev.sluice.dag.Task;
+import dev.sluice.dag.TaskBuilder;
+import dev.sluice.dag.TaskGroup;
 import dev.sluice.dag.TaskPolicy;
+import dev.sluice.dag.TriggerRule;
 import dev.sluice.scheduler.store.Json;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
@@ -15,8 +23,9 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A DAG's structure as plain data (settings, tasks, edges, policies, what each body describes), and
- * its version: a hash of that structure plus the digest of where it came from.
+ * A DAG's structure as plain data (settings, tasks, edges, policies, what each body describes), the
+ * DAG rebuilt from it, and its version: a hash of that structure plus the digest of where it came
+ * from.
  */
 public final class DagStructure {
     private DagStructure() {}
@@ -65,6 +74,101 @@ public final class DagStructure {
                 "execution_timeout",
                 policy.executionTimeout().map(Duration::toString).orElse(null));
         return out;
+    }
+
+    /**
+     * The DAG that {@code structure} describes, built again through the DSL so that it is checked as
+     * any DAG is. {@code structure} is what {@link #of} made, as read back from JSON, and {@code
+     * of(toDag(structure))} writes as the same JSON. Each task's body is a {@link StoredTaskBody},
+     * which describes itself as stored and cannot run here.
+     *
+     * <p>What the structure does not hold is not rebuilt: task docs are absent, and the DAG's
+     * default policy is {@link TaskPolicy#DEFAULT} (each task's policy, which the defaults were
+     * already laid into, is kept whole). Param values are as JSON read them: whole numbers as
+     * Integer or Long, others as Double, lists and objects as List and Map.
+     *
+     * @throws IllegalArgumentException naming the value at fault, if a key is missing or has the
+     *     wrong type, or the values do not make a valid DAG
+     */
+    public static Dag toDag(Map<String, Object> structure) {
+        requireNonNull(structure, "structure is null");
+        StructureReader unnamed = StructureReader.of(structure);
+        String dagId = unnamed.string("dag_id");
+        StructureReader dag = unnamed.about(dagId);
+        try {
+            DagBuilder builder = Dag.builder(dagId)
+                    // Dag has no null description; "" is its "none".
+                    .description(dag.nullableString("description").orElse(""))
+                    .timezone(dag.string("timezone"))
+                    .catchup(dag.bool("catchup"))
+                    .maxActiveRuns(dag.integer("max_active_runs"))
+                    .maxActiveTasks(dag.integer("max_active_tasks"))
+                    .maxBackfillIntervalsPerRun(dag.optionalInteger("max_backfill_intervals_per_run")
+                            .orElse(1));
+            String schedule = dag.string("schedule");
+            // A builder starts with no schedule, whose expression "none" is no cron expression.
+            if (!schedule.equals(Schedule.none().expression())) {
+                builder.schedule(schedule);
+            }
+            dag.nullableInstant("start_date").ifPresent(builder::startDate);
+            dag.nullableInstant("end_date").ifPresent(builder::endDate);
+            dag.map("params").forEach(builder::param);
+            builder.tags(dag.strings("tags").toArray(String[]::new));
+            Map<String, TaskGroup> groups = new HashMap<>();
+            for (StructureReader task : dag.children("tasks")) {
+                addTask(builder, groups, dagId, task);
+            }
+            return builder.build();
+        } catch (DagDefinitionException e) {
+            throw new IllegalArgumentException("the structure does not make a valid DAG: " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * A task in a group has the group's id and a dot before its own (groups nest), and plain task
+     * ids have no dots: the task is declared again in the same groups, which gives it the same id
+     * and group. Its upstreams are its resolved ones, so the groups need no edges of their own.
+     */
+    private static void addTask(
+            DagBuilder builder, Map<String, TaskGroup> groups, String dagId, StructureReader structure) {
+        String id = structure.string("id");
+        StoredTaskBody body = new StoredTaskBody(dagId, id, structure.map("body"));
+        int dot = id.lastIndexOf('.');
+        TaskBuilder task = dot < 0
+                ? builder.task(id, body)
+                : group(builder, groups, id.substring(0, dot)).task(id.substring(dot + 1), body);
+        task.after(structure.strings("upstreams").toArray(String[]::new))
+                .triggerRule(triggerRule(structure))
+                .pool(structure.string("pool"))
+                .priorityWeight(structure.integer("priority_weight"));
+        StructureReader policy = structure.child("policy");
+        task.retries(policy.integer("retries"))
+                .retryDelay(policy.duration("retry_delay"))
+                .exponentialBackoff(policy.bool("exponential_backoff"));
+        policy.nullableDuration("max_retry_delay").ifPresent(task::maxRetryDelay);
+        policy.nullableDuration("execution_timeout").ifPresent(task::executionTimeout);
+    }
+
+    private static TaskGroup group(DagBuilder builder, Map<String, TaskGroup> groups, String groupId) {
+        TaskGroup known = groups.get(groupId);
+        if (known != null) {
+            return known;
+        }
+        int dot = groupId.lastIndexOf('.');
+        TaskGroup group = dot < 0
+                ? builder.group(groupId)
+                : group(builder, groups, groupId.substring(0, dot)).group(groupId.substring(dot + 1));
+        groups.put(groupId, group);
+        return group;
+    }
+
+    private static TriggerRule triggerRule(StructureReader task) {
+        String name = task.string("trigger_rule");
+        try {
+            return TriggerRule.fromAirflowName(name);
+        } catch (IllegalArgumentException e) {
+            throw task.malformed("trigger_rule", "is not a trigger rule: '" + name + "'");
+        }
     }
 
     /** The first 16 hex digits of SHA-256 over the canonical structure and the origin's digest. */
