@@ -2,6 +2,8 @@ package dev.sluice.scheduler;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.scheduler.loading.DagProcessorSettings;
+import dev.sluice.scheduler.loading.DefinitionVetting;
 import dev.sluice.scheduler.loading.GitSettings;
 import dev.sluice.scheduler.loading.LoaderSettings;
 import java.nio.file.Path;
@@ -15,14 +17,20 @@ import java.util.Optional;
  * the first time starts paused ({@code scheduler.dags-paused-at-creation}, Airflow's
  * {@code dags_are_paused_at_creation}; off by default so that a new DAG runs at once); and how long
  * one DAG file's code may take to declare its DAGs ({@code scheduler.dag-definition-timeout},
- * Airflow's {@code dagbag_import_timeout}; 30 seconds by default).
+ * Airflow's {@code dagbag_import_timeout}; 30 seconds by default); and where a scheduler runs the
+ * DAG files' code: in a DAG processor process with these limits ({@code scheduler.dag-processor-memory};
+ * what {@code sluice server} and {@code standalone} do, so that the scheduler runs no DAG code), or,
+ * when {@code processor} is empty, in its own process (for embedding it, and for tests that run
+ * bodies beside the engine). A worker runs the code of the files the DAG processor loaded, since it
+ * runs their task bodies.
  */
 public record DagSourceSettings(
         Optional<Path> dagsFolder,
         Optional<GitSettings> git,
         Duration refreshInterval,
         boolean pausedAtCreation,
-        Duration definitionTimeout) {
+        Duration definitionTimeout,
+        Optional<DagProcessorSettings> processor) {
     public static final DagSourceSettings NONE =
             new DagSourceSettings(Optional.empty(), Optional.empty(), Duration.ofSeconds(30), false);
 
@@ -32,20 +40,40 @@ public record DagSourceSettings(
 
     public DagSourceSettings(
             Optional<Path> dagsFolder, Optional<GitSettings> git, Duration refreshInterval, boolean pausedAtCreation) {
-        this(dagsFolder, git, refreshInterval, pausedAtCreation, LoaderSettings.DEFAULT_DEFINITION_TIMEOUT);
+        this(
+                dagsFolder,
+                git,
+                refreshInterval,
+                pausedAtCreation,
+                LoaderSettings.DEFAULT_DEFINITION_TIMEOUT,
+                Optional.empty());
     }
 
     public DagSourceSettings withPausedAtCreation(boolean paused) {
-        return new DagSourceSettings(dagsFolder, git, refreshInterval, paused, definitionTimeout);
+        return new DagSourceSettings(dagsFolder, git, refreshInterval, paused, definitionTimeout, processor);
     }
 
     public DagSourceSettings withDefinitionTimeout(Duration timeout) {
-        return new DagSourceSettings(dagsFolder, git, refreshInterval, pausedAtCreation, timeout);
+        return new DagSourceSettings(dagsFolder, git, refreshInterval, pausedAtCreation, timeout, processor);
     }
 
-    /** What loading a DAG file of these sources may take. */
+    /** These sources, their code run by a DAG processor process with these limits. */
+    public DagSourceSettings withProcessor(DagProcessorSettings limits) {
+        return new DagSourceSettings(
+                dagsFolder, git, refreshInterval, pausedAtCreation, definitionTimeout, Optional.of(limits));
+    }
+
+    /** How a scheduler loads the files of these sources: in its DAG processor, if it has one. */
     public LoaderSettings loaderSettings() {
-        return LoaderSettings.defaults().withDefinitionTimeout(definitionTimeout);
+        LoaderSettings here = LoaderSettings.defaults().withDefinitionTimeout(definitionTimeout);
+        return processor.map(here::inProcessor).orElse(here);
+    }
+
+    /** How a worker loads them: in its own process, the files {@code vetting} lets through. */
+    public LoaderSettings workerLoaderSettings(DefinitionVetting vetting) {
+        return LoaderSettings.defaults()
+                .withDefinitionTimeout(definitionTimeout)
+                .vettedBy(vetting);
     }
 
     public DagSourceSettings {
@@ -53,6 +81,7 @@ public record DagSourceSettings(
         requireNonNull(git, "git is null");
         requireNonNull(refreshInterval, "refreshInterval is null");
         requireNonNull(definitionTimeout, "definitionTimeout is null");
+        requireNonNull(processor, "processor is null");
         if (definitionTimeout.isNegative() || definitionTimeout.isZero()) {
             throw new IllegalArgumentException("DAG definition timeout must be positive: " + definitionTimeout);
         }

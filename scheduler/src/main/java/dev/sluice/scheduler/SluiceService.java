@@ -18,7 +18,9 @@ import dev.sluice.scheduler.loading.DagSource;
 import dev.sluice.scheduler.loading.DagSourcePoller;
 import dev.sluice.scheduler.loading.GitDagSource;
 import dev.sluice.scheduler.loading.GitSettings;
+import dev.sluice.scheduler.loading.LoaderSettings;
 import dev.sluice.scheduler.quartz.ScheduleTicks;
+import dev.sluice.scheduler.store.DagDao;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.DatabaseSettings;
 import dev.sluice.tasks.connection.Connections;
@@ -31,6 +33,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.ServiceConfigurationError;
 import java.util.ServiceLoader;
 import java.util.concurrent.CompletableFuture;
@@ -122,7 +125,10 @@ public final class SluiceService implements AutoCloseable {
         requireNonNull(sources, "sources is null");
         registerSecrets(settings, sources);
         Database database = Database.open(settings);
-        DagRegistry registry = new DagRegistry(database.jdbi(), clock, sources.pausedAtCreation());
+        boolean worker = !fireTicks;
+        DagRegistry registry = worker
+                ? DagRegistry.forWorker(database.jdbi(), clock)
+                : new DagRegistry(database.jdbi(), clock, sources.pausedAtCreation());
         Engine engine = new Engine(database, registry, clock, engineSettings);
         ScheduleTicks ticks = new ScheduleTicks(database, registry, engine);
         SluiceService service = new SluiceService(database, registry, engine, ticks, clock, engineSettings);
@@ -131,12 +137,13 @@ public final class SluiceService implements AutoCloseable {
         if (fireTicks) {
             ticks.start();
         }
+        // A scheduler has its DAG processor run the DAG files' code; a worker runs what that processor loaded.
+        LoaderSettings loading =
+                worker ? sources.workerLoaderSettings(origin -> vet(database, origin)) : sources.loaderSettings();
         sources.dagsFolder()
                 .ifPresent(folder ->
-                        service.watch(new DagFolderSource(folder, sources.loaderSettings()), "folder", sources, clock));
-        sources.git()
-                .ifPresent(
-                        git -> service.watch(new GitDagSource(git, sources.loaderSettings()), "git", sources, clock));
+                        service.watch(new DagFolderSource(folder, loading), "folder", sources, clock, worker));
+        sources.git().ifPresent(git -> service.watch(new GitDagSource(git, loading), "git", sources, clock, worker));
         service.housekeeping.scheduleWithFixedDelay(
                 service::forgetUnusedVersions,
                 FORGET_VERSIONS_EVERY.toSeconds(),
@@ -169,8 +176,21 @@ public final class SluiceService implements AutoCloseable {
         }
     }
 
-    private void watch(DagSource source, String kind, DagSourceSettings sources, Clock clock) {
-        DagSourceBinding binding = new DagSourceBinding(kind + " " + source.name(), registry, database.jdbi(), clock);
+    /** Why a worker does not run a DAG file's code: no scheduler's DAG processor has loaded this content of it. */
+    private static Optional<String> vet(Database database, DagOrigin origin) {
+        boolean loaded = database.jdbi()
+                .withExtension(
+                        DagDao.class, dags -> dags.hasVersionFrom(origin.kind(), origin.location(), origin.digest()));
+        return loaded
+                ? Optional.empty()
+                : Optional.of(
+                        "no DAG processor has loaded this version of the file yet; a worker runs only the DAG code"
+                                + " a DAG processor loaded");
+    }
+
+    private void watch(DagSource source, String kind, DagSourceSettings sources, Clock clock, boolean worker) {
+        DagSourceBinding binding =
+                new DagSourceBinding(kind + " " + source.name(), registry, database.jdbi(), clock, !worker);
         pollers.add(new DagSourcePoller(source, sources.refreshInterval(), binding).start());
         log.info("loading DAG files from {} every {}", source.name(), sources.refreshInterval());
     }

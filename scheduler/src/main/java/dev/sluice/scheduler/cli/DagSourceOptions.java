@@ -1,6 +1,7 @@
 package dev.sluice.scheduler.cli;
 
 import dev.sluice.scheduler.DagSourceSettings;
+import dev.sluice.scheduler.loading.DagProcessorSettings;
 import dev.sluice.scheduler.loading.GitCredentials;
 import dev.sluice.scheduler.loading.GitSettings;
 import java.nio.file.Path;
@@ -65,6 +66,15 @@ final class DagSourceOptions {
     int definitionTimeoutSeconds;
 
     @Option(
+            names = "--dag-processor-memory",
+            paramLabel = "MB",
+            defaultValue = "${env:SLUICE_DAG_PROCESSOR_MEMORY:-512}",
+            description = "the most heap, in MB, of the DAG processor process that compiles DAG files and runs their "
+                    + "code for the scheduler; DAG code that needs more fails its file (env SLUICE_DAG_PROCESSOR_MEMORY, "
+                    + "default 512)")
+    int processorMegabytes;
+
+    @Option(
             names = "--dags-paused-at-creation",
             defaultValue = "${env:SLUICE_DAGS_PAUSED_AT_CREATION:-false}",
             description = "a DAG seen for the first time starts paused, as Airflow's dags_are_paused_at_creation "
@@ -96,6 +106,7 @@ final class DagSourceOptions {
                 git,
                 Duration.ofSeconds(refreshSeconds),
                 pausedAtCreation,
-                Duration.ofSeconds(definitionTimeoutSeconds));
+                Duration.ofSeconds(definitionTimeoutSeconds),
+                Optional.of(new DagProcessorSettings(processorMegabytes)));
     }
 }

@@ -4,6 +4,7 @@ import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.http.ApiServer;
 import java.time.Clock;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
@@ -31,15 +32,21 @@ final class ServerCommand implements Callable<Integer> {
     @Mixin
     ApiServerOptions api = new ApiServerOptions();
 
+    @Mixin
+    WorkerProcessOptions workers = new WorkerProcessOptions();
+
     @Override
     public Integer call() throws InterruptedException {
         try (StartedResources started = new StartedResources()) {
+            ClasspathProviders providers = engine.providers(ClasspathProviders.NONE);
             SluiceService service = started.add(SluiceService.start(
                     database.settings(),
-                    engine.settings(),
+                    workers.schedulerEngine(engine.settings()),
                     Clock.systemUTC(),
-                    engine.providers(ClasspathProviders.NONE),
+                    providers,
                     sources.settings()));
+            workers.start(service, database.settings(), engine.settings(), providers, sources.settings(), Map.of())
+                    .ifPresent(started::add);
             ApiServer server = started.add(api.start(service.operations()));
             spec.commandLine()
                     .getOut()

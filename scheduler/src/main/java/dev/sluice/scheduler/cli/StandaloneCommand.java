@@ -69,6 +69,9 @@ final class StandaloneCommand implements Callable<Integer> {
     @Mixin
     ApiServerOptions api = new ApiServerOptions();
 
+    @Mixin
+    WorkerProcessOptions workers = new WorkerProcessOptions();
+
     /**
      * Starts Trino with its data under the home folder, makes it the {@code trino} connection of the
      * tasks, and writes its URL where {@code sluice trino} finds it.
@@ -84,7 +87,7 @@ final class StandaloneCommand implements Callable<Integer> {
                 .start();
         Connections.setDefaults(Connections.builder()
                 .environment(System.getenv())
-                .connection("trino", "trino://sluice@127.0.0.1:" + trino.port() + "/iceberg")
+                .connection("trino", trinoConnection(trino))
                 .build());
         try {
             Files.writeString(home.resolve(TrinoCommand.URL_FILE), trino.jdbcUrl() + System.lineSeparator());
@@ -92,6 +95,11 @@ final class StandaloneCommand implements Callable<Integer> {
             throw new UncheckedIOException("cannot write " + home.resolve(TrinoCommand.URL_FILE), e);
         }
         return trino;
+    }
+
+    /** The {@code trino} connection of the tasks, to the local Trino: it has no password. */
+    private static String trinoConnection(LocalTrino trino) {
+        return "trino://sluice@127.0.0.1:" + trino.port() + "/iceberg";
     }
 
     /** On the first start, a month of the S&P 500 pipeline, so that a newcomer sees it work. */
@@ -140,12 +148,18 @@ final class StandaloneCommand implements Callable<Integer> {
             DatabaseSettings settings = new DatabaseSettings(
                     postgres.jdbcUrl("sluice"), postgres.user(), new DatabaseSettings.Secret(postgres.password()), 16);
             Optional<LocalTrino> trino = lakehouse ? Optional.of(started.add(startTrino(postgres))) : Optional.empty();
+            ClasspathProviders providers = engine.providers(ClasspathProviders.ALL);
             SluiceService service = started.add(SluiceService.start(
                     settings,
-                    engine.settings(),
+                    workers.schedulerEngine(engine.settings()),
                     Clock.systemUTC(),
-                    engine.providers(ClasspathProviders.ALL),
+                    providers,
                     sources.settings()));
+            // The worker processes run the task bodies, with the connection to the local Trino.
+            Map<String, String> connections = trino.map(local -> Map.of("SLUICE_CONN_TRINO", trinoConnection(local)))
+                    .orElse(Map.of());
+            workers.start(service, settings, engine.settings(), providers, sources.settings(), connections)
+                    .ifPresent(started::add);
             Optional<Views.Backfill> demo = trino.isPresent() ? startDemoBackfill(service) : Optional.empty();
             ApiServer server = started.add(api.start(service.operations()));
             printBanner(postgres, durability, service, server, trino, demo);

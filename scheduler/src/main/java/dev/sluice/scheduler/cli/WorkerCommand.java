@@ -2,11 +2,16 @@ package dev.sluice.scheduler.cli;
 
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.dags.ClasspathProviders;
+import dev.sluice.scheduler.processes.WorkerProcesses;
 import java.time.Clock;
+import java.util.Optional;
 import java.util.concurrent.Callable;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /** Adds capacity: claims and runs task attempts from the shared database; schedule ticks stay with the servers. */
@@ -16,6 +21,8 @@ import picocli.CommandLine.Spec;
         description =
                 "Run a worker: it claims and runs tasks from Sluice's Postgres; it serves no API and fires no schedule ticks.")
 final class WorkerCommand implements Callable<Integer> {
+    private static final Logger log = LoggerFactory.getLogger(WorkerCommand.class);
+
     @Spec
     CommandSpec spec;
 
@@ -28,6 +35,13 @@ final class WorkerCommand implements Callable<Integer> {
     @Mixin
     DagSourceOptions sources = new DagSourceOptions();
 
+    @Option(
+            names = "--supervised",
+            hidden = true,
+            description = "started by a scheduler's server or standalone, which replaces it when it ends: it ends "
+                    + "when that process does, and to stop a task body deaf to its cancellation")
+    boolean supervised;
+
     @Override
     public Integer call() throws InterruptedException {
         try (StartedResources started = new StartedResources()) {
@@ -37,6 +51,9 @@ final class WorkerCommand implements Callable<Integer> {
                     Clock.systemUTC(),
                     engine.providers(ClasspathProviders.NONE),
                     sources.settings()));
+            if (supervised) {
+                superviseBy(service, ProcessHandle.current().parent());
+            }
             spec.commandLine()
                     .getOut()
                     .printf(
@@ -46,5 +63,24 @@ final class WorkerCommand implements Callable<Integer> {
             started.awaitStop();
         }
         return ExitCodes.OK;
+    }
+
+    /**
+     * A worker that its scheduler started: it ends with that process (which could not replace it any
+     * more), and ends itself, to be replaced, when a task body ignores its cancellation, since only
+     * the end of the process stops that body's thread.
+     */
+    private static void superviseBy(SluiceService service, Optional<ProcessHandle> supervisor) {
+        service.engine().whenABodyIgnoresItsCancellation(body -> {
+            log.error(
+                    "the body of {} ignored its cancellation and runs on; this worker process ends to stop it, and"
+                            + " its scheduler starts another",
+                    body);
+            Thread.ofPlatform().start(() -> System.exit(WorkerProcesses.EXIT_REPLACE));
+        });
+        supervisor.ifPresent(parent -> parent.onExit().thenRun(() -> {
+            log.warn("the scheduler that started this worker process has ended; so does this worker");
+            System.exit(ExitCodes.OK);
+        }));
     }
 }

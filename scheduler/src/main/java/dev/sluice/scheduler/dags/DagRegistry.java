@@ -34,6 +34,9 @@ public final class DagRegistry {
     private final Jdbi jdbi;
     private final Clock clock;
     private final boolean pausedAtCreation;
+    /** Whether registering records the DAG in the database: a worker only keeps what it can run. */
+    private final boolean records;
+
     private final Map<String, RegisteredDag> current = new ConcurrentHashMap<>();
     private final Map<VersionKey, RegisteredDag> versions = new ConcurrentHashMap<>();
     private final Map<VersionKey, DagGraph> storedGraphs = new ConcurrentHashMap<>();
@@ -58,9 +61,23 @@ public final class DagRegistry {
 
     /** @param pausedAtCreation whether a DAG seen for the first time starts paused (Airflow's {@code dags_are_paused_at_creation}) */
     public DagRegistry(Jdbi jdbi, Clock clock, boolean pausedAtCreation) {
+        this(jdbi, clock, pausedAtCreation, true);
+    }
+
+    private DagRegistry(Jdbi jdbi, Clock clock, boolean pausedAtCreation, boolean records) {
         this.jdbi = requireNonNull(jdbi, "jdbi is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.pausedAtCreation = pausedAtCreation;
+        this.records = records;
+    }
+
+    /**
+     * The registry of a worker: it holds the DAGs whose tasks the worker can run and records
+     * nothing, since the schedulers record each DAG and its versions from their DAG processors: a
+     * worker that read a file a moment before or after them must not change the current version.
+     */
+    public static DagRegistry forWorker(Jdbi jdbi, Clock clock) {
+        return new DagRegistry(jdbi, clock, false, false);
     }
 
     public void addListener(Listener listener) {
@@ -84,6 +101,22 @@ public final class DagRegistry {
                 || !Objects.equals(
                         previous.structure().get("start_date"),
                         registered.structure().get("start_date"));
+        if (records) {
+            record(dag, origin, registered, scheduleChanged);
+        }
+        current.put(dag.id(), registered);
+        versions.put(new VersionKey(dag.id(), registered.version()), registered);
+        log.info(
+                "DAG {} registered at version {} from {} {}",
+                dag.id(),
+                registered.version(),
+                origin.kind(),
+                origin.location());
+        listeners.forEach(listener -> listener.registered(registered, Optional.ofNullable(previous)));
+        return registered;
+    }
+
+    private void record(Dag dag, DagOrigin origin, RegisteredDag registered, boolean scheduleChanged) {
         jdbi.useTransaction(handle -> {
             DagDao dags = Daos.on(handle, DagDao.class);
             dags.upsert(new DagDao.Definition(
@@ -108,16 +141,6 @@ public final class DagRegistry {
                 dags.setNextLogicalDate(dag.id(), null);
             }
         });
-        current.put(dag.id(), registered);
-        versions.put(new VersionKey(dag.id(), registered.version()), registered);
-        log.info(
-                "DAG {} registered at version {} from {} {}",
-                dag.id(),
-                registered.version(),
-                origin.kind(),
-                origin.location());
-        listeners.forEach(listener -> listener.registered(registered, Optional.ofNullable(previous)));
-        return registered;
     }
 
     /** Stops scheduling a DAG whose source is gone; its history stays. */
@@ -125,7 +148,9 @@ public final class DagRegistry {
         if (current.remove(dagId) == null) {
             return;
         }
-        jdbi.useExtension(DagDao.class, dags -> dags.deactivate(dagId, clock.instant()));
+        if (records) {
+            jdbi.useExtension(DagDao.class, dags -> dags.deactivate(dagId, clock.instant()));
+        }
         log.info("DAG {} removed: no longer scheduled", dagId);
         listeners.forEach(listener -> listener.removed(dagId));
     }
@@ -146,7 +171,10 @@ public final class DagRegistry {
 
     /** The versions whose task bodies this process has loaded: the only ones whose tasks it can run. */
     public List<VersionKey> loadedVersions() {
-        return List.copyOf(versions.keySet());
+        return versions.entrySet().stream()
+                .filter(entry -> entry.getValue().runnable())
+                .map(Map.Entry::getKey)
+                .toList();
     }
 
     /** The definition of one version, with its task bodies, if this process has loaded it. */

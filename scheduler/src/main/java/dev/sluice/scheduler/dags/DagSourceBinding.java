@@ -28,13 +28,20 @@ public final class DagSourceBinding implements Consumer<LoadResult> {
     private final DagRegistry registry;
     private final Jdbi jdbi;
     private final Clock clock;
+    private final boolean recordsErrors;
     private final Set<String> held = new HashSet<>();
 
     public DagSourceBinding(String sourceName, DagRegistry registry, Jdbi jdbi, Clock clock) {
+        this(sourceName, registry, jdbi, clock, true);
+    }
+
+    /** @param recordsErrors false for a worker: the schedulers record the errors their DAG processors find */
+    public DagSourceBinding(String sourceName, DagRegistry registry, Jdbi jdbi, Clock clock, boolean recordsErrors) {
         this.sourceName = requireNonNull(sourceName, "sourceName is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.jdbi = requireNonNull(jdbi, "jdbi is null");
         this.clock = requireNonNull(clock, "clock is null");
+        this.recordsErrors = recordsErrors;
     }
 
     @Override
@@ -55,7 +62,9 @@ public final class DagSourceBinding implements Consumer<LoadResult> {
         held.stream().filter(dagId -> !now.contains(dagId)).forEach(registry::remove);
         held.clear();
         held.addAll(now);
-        recordErrors(snapshot);
+        if (recordsErrors) {
+            recordErrors(snapshot);
+        }
     }
 
     private void recordErrors(LoadResult snapshot) {

@@ -37,6 +37,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
+import java.util.function.Consumer;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -61,6 +62,8 @@ public final class Engine implements AutoCloseable {
     private final Backfills backfills;
     private final TaskExecutor executor;
     private final String workerId;
+    private volatile Consumer<String> deafBodies = body -> log.warn(
+            "the body of {} ignored its cancellation; its thread runs on until it returns or the process ends", body);
     private final Wakeup wakeup = new Wakeup();
     private final ConcurrentLinkedQueue<AttemptResult> results = new ConcurrentLinkedQueue<>();
     private final AtomicBoolean runsChanged = new AtomicBoolean(true);
@@ -109,6 +112,16 @@ public final class Engine implements AutoCloseable {
 
     public String workerId() {
         return workerId;
+    }
+
+    /**
+     * What to do when a task body has not returned {@link TaskExecutor#CANCELLATION_GRACE} after
+     * its attempt ended (a timeout, a marked run) and it was cancelled: its thread runs on, and only
+     * ending the process stops it. A worker process that a scheduler supervises ends itself, to be
+     * replaced; by default the engine logs it.
+     */
+    public void whenABodyIgnoresItsCancellation(Consumer<String> action) {
+        deafBodies = requireNonNull(action, "action is null");
     }
 
     public DagRegistry registry() {
@@ -351,6 +364,7 @@ public final class Engine implements AutoCloseable {
         boolean busy = false;
         busy |= duty("expiring attempts past their timeout", () -> {
             executor.expire(now);
+            executor.newlyDeafBodies(now).forEach(deafBodies);
             return false;
         });
         busy |= duty("recording finished attempts", () -> completeFinishedAttempts(now));
@@ -618,7 +632,28 @@ public final class Engine implements AutoCloseable {
      */
     static final int MISSED_HEARTBEATS = 6;
 
+    /**
+     * Fails the attempts that the worker process {@code pid} of this host still held when it died,
+     * each as a failed try (retried by its policy), not as lost: its supervisor saw it end badly (an
+     * exit code, memory exhausted), and a body that ends its process on every try must not be retried
+     * forever. Called by the supervisor of that process; returns how many attempts failed.
+     */
+    public int failAttemptsOfProcess(long pid, String reason) {
+        requireNonNull(reason, "reason is null");
+        List<String> workers = jdbi.withExtension(WorkerDao.class, dao -> dao.ofProcess(hostname(), pid));
+        int failed = 0;
+        for (String worker : workers) {
+            failed += reap(worker, reason, true, false);
+        }
+        return failed;
+    }
+
     private void reap(String deadWorker, String reason, boolean forget) {
+        reap(deadWorker, reason, forget, true);
+    }
+
+    /** @param lost whether the attempts are lost (the try is given back) or failed (it counts) */
+    private int reap(String deadWorker, String reason, boolean forget, boolean lost) {
         Instant now = clock.instant();
         int reaped = jdbi.inTransaction(handle -> {
             if (forget) {
@@ -630,20 +665,27 @@ public final class Engine implements AutoCloseable {
             List<ClaimedTask> orphans = Daos.on(handle, TaskInstanceDao.class).heldBy(deadWorker).stream()
                     .map(ClaimedTask::of)
                     .toList();
-            List<AttemptResult> lost = orphans.stream()
-                    .map(task -> AttemptResult.lost(
-                            task,
-                            reason,
-                            now,
-                            List.of(new LogLine(task.attemptId(), Integer.MAX_VALUE, now, "ERROR", reason))))
+            List<AttemptResult> ended = orphans.stream()
+                    .map(task -> {
+                        List<LogLine> line =
+                                List.of(new LogLine(task.attemptId(), Integer.MAX_VALUE, now, "ERROR", reason));
+                        return lost
+                                ? AttemptResult.lost(task, reason, now, line)
+                                : AttemptResult.failure(task, ErrorCategory.INTERNAL_ERROR, true, reason, now, line);
+                    })
                     .toList();
-            transitions.complete(handle, deadWorker, lost, now);
+            transitions.complete(handle, deadWorker, ended, now);
             return orphans.size();
         });
         if (reaped > 0 || forget) {
-            log.warn("{}: {} attempt(s) lost, each retried without using a try", reason, reaped);
+            log.warn(
+                    "{}: {} attempt(s) {}",
+                    reason,
+                    reaped,
+                    lost ? "lost, each retried without using a try" : "failed, each retried by its policy");
         }
         runsChanged.set(true);
+        return reaped;
     }
 
     /**
@@ -657,6 +699,8 @@ public final class Engine implements AutoCloseable {
         }
         stopping = true;
         wakeup.signal();
+        // A body that called System.exit is why the JVM is ending: it never returns, and its attempt fails.
+        executor.failExitingBodies();
         try {
             if (loop != null) {
                 loop.join(10_000);

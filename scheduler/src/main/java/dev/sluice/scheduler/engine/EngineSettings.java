@@ -7,7 +7,8 @@ import java.time.Duration;
 /**
  * How one engine process works.
  *
- * @param workerSlots how many task attempts this process runs at once ({@code scheduler.worker-slots})
+ * @param workerSlots how many task attempts this process runs at once ({@code scheduler.worker-slots}); 0 for
+ *     a scheduler whose task bodies run in worker processes: it claims none
  * @param pollInterval the fallback poll when no notification arrives: a lost notification costs at most this much latency
  * @param heartbeatInterval how often this worker records that it lives and looks for dead workers, on the wall
  *     clock and the database's (liveness is no engine logic that tests move time for); a worker that misses
@@ -30,8 +31,8 @@ public record EngineSettings(
         requireNonNull(pollInterval, "pollInterval is null");
         requireNonNull(heartbeatInterval, "heartbeatInterval is null");
         requireNonNull(shutdownGrace, "shutdownGrace is null");
-        if (workerSlots < 1) {
-            throw new IllegalArgumentException("worker slots must be at least 1: " + workerSlots);
+        if (workerSlots < 0) {
+            throw new IllegalArgumentException("worker slots must be at least 0: " + workerSlots);
         }
         if (pollInterval.isNegative() || pollInterval.isZero()) {
             throw new IllegalArgumentException("poll interval must be positive: " + pollInterval);

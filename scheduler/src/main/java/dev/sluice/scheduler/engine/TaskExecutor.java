@@ -11,6 +11,7 @@ import dev.sluice.dag.TaskSkippedException;
 import dev.sluice.dag.local.MessageFormatter;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.RegisteredDag;
+import dev.sluice.scheduler.processes.ExitCalls;
 import dev.sluice.scheduler.store.Json;
 import dev.sluice.scheduler.store.TaskInstanceDao;
 import java.time.Clock;
@@ -28,6 +29,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -38,6 +40,8 @@ import org.slf4j.LoggerFactory;
  */
 final class TaskExecutor {
     private static final Logger log = LoggerFactory.getLogger(TaskExecutor.class);
+    /** How long a cancelled body has to return before it counts as deaf to its cancellation. */
+    static final Duration CANCELLATION_GRACE = Duration.ofSeconds(5);
 
     private final DagRegistry registry;
     private final Jdbi jdbi;
@@ -45,6 +49,8 @@ final class TaskExecutor {
     private final Clock clock;
     private final Consumer<AttemptResult> results;
     private final Map<Long, RunningAttempt> running = new ConcurrentHashMap<>();
+    /** Attempts ended while their body ran: each stays here until its body returns. */
+    private final Set<RunningAttempt> cancelled = ConcurrentHashMap.newKeySet();
     /**
      * The bodies' threads: platform threads, daemons, reused from one body to the next. A body that
      * never yields holds its own thread, not a core of the virtual-thread scheduler that the API's
@@ -61,6 +67,8 @@ final class TaskExecutor {
         private final Optional<Duration> timeout;
         private final AtomicBoolean reported = new AtomicBoolean();
         private volatile Thread thread;
+        private volatile Instant cancelledAt;
+        private volatile boolean deafReported;
 
         RunningAttempt(EngineTaskContext context, Optional<Instant> deadline, Optional<Duration> timeout) {
             this.context = context;
@@ -98,6 +106,8 @@ final class TaskExecutor {
                 // Only while the body runs: its thread goes back to the pool after it, to run other bodies.
                 if (thread != null) {
                     thread.interrupt();
+                    cancelledAt = clock.instant();
+                    cancelled.add(this);
                 }
             }
         }
@@ -105,6 +115,7 @@ final class TaskExecutor {
         /** Called by the body's thread when the body has returned, before the thread runs another. */
         synchronized void released() {
             thread = null;
+            cancelled.remove(this);
             // An interrupt meant for this body, sent as it returned, must not reach the next one.
             Thread.interrupted();
         }
@@ -125,7 +136,7 @@ final class TaskExecutor {
 
     void start(ClaimedTask task) {
         Optional<RegisteredDag> registered = registry.find(task.dagId(), task.dagVersion());
-        if (registered.isEmpty()) {
+        if (registered.isEmpty() || !registered.get().runnable()) {
             // Claims take only loaded versions; this is for one dropped since, and costs the task no try.
             results.accept(AttemptResult.lost(
                     task,
@@ -253,9 +264,60 @@ final class TaskExecutor {
     }
 
     Optional<Instant> nextDeadline() {
-        return running.values().stream()
+        Optional<Instant> timeout = running.values().stream()
                 .flatMap(attempt -> attempt.deadline.stream())
                 .min(Instant::compareTo);
+        Optional<Instant> deafness = cancelled.stream()
+                .filter(attempt -> !attempt.deafReported)
+                .map(attempt -> attempt.cancelledAt.plus(CANCELLATION_GRACE))
+                .min(Instant::compareTo);
+        return Stream.of(timeout, deafness).flatMap(Optional::stream).min(Instant::compareTo);
+    }
+
+    /**
+     * The bodies that have not returned {@link #CANCELLATION_GRACE} after their attempt was ended and
+     * they were cancelled, each named once: their threads run on, and only ending the process stops
+     * them.
+     */
+    List<String> newlyDeafBodies(Instant now) {
+        List<String> deaf = new ArrayList<>();
+        for (RunningAttempt attempt : cancelled) {
+            if (!attempt.deafReported && !now.isBefore(attempt.cancelledAt.plus(CANCELLATION_GRACE))) {
+                attempt.deafReported = true;
+                ClaimedTask task = attempt.context.task();
+                deaf.add(MessageFormatter.format(
+                        "{}.{} of {}, attempt {}", task.dagId(), task.taskId(), task.runId(), task.tryNumber()));
+            }
+        }
+        return deaf;
+    }
+
+    /**
+     * Fails the attempts whose body is calling {@code System.exit}: it waits in that call while the
+     * JVM ends, so it never returns, and the attempt's failure names the call.
+     */
+    void failExitingBodies() {
+        for (RunningAttempt attempt : List.copyOf(running.values())) {
+            Thread body = attempt.thread;
+            if (body == null || !ExitCalls.isExiting(body.getStackTrace())) {
+                continue;
+            }
+            String where = ExitCalls.callerIn(body.getStackTrace())
+                    .map(frame -> " at " + ExitCalls.describe(frame))
+                    .orElse("");
+            String reason = "the task body called System.exit" + where
+                    + ", which ends its worker process: a task fails by throwing, never by ending the JVM";
+            ClaimedTask task = attempt.context.task();
+            attempt.context.cancel();
+            attempt.report(AttemptResult.failure(
+                    task,
+                    ErrorCategory.USER_ERROR,
+                    true,
+                    reason,
+                    clock.instant(),
+                    drainAfter(attempt, "ERROR", reason)));
+            log.error("{}.{} of {}: {}", task.dagId(), task.taskId(), task.runId(), reason);
+        }
     }
 
     /** Cancels every running attempt, as on shutdown; each is lost to the infrastructure and gets its try back. */

@@ -24,11 +24,14 @@ import org.slf4j.LoggerFactory;
  * and calls {@link DagProvider#dags()}, on a thread of its own with the file's class loader as
  * context class loader, and gives up after a timeout so that a DAG file that hangs cannot stall
  * loading. Every failure becomes a {@link DagLoadError} of the file. A thread that ignores its
- * interrupt after the timeout keeps running until it returns: only a process of its own could stop
- * it.
+ * interrupt after the timeout keeps running until it returns: only ending its process stops it, which
+ * is why the service runs this in a DAG processor process ({@link DagProcessor}).
  */
 final class DagDefinitions {
     private static final Logger log = LoggerFactory.getLogger(DagDefinitions.class);
+
+    /** How long timed-out DAG code has to stop once interrupted before it counts as running on. */
+    private static final Duration INTERRUPT_GRACE = Duration.ofSeconds(1);
 
     private DagDefinitions() {}
 
@@ -39,7 +42,11 @@ final class DagDefinitions {
             }
         }
 
-        record Failed(DagLoadError error) implements Outcome {}
+        /**
+         * @param spoilsProcess the code left this process unfit to load more: it timed out and its
+         *     thread ignored the interrupt, so it runs on, or it exhausted the memory
+         */
+        record Failed(DagLoadError error, boolean spoilsProcess) implements Outcome {}
     }
 
     /** A broken contract, as opposed to an exception thrown by the DAG code. */
@@ -54,31 +61,46 @@ final class DagDefinitions {
         // A platform thread, and a daemon: DAG code that never yields then holds one of the operating system's
         // threads, not a core of the virtual-thread scheduler that the API's handlers need, and
         // it does not keep the JVM from exiting.
-        Thread thread = Thread.ofPlatform()
-                .daemon()
-                .name("dag-definition " + file.location())
-                .unstarted(task);
+        Thread thread = Thread.ofPlatform().daemon().name(threadName(file)).unstarted(task);
         thread.setContextClassLoader(loader);
         thread.start();
         try {
             return new Outcome.Defined(task.get(timeout.toNanos(), TimeUnit.NANOSECONDS));
         } catch (TimeoutException e) {
             task.cancel(true);
+            boolean stillRunning = !stopsWithin(thread, INTERRUPT_GRACE);
             log.warn(
-                    "DAG file {} did not declare its DAGs within {}; its thread was interrupted",
+                    "DAG file {} did not declare its DAGs within {}; its thread was interrupted{}",
                     file.location(),
-                    describe(timeout));
-            return failed(
-                    file,
-                    OptionalInt.empty(),
-                    "the DAG code did not return within " + describe(timeout)
-                            + ": a DAG file must only declare DAGs; do slow work in tasks");
+                    describe(timeout),
+                    stillRunning ? " and runs on" : " and stopped");
+            return new Outcome.Failed(
+                    new DagLoadError(
+                            file.location(),
+                            OptionalInt.empty(),
+                            "the DAG code did not return within " + describe(timeout)
+                                    + ": a DAG file must only declare DAGs; do slow work in tasks"),
+                    stillRunning);
         } catch (InterruptedException e) {
             task.cancel(true);
             Thread.currentThread().interrupt();
             return failed(file, OptionalInt.empty(), "loading was interrupted");
         } catch (ExecutionException e) {
             return failure(file, loader, e.getCause());
+        }
+    }
+
+    /** The name of the thread that runs a file's code. */
+    static String threadName(DagFile file) {
+        return "dag-definition " + file.location();
+    }
+
+    private static boolean stopsWithin(Thread thread, Duration grace) {
+        try {
+            return thread.join(grace);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return !thread.isAlive();
         }
     }
 
@@ -131,6 +153,7 @@ final class DagDefinitions {
         if (cause instanceof ContractException) {
             return failed(file, OptionalInt.empty(), cause.getMessage());
         }
+        boolean spoils = cause instanceof VirtualMachineError;
         Set<String> ownClasses = loader.classNames();
         StackTraceElement frame = null;
         for (StackTraceElement element : cause.getStackTrace()) {
@@ -141,12 +164,12 @@ final class DagDefinitions {
         }
         String message = cause instanceof DagDefinitionException ? cause.getMessage() : "the DAG code threw " + cause;
         if (frame == null || frame.getLineNumber() <= 0) {
-            return failed(file, OptionalInt.empty(), message);
+            return failed(file, OptionalInt.empty(), message, spoils);
         }
         if (file.isJar()) {
-            return failed(file, OptionalInt.empty(), message + " (at " + frame + ")");
+            return failed(file, OptionalInt.empty(), message + " (at " + frame + ")", spoils);
         }
-        return failed(file, OptionalInt.of(frame.getLineNumber()), message);
+        return failed(file, OptionalInt.of(frame.getLineNumber()), message, spoils);
     }
 
     private static Throwable unwrap(Throwable thrown) {
@@ -159,7 +182,11 @@ final class DagDefinitions {
     }
 
     private static Outcome failed(DagFile file, OptionalInt line, String message) {
-        return new Outcome.Failed(new DagLoadError(file.location(), line, message));
+        return failed(file, line, message, false);
+    }
+
+    private static Outcome failed(DagFile file, OptionalInt line, String message, boolean spoilsProcess) {
+        return new Outcome.Failed(new DagLoadError(file.location(), line, message), spoilsProcess);
     }
 
     static String describe(Duration duration) {

@@ -29,11 +29,12 @@ import org.slf4j.LoggerFactory;
  * in a new class loader, and the old one is let go. A file that fails keeps its last good DAGs in
  * the snapshot, marked {@link LoadedDag#stale()}. Not thread-safe: its source serializes refreshes.
  */
-final class DagFileLoader implements AutoCloseable {
+final class DagFileLoader implements DagFilesLoader {
     private static final Logger log = LoggerFactory.getLogger(DagFileLoader.class);
     private static final String SERVICES_FILE = "META-INF/services/" + DagProvider.class.getName();
 
     private final LoaderSettings settings;
+    private final DefinitionHooks hooks;
     private final JavaDagCompiler compiler;
     private final ClassLoader parent = DagProvider.class.getClassLoader();
     private Map<String, Entry> entries = Map.of();
@@ -55,23 +56,23 @@ final class DagFileLoader implements AutoCloseable {
     }
 
     DagFileLoader(LoaderSettings settings) {
+        this(settings, DefinitionHooks.NONE);
+    }
+
+    DagFileLoader(LoaderSettings settings, DefinitionHooks hooks) {
         this.settings = requireNonNull(settings, "settings is null");
+        this.hooks = requireNonNull(hooks, "hooks is null");
         this.compiler = new JavaDagCompiler(settings.compileClasspath());
     }
 
-    /**
-     * Loads the files a source holds now.
-     *
-     * @param unreadable files that exist but could not be read: they count as broken
-     * @param origins the origin of a file's DAGs when they load from its current content
-     */
-    LoadResult load(List<DagFile> files, List<DagLoadError> unreadable, Function<DagFile, DagOrigin> origins) {
+    @Override
+    public LoadResult load(List<DagFile> files, List<DagLoadError> unreadable, Function<DagFile, DagOrigin> origins) {
         long started = System.nanoTime();
         List<DagFile> changed = files.stream()
                 .filter(file -> !entries.containsKey(file.location())
                         || !entries.get(file.location()).digest().equals(file.digest()))
                 .toList();
-        Map<String, FileLoad> loads = loadChanged(changed);
+        Map<String, FileLoad> loads = loadChanged(changed, origins);
 
         Map<String, Entry> next = new HashMap<>();
         for (DagFile file : files) {
@@ -82,11 +83,13 @@ final class DagFileLoader implements AutoCloseable {
                 continue;
             }
             if (load == null) {
-                load = new FileLoad(previous.lastGood().orElseThrow().dags(), List.of());
+                load = new FileLoad(previous.lastGood().orElseThrow().dags(), List.of(), false);
             }
+            // A file to try again is kept under no digest, so that the next load takes it as changed.
+            String digest = load.again() ? "" : file.digest();
             Entry entry = load.errors().isEmpty()
-                    ? new Entry(file.digest(), List.of(), Optional.of(new Good(load.dags(), origins.apply(file))))
-                    : new Entry(file.digest(), load.errors(), lastGood(previous));
+                    ? new Entry(digest, List.of(), Optional.of(new Good(load.dags(), origins.apply(file))))
+                    : new Entry(digest, load.errors(), lastGood(previous));
             next.put(file.location(), entry);
         }
         for (DagLoadError error : unreadable) {
@@ -103,10 +106,14 @@ final class DagFileLoader implements AutoCloseable {
         return entry == null ? Optional.empty() : entry.lastGood();
     }
 
-    /** What loading one changed file gave: its DAGs, or its errors. */
-    private record FileLoad(List<Dag> dags, List<DagLoadError> errors) {
+    /**
+     * What loading one changed file gave: its DAGs, or its errors.
+     *
+     * @param again whether to load the file at the next load even if it did not change
+     */
+    private record FileLoad(List<Dag> dags, List<DagLoadError> errors, boolean again) {
         static FileLoad failed(List<DagLoadError> errors) {
-            return new FileLoad(List.of(), errors);
+            return new FileLoad(List.of(), errors, false);
         }
 
         static FileLoad failed(String location, String message) {
@@ -114,11 +121,20 @@ final class DagFileLoader implements AutoCloseable {
         }
     }
 
-    private Map<String, FileLoad> loadChanged(List<DagFile> changed) {
-        List<DagFile> sources = changed.stream().filter(file -> !file.isJar()).toList();
-        Map<String, JavaDagCompiler.Outcome> compiled = compiler.compile(sources);
+    private Map<String, FileLoad> loadChanged(List<DagFile> changed, Function<DagFile, DagOrigin> origins) {
         Map<String, FileLoad> loads = new HashMap<>();
+        List<DagFile> admitted = new ArrayList<>();
         for (DagFile file : changed) {
+            hooks.admit(file, origins.apply(file))
+                    .ifPresentOrElse(
+                            refusal -> loads.put(
+                                    file.location(),
+                                    new FileLoad(List.of(), List.of(refusal.error()), refusal.again())),
+                            () -> admitted.add(file));
+        }
+        List<DagFile> sources = admitted.stream().filter(file -> !file.isJar()).toList();
+        Map<String, JavaDagCompiler.Outcome> compiled = compiler.compile(sources);
+        for (DagFile file : admitted) {
             loads.put(file.location(), file.isJar() ? loadJar(file) : loadSource(file, compiled.get(file.location())));
         }
         return loads;
@@ -171,9 +187,12 @@ final class DagFileLoader implements AutoCloseable {
     }
 
     private FileLoad define(DagFile file, MemoryClassLoader loader, List<String> providers) {
-        return switch (DagDefinitions.define(file, loader, providers, settings.definitionTimeout())) {
+        hooks.defining(file);
+        DagDefinitions.Outcome outcome = DagDefinitions.define(file, loader, providers, settings.definitionTimeout());
+        hooks.defined(file, outcome);
+        return switch (outcome) {
             case DagDefinitions.Outcome.Failed failed -> FileLoad.failed(List.of(failed.error()));
-            case DagDefinitions.Outcome.Defined defined -> new FileLoad(defined.dags(), List.of());
+            case DagDefinitions.Outcome.Defined defined -> new FileLoad(defined.dags(), List.of(), false);
         };
     }
 

@@ -30,7 +30,7 @@ public final class DagFolderSource implements DagSource {
     private static final Logger log = LoggerFactory.getLogger(DagFolderSource.class);
 
     private final Path folder;
-    private final DagFileLoader loader;
+    private final DagFilesLoader loader;
     private final ReentrantLock refreshing = new ReentrantLock();
     private volatile LoadResult current = LoadResult.empty();
     private boolean closed;
@@ -43,7 +43,7 @@ public final class DagFolderSource implements DagSource {
 
     public DagFolderSource(Path folder, LoaderSettings settings) {
         this.folder = requireNonNull(folder, "folder is null").toAbsolutePath().normalize();
-        this.loader = new DagFileLoader(requireNonNull(settings, "settings is null"));
+        this.loader = DagFilesLoader.of(requireNonNull(settings, "settings is null"), "the dags folder " + this.folder);
     }
 
     @Override

@@ -51,7 +51,7 @@ public final class GitDagSource implements DagSource {
     /** The repository URL as locations show it, without a trailing slash. */
     private final String repositoryName;
 
-    private final DagFileLoader loader;
+    private final DagFilesLoader loader;
     private final ReentrantLock refreshing = new ReentrantLock();
     private volatile LoadResult current = LoadResult.empty();
     private boolean closed;
@@ -67,7 +67,8 @@ public final class GitDagSource implements DagSource {
     public GitDagSource(GitSettings settings, LoaderSettings loaderSettings) {
         this.settings = requireNonNull(settings, "settings is null");
         this.repositoryName = settings.repository().replaceAll("/+$", "");
-        this.loader = new DagFileLoader(requireNonNull(loaderSettings, "loaderSettings is null"));
+        this.loader = DagFilesLoader.of(
+                requireNonNull(loaderSettings, "loaderSettings is null"), "the git repository " + this.repositoryName);
     }
 
     @Override

@@ -10,6 +10,7 @@ import java.security.CodeSource;
 import java.time.Duration;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 
 /**
@@ -19,8 +20,16 @@ import java.util.Set;
  *     is reported as an error (Airflow's {@code dagbag_import_timeout})
  * @param compileClasspath what {@code .java} DAG files are compiled against; by default the classpath
  *     of this JVM, which holds {@code dag-dsl} and {@code tasks}
+ * @param processor when present, DAG files are compiled and their code run in a DAG processor
+ *     process with these limits, never in this one (what the service does); when empty, here
+ * @param vetting when present, asked before a file's code runs here (what a worker does: it runs only
+ *     what the DAG processor has loaded)
  */
-public record LoaderSettings(Duration definitionTimeout, List<Path> compileClasspath) {
+public record LoaderSettings(
+        Duration definitionTimeout,
+        List<Path> compileClasspath,
+        Optional<DagProcessorSettings> processor,
+        Optional<DefinitionVetting> vetting) {
     public static final Duration DEFAULT_DEFINITION_TIMEOUT = Duration.ofSeconds(30);
 
     public LoaderSettings {
@@ -29,14 +38,36 @@ public record LoaderSettings(Duration definitionTimeout, List<Path> compileClass
             throw new IllegalArgumentException("definitionTimeout must be positive: " + definitionTimeout);
         }
         compileClasspath = List.copyOf(requireNonNull(compileClasspath, "compileClasspath is null"));
+        requireNonNull(processor, "processor is null");
+        requireNonNull(vetting, "vetting is null");
+        if (processor.isPresent() && vetting.isPresent()) {
+            throw new IllegalArgumentException(
+                    "DAG files are either loaded by a DAG processor or vetted here, not both");
+        }
     }
 
+    /** Loading in this process, with the default timeout and the classpath of this JVM. */
     public static LoaderSettings defaults() {
-        return new LoaderSettings(DEFAULT_DEFINITION_TIMEOUT, jvmClasspath());
+        return new LoaderSettings(DEFAULT_DEFINITION_TIMEOUT, jvmClasspath(), Optional.empty(), Optional.empty());
     }
 
     public LoaderSettings withDefinitionTimeout(Duration timeout) {
-        return new LoaderSettings(timeout, compileClasspath);
+        return new LoaderSettings(timeout, compileClasspath, processor, vetting);
+    }
+
+    /** These settings, loading in a DAG processor process. */
+    public LoaderSettings inProcessor(DagProcessorSettings settings) {
+        return new LoaderSettings(
+                definitionTimeout,
+                compileClasspath,
+                Optional.of(requireNonNull(settings, "settings is null")),
+                vetting);
+    }
+
+    /** These settings, loading here what {@code vetting} lets through. */
+    public LoaderSettings vettedBy(DefinitionVetting by) {
+        return new LoaderSettings(
+                definitionTimeout, compileClasspath, processor, Optional.of(requireNonNull(by, "vetting is null")));
     }
 
     /**

@@ -66,6 +66,13 @@ public interface DagDao {
             """)
     void insertVersion(@BindMethods NewVersion version);
 
+    /** Whether some DAG version came from exactly this origin: the DAG processor loaded that file's content. */
+    @SqlQuery("""
+            SELECT EXISTS (SELECT 1 FROM dag_version
+                WHERE origin_kind = :kind AND origin_location = :location AND origin_digest = :digest)
+            """)
+    boolean hasVersionFrom(String kind, String location, String digest);
+
     @SqlQuery("SELECT * FROM dag WHERE is_active ORDER BY dag_id")
     List<DagRow> active();
 

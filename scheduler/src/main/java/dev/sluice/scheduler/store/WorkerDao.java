@@ -29,6 +29,10 @@ public interface WorkerDao {
     @SqlUpdate("UPDATE worker SET heartbeat_at = now() WHERE id = :id AND lock_key = :lockKey")
     int heartbeat(String id, long lockKey);
 
+    /** The workers that a process of this host with this pid registered. */
+    @SqlQuery("SELECT id FROM worker WHERE hostname = :hostname AND pid = :pid")
+    List<String> ofProcess(String hostname, long pid);
+
     @SqlUpdate("DELETE FROM worker WHERE id = :id")
     int delete(String id);
 

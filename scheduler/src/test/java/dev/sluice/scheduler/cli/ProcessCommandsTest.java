@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import dev.sluice.scheduler.TestDatabase;
+import dev.sluice.scheduler.processes.JavaCommand;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.DatabaseSettings;
 import java.io.IOException;
@@ -79,12 +80,17 @@ class ProcessCommandsTest {
                 CliTestDags.class.getName());
         await().atMost(Duration.ofMinutes(1))
                 .until(() -> Files.readString(workerLog).contains("is running with 2 slot(s)"));
-        assertThat(workers(database)).isEqualTo(2);
+        // The server claims nothing itself; the worker process it started and the one started apart do.
+        await().atMost(Duration.ofMinutes(1))
+                .untilAsserted(() -> assertThat(workerSlots(database)).containsExactly(0, 2, 32));
 
         server.destroy();
         assertThat(server.waitFor(60, TimeUnit.SECONDS))
                 .as(Files.readString(serverLog))
                 .isTrue();
+        assertThat(workerSlots(database))
+                .as("the server stopped the worker process it started")
+                .containsExactly(2);
         RunningSluice.Result gone = RunningSluice.execute("dags", "list", "--server", url);
         assertThat(gone.exitCode()).isEqualTo(ExitCodes.UNAVAILABLE);
     }
@@ -233,6 +239,227 @@ class ProcessCommandsTest {
         await().atMost(Duration.ofSeconds(30)).until(() -> postgres.stream().noneMatch(ProcessHandle::isAlive));
     }
 
+    /**
+     * A DAG file whose code calls {@code System.exit}: on the main of before, the server died a few
+     * seconds after the file was dropped, and again after every restart. Now its DAG processor ends
+     * instead, the file gets the error with the line of the call, and the DAG beside it is loaded
+     * and runs (its body in the server's worker process).
+     */
+    @Test
+    void serverSurvivesADagFileThatEndsTheJvmAndRunsTheDagBesideIt() throws Exception {
+        DatabaseSettings database = TestDatabase.create();
+        Path dags = Files.createDirectories(directory.resolve("dags"));
+        Files.writeString(dags.resolve("Exits.java"), """
+                import dev.sluice.dag.Dag;
+                import dev.sluice.dag.DagProvider;
+                import java.util.List;
+
+                public class Exits implements DagProvider {
+                    @Override
+                    public List<Dag> dags() {
+                        System.exit(1);
+                        return List.of();
+                    }
+                }
+                """);
+        Files.writeString(dags.resolve("Good.java"), goodDagFile("Good", "good_beside_exit"));
+        Path serverLog = directory.resolve("server.log");
+        Process server = start(
+                serverLog,
+                "server",
+                "--db-url",
+                database.jdbcUrl(),
+                "--db-user",
+                database.user(),
+                "--api-port",
+                "0",
+                "--dags-folder",
+                dags.toString(),
+                "--dags-refresh-interval",
+                "1");
+        String url = await().atMost(Duration.ofMinutes(1)).until(() -> apiUrl(serverLog), value -> !value.isEmpty());
+
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            RunningSluice.Result errors = RunningSluice.execute("dags", "errors", "--server", url);
+            assertThat(errors.out()).contains("Exits.java", "8", "called System.exit");
+        });
+        ProcessHandle worker = workerProcessOf(server);
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            RunningSluice.Result triggered =
+                    RunningSluice.execute("dags", "trigger", "good_beside_exit", "--server", url);
+            assertThat(triggered.exitCode()).as(triggered.toString()).isZero();
+        });
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> runStates(database, "good_beside_exit").equals(List.of("success")));
+        assertThat(server.isAlive()).as(Files.readString(serverLog)).isTrue();
+        assertThat(workerProcesses(server))
+                .as("the worker never ran the file's code: it runs only what the DAG processor loaded")
+                .containsExactly(worker);
+        RunningSluice.Result listed = RunningSluice.execute("dags", "list", "--server", url);
+        assertThat(listed.exitCode()).as(listed.toString()).isZero();
+
+        server.destroy();
+        assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
+    }
+
+    /**
+     * Task bodies that end their JVM, ignore their cancellation after a timeout, or exhaust the
+     * memory: each fails its attempt and costs its worker process, which the server replaces; the
+     * server itself never notices, and a DAG run after them succeeds.
+     */
+    @Test
+    void workerProcessesTakeTheBlowsOfBodiesThatExitIgnoreTheirCancellationOrExhaustMemory() throws Exception {
+        DatabaseSettings database = TestDatabase.create();
+        Path dags = Files.createDirectories(directory.resolve("dags"));
+        Files.writeString(dags.resolve("Blows.java"), """
+                import dev.sluice.dag.Dag;
+                import dev.sluice.dag.DagProvider;
+                import dev.sluice.dag.TaskBody;
+                import java.time.Duration;
+                import java.util.ArrayList;
+                import java.util.List;
+
+                public class Blows implements DagProvider {
+                    @Override
+                    public List<Dag> dags() {
+                        var exits = Dag.builder("body_exits");
+                        exits.task("exit", TaskBody.action(context -> System.exit(7)));
+                        var deaf = Dag.builder("body_deaf");
+                        deaf.task("spin", TaskBody.action(context -> {
+                            while (System.nanoTime() != 0) {
+                                Thread.onSpinWait();
+                            }
+                        })).executionTimeout(Duration.ofSeconds(1));
+                        var hogs = Dag.builder("body_hogs");
+                        hogs.task("hoard", TaskBody.action(context -> {
+                            List<long[]> hoard = new ArrayList<>();
+                            for (int i = 0; i >= 0; i++) {
+                                hoard.add(new long[1 << 20]);
+                            }
+                        }));
+                        return List.of(exits.build(), deaf.build(), hogs.build());
+                    }
+                }
+                """);
+        Files.writeString(dags.resolve("Good.java"), goodDagFile("Good", "good_after_blows"));
+        Path serverLog = directory.resolve("server.log");
+        Process server = start(
+                serverLog,
+                "server",
+                "--db-url",
+                database.jdbcUrl(),
+                "--db-user",
+                database.user(),
+                "--api-port",
+                "0",
+                "--dags-folder",
+                dags.toString(),
+                "--dags-refresh-interval",
+                "1",
+                "--worker-memory",
+                "128");
+        String url = await().atMost(Duration.ofMinutes(1)).until(() -> apiUrl(serverLog), value -> !value.isEmpty());
+
+        ProcessHandle first = workerProcessOf(server);
+        assertThat(attemptErrorAfterTrigger(database, url, "body_exits"))
+                .contains("the task body called System.exit at Blows.lambda$dags$")
+                .contains("which ends its worker process");
+        ProcessHandle second = replacementOf(server, first);
+
+        assertThat(attemptErrorAfterTrigger(database, url, "body_deaf")).contains("timed out after PT1S");
+        // Its thread spins on until the worker ends itself to stop it, and is replaced.
+        ProcessHandle third = replacementOf(server, second);
+        assertThat(second.isAlive())
+                .as("the worker whose body spun is gone, and the spinning with it")
+                .isFalse();
+
+        assertThat(attemptErrorAfterTrigger(database, url, "body_hogs"))
+                .contains("ran out of memory (its heap is limited to 128 MB");
+        replacementOf(server, third);
+
+        attemptErrorAfterTrigger(database, url, "good_after_blows");
+        assertThat(runStates(database, "good_after_blows")).containsExactly("success");
+        assertThat(server.isAlive()).as(Files.readString(serverLog)).isTrue();
+
+        server.destroy();
+        assertThat(server.waitFor(90, TimeUnit.SECONDS)).isTrue();
+    }
+
+    private static String goodDagFile(String className, String dagId) {
+        return """
+                import dev.sluice.dag.Dag;
+                import dev.sluice.dag.DagProvider;
+                import java.util.List;
+
+                public class %s implements DagProvider {
+                    @Override
+                    public List<Dag> dags() {
+                        var dag = Dag.builder("%s");
+                        dag.task("only", context -> "done");
+                        return List.of(dag.build());
+                    }
+                }
+                """.formatted(className, dagId);
+    }
+
+    /** Triggers a run of the DAG once it is loaded, waits for it to end, and returns its one attempt's error, if any. */
+    private static String attemptErrorAfterTrigger(DatabaseSettings database, String url, String dagId) {
+        await().atMost(Duration.ofMinutes(1)).untilAsserted(() -> {
+            RunningSluice.Result triggered = RunningSluice.execute("dags", "trigger", dagId, "--server", url);
+            assertThat(triggered.exitCode()).as(triggered.toString()).isZero();
+        });
+        await().atMost(Duration.ofMinutes(2)).until(() -> {
+            List<String> states = runStates(database, dagId);
+            return states.size() == 1
+                    && (states.getFirst().equals("success") || states.getFirst().equals("failed"));
+        });
+        try (Database opened = Database.open(database)) {
+            return opened.jdbi()
+                    .withHandle(handle -> handle.createQuery("""
+                            SELECT coalesce(string_agg(a.error, ' | '), '') FROM task_attempt a
+                            JOIN task_instance t ON t.id = a.task_instance JOIN dag_run r ON r.id = t.run_pk
+                            WHERE r.dag_id = :dagId
+                            """)
+                            .bind("dagId", dagId)
+                            .mapTo(String.class)
+                            .one());
+        }
+    }
+
+    private static List<String> runStates(DatabaseSettings settings, String dagId) {
+        try (Database database = Database.open(settings)) {
+            return database.jdbi()
+                    .withHandle(handle -> handle.createQuery("SELECT state FROM dag_run WHERE dag_id = :dagId")
+                            .bind("dagId", dagId)
+                            .mapTo(String.class)
+                            .list());
+        }
+    }
+
+    /** The one worker process the server runs, once it runs. */
+    private static ProcessHandle workerProcessOf(Process server) {
+        return await().atMost(Duration.ofMinutes(1))
+                .until(() -> workerProcesses(server), list -> list.size() == 1)
+                .getFirst();
+    }
+
+    /** The worker process that replaced {@code old}, once it runs. */
+    private static ProcessHandle replacementOf(Process server, ProcessHandle old) {
+        return await().atMost(Duration.ofMinutes(1))
+                .until(
+                        () -> workerProcesses(server),
+                        list -> list.size() == 1 && list.getFirst().pid() != old.pid())
+                .getFirst();
+    }
+
+    private static List<ProcessHandle> workerProcesses(Process server) {
+        String mark = JavaCommand.mark(WorkerProcessOptions.ROLE);
+        return server.children()
+                .filter(ProcessHandle::isAlive)
+                .filter(child -> child.info().commandLine().orElse("").contains(mark))
+                .toList();
+    }
+
     private static String spinningDagFile(String className) {
         return """
                 import dev.sluice.dag.Dag;
@@ -269,12 +496,13 @@ class ProcessCommandsTest {
         }
     }
 
-    private static long workers(DatabaseSettings settings) {
+    /** The slots of each registered worker, fewest first. */
+    private static List<Integer> workerSlots(DatabaseSettings settings) {
         try (Database database = Database.open(settings)) {
             return database.jdbi()
-                    .withHandle(handle -> handle.createQuery("SELECT count(*) FROM worker")
-                            .mapTo(Long.class)
-                            .one());
+                    .withHandle(handle -> handle.createQuery("SELECT slots FROM worker ORDER BY slots")
+                            .mapTo(Integer.class)
+                            .list());
         }
     }
 
