@@ -86,6 +86,13 @@ final class IsolatedDagFileLoader implements DagFilesLoader {
 
     @Override
     public LoadResult load(List<DagFile> files, List<DagLoadError> unreadable, Function<DagFile, DagOrigin> origins) {
+        if (files.isEmpty()) {
+            // Nothing to run: no processor is needed, and an idle one is let go.
+            close();
+            refused.clear();
+            last = new LoadResult(List.of(), unreadable);
+            return last;
+        }
         refused.values()
                 .removeIf(refusal -> files.stream()
                         .noneMatch(file -> file.location().equals(refusal.location())

@@ -155,6 +155,9 @@ public final class WorkerProcesses implements AutoCloseable {
             return "the worker process running this attempt replaced itself to stop a task body that ignored its"
                     + " cancellation";
         }
+        if (code == 128 + 2 || code == 128 + 15) {
+            return "the worker process running this attempt was stopped (SIGINT or SIGTERM) and was replaced";
+        }
         if (code > 128) {
             return "the worker process running this attempt was killed by signal " + (code - 128) + " and was replaced";
         }
