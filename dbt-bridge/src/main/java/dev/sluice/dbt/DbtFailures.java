@@ -2,6 +2,7 @@ package dev.sluice.dbt;
 
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.stream.Collectors;
@@ -12,6 +13,25 @@ final class DbtFailures {
     private static final int MAX_MESSAGE = 300;
 
     private DbtFailures() {}
+
+    /**
+     * Whether the invocation failed only because another dbt invocation created the same schema at
+     * the same moment: Trino's Iceberg catalog refuses the second {@code CREATE SCHEMA IF NOT EXISTS}
+     * ("Failed to create a namespace"), as happens when two models of a new schema start together. The
+     * schema exists then, so running the invocation again succeeds.
+     */
+    static boolean lostSchemaCreationRace(DbtResult result) {
+        if (result.succeeded() || result.cancelled()) {
+            return false;
+        }
+        List<String> messages = new ArrayList<>(result.errors());
+        result.failedNodes().forEach(node -> node.message().ifPresent(messages::add));
+        return !messages.isEmpty() && messages.stream().allMatch(DbtFailures::isSchemaCreationRace);
+    }
+
+    static boolean isSchemaCreationRace(String message) {
+        return message.contains("ICEBERG_CATALOG_ERROR") && message.contains("Failed to create a namespace");
+    }
 
     static TaskFailedException toException(DbtResult result) {
         String command = "dbt " + result.command().commandLine();

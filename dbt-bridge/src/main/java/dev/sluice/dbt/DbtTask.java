@@ -79,7 +79,16 @@ public final class DbtTask implements TaskBody {
         }
         DbtProcess process = runner.start(resolved, target, context.log());
         context.onCancel(process::cancel);
-        return process.await();
+        DbtResult result = process.await();
+        if (DbtFailures.lostSchemaCreationRace(result) && !context.isCancelled()) {
+            context.log()
+                    .warn("dbt failed to create a schema that another dbt invocation created at the same moment;"
+                            + " the schema exists now, so the invocation runs once more");
+            DbtProcess again = runner.start(resolved, target, context.log());
+            context.onCancel(again::cancel);
+            result = again.await();
+        }
+        return result;
     }
 
     @Override

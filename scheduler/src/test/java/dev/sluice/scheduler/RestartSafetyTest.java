@@ -19,7 +19,10 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** kill -9 of a real server process in the middle of a run, then a restart: nothing is lost or run twice. */
+/**
+ * kill -9 of a real server process and its worker process in the middle of a run, then a restart:
+ * nothing is lost or run twice.
+ */
 class RestartSafetyTest {
     private final List<Process> servers = new ArrayList<>();
 
@@ -44,6 +47,11 @@ class RestartSafetyTest {
                     .until(() -> blockerAttempts(database).equals("running:1")
                             && journal().contains("blocker 1 started"));
 
+            // The server and the worker process it started, which runs the body, die at once, as in a crash of
+            // their machine or container.
+            List<ProcessHandle> workers = first.descendants().toList();
+            assertThat(workers).as("the server's worker process").isNotEmpty();
+            workers.forEach(ProcessHandle::destroyForcibly);
             first.destroyForcibly().waitFor();
             assertThat(first.exitValue()).isEqualTo(137);
             assertThat(journal()).containsExactly("first 1 done", "blocker 1 started");
