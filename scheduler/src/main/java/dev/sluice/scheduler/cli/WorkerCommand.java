@@ -3,8 +3,8 @@ package dev.sluice.scheduler.cli;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.processes.WorkerProcesses;
+import java.io.IOException;
 import java.time.Clock;
-import java.util.Optional;
 import java.util.concurrent.Callable;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -45,6 +45,9 @@ final class WorkerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws InterruptedException {
         try (StartedResources started = new StartedResources()) {
+            if (supervised) {
+                endWithTheScheduler();
+            }
             SluiceService service = started.add(SluiceService.startWorker(
                     database.settings(),
                     engine.settings(),
@@ -52,7 +55,7 @@ final class WorkerCommand implements Callable<Integer> {
                     engine.providers(ClasspathProviders.NONE),
                     sources.settings()));
             if (supervised) {
-                superviseBy(service, ProcessHandle.current().parent());
+                replaceWhenABodyIgnoresItsCancellation(service);
             }
             spec.commandLine()
                     .getOut()
@@ -66,11 +69,29 @@ final class WorkerCommand implements Callable<Integer> {
     }
 
     /**
-     * A worker that its scheduler started: it ends with that process (which could not replace it any
-     * more), and ends itself, to be replaced, when a task body ignores its cancellation, since only
-     * the end of the process stops that body's thread.
+     * A worker that its scheduler started ends with that process, which could not replace it any
+     * more: the scheduler holds this process's standard input open, so its end, however it comes
+     * (a {@code kill -9} too), closes it.
      */
-    private static void superviseBy(SluiceService service, Optional<ProcessHandle> supervisor) {
+    private static void endWithTheScheduler() {
+        Thread.ofPlatform().daemon().name("sluice-supervisor-watch").start(() -> {
+            try {
+                while (System.in.read() >= 0) {
+                    // Nothing is sent; only the end of the input counts.
+                }
+            } catch (IOException e) {
+                // A broken pipe is an end too.
+            }
+            log.warn("the scheduler that started this worker process has ended; so does this worker");
+            System.exit(ExitCodes.OK);
+        });
+    }
+
+    /**
+     * A worker that its scheduler started ends itself, to be replaced, when a task body ignores its
+     * cancellation, since only the end of the process stops that body's thread.
+     */
+    private static void replaceWhenABodyIgnoresItsCancellation(SluiceService service) {
         service.engine().whenABodyIgnoresItsCancellation(body -> {
             log.error(
                     "the body of {} ignored its cancellation and runs on; this worker process ends to stop it, and"
@@ -78,9 +99,5 @@ final class WorkerCommand implements Callable<Integer> {
                     body);
             Thread.ofPlatform().start(() -> System.exit(WorkerProcesses.EXIT_REPLACE));
         });
-        supervisor.ifPresent(parent -> parent.onExit().thenRun(() -> {
-            log.warn("the scheduler that started this worker process has ended; so does this worker");
-            System.exit(ExitCodes.OK);
-        }));
     }
 }

@@ -298,8 +298,10 @@ class ProcessCommandsTest {
         RunningSluice.Result listed = RunningSluice.execute("dags", "list", "--server", url);
         assertThat(listed.exitCode()).as(listed.toString()).isZero();
 
-        server.destroy();
+        // A server that dies at once leaves no worker process behind.
+        server.destroyForcibly();
         assertThat(server.waitFor(60, TimeUnit.SECONDS)).isTrue();
+        await().atMost(Duration.ofMinutes(1)).until(() -> !worker.isAlive());
     }
 
     /**
