@@ -9,7 +9,8 @@ import picocli.CommandLine.Option;
 final class EngineOptions {
     @Option(
             names = "--worker-slots",
-            description = "task attempts this process runs at once (default ${DEFAULT-VALUE})",
+            description = "task attempts a worker runs at once; for server and standalone, each of their worker "
+                    + "processes (env SLUICE_WORKER_SLOTS, default ${DEFAULT-VALUE})",
             defaultValue = "${env:SLUICE_WORKER_SLOTS:-32}")
     int workerSlots;
 

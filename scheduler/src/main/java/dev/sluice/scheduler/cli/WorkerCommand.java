@@ -82,7 +82,7 @@ final class WorkerCommand implements Callable<Integer> {
             } catch (IOException e) {
                 // A broken pipe is an end too.
             }
-            log.warn("the scheduler that started this worker process has ended; so does this worker");
+            log.warn("the scheduler that started this worker process has ended or let it go; this worker stops");
             System.exit(ExitCodes.OK);
         });
     }

@@ -30,7 +30,8 @@ final class WorkerProcessOptions {
             defaultValue = "${env:SLUICE_WORKER_PROCESSES:-1}",
             description = "worker processes to start on this machine, each with --worker-slots slots; they run the "
                     + "task bodies, so that the scheduler runs none, and one that dies is replaced; 0 starts none, "
-                    + "for workers started apart with 'sluice worker' (env SLUICE_WORKER_PROCESSES, default 1)")
+                    + "and tasks wait for workers started apart with 'sluice worker' (env SLUICE_WORKER_PROCESSES, "
+                    + "default 1)")
     int processes;
 
     @Option(
@@ -41,10 +42,13 @@ final class WorkerProcessOptions {
                     + "attempts it ran fail (env SLUICE_WORKER_MEMORY, default 1024)")
     int heapMegabytes;
 
-    /** The settings of the scheduler's own engine: no slots when worker processes run the bodies. */
+    /**
+     * The settings of the scheduler's own engine: no slots, whether its worker processes or workers
+     * started apart run the bodies; {@code --worker-slots} is each worker process's.
+     */
     EngineSettings schedulerEngine(EngineSettings engine) {
         validate();
-        return processes > 0 ? engine.withWorkerSlots(0) : engine;
+        return engine.withWorkerSlots(0);
     }
 
     private void validate() {
