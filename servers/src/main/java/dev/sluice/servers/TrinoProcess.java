@@ -110,19 +110,6 @@ final class TrinoProcess {
 
     /** Stops the JVM and anything it started: gracefully first, forcibly after a timeout. */
     static void stop(ProcessHandle process) {
-        List<ProcessHandle> tree = new ArrayList<>(process.descendants().toList());
-        tree.add(process);
-        tree.forEach(ProcessHandle::destroy);
-        for (ProcessHandle handle : tree) {
-            try {
-                handle.onExit().get(STOP_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                handle.destroyForcibly();
-            } catch (Exception e) {
-                log.warn("process {} did not stop within {} s; killing it", handle.pid(), STOP_TIMEOUT.toSeconds());
-                handle.destroyForcibly();
-            }
-        }
+        ProcessTrees.stop(process, STOP_TIMEOUT);
     }
 }
