@@ -51,8 +51,9 @@ final class ServerCommand implements Callable<Integer> {
             spec.commandLine()
                     .getOut()
                     .printf(
-                            "Sluice server is running; REST API at %s/api/v1 (OpenAPI: %s/api/v1/openapi.yaml)%n",
-                            server.uri(), server.uri());
+                            "Sluice server is running; REST API at %s/api/v1 (OpenAPI: %s/api/v1/openapi.yaml)%n"
+                                    + "Authentication: %s%n",
+                            server.uri(), server.uri(), api.describeAuthentication());
             spec.commandLine().getOut().flush();
             started.awaitStop();
         }

@@ -186,6 +186,7 @@ final class StandaloneCommand implements Callable<Integer> {
                         """
                 Sluice standalone is running with %d DAG(s): %s
                 REST API: %s/api/v1 (OpenAPI document: %s/api/v1/openapi.yaml)
+                Authentication: %s
                 Run history: Postgres at %s (%s)
                 Try, from the repository root:
                   %s dags list%s
@@ -197,6 +198,7 @@ final class StandaloneCommand implements Callable<Integer> {
                         dagIds,
                         server.uri(),
                         server.uri(),
+                        api.describeAuthentication(),
                         postgresUrl,
                         durability,
                         sluice,

@@ -22,7 +22,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -68,8 +70,10 @@ public final class ApiServer implements AutoCloseable {
             config.http.prefer405over404 = true;
             config.jsonMapper(new JavalinJackson(MAPPER, true));
             config.router.mount(router -> {
+                router.beforeMatched(context -> refuseForeignHost(host, context));
                 router.beforeMatched(context -> refuseShadowedPath(routes, context));
                 router.beforeMatched(context -> authorize(authenticator, context));
+                router.beforeMatched(ApiServer::requireJson);
                 router.beforeMatched(Parameters::checkText);
                 router.beforeMatched(queryParameters::check);
                 for (ApiRoute route : routes) {
@@ -129,6 +133,47 @@ public final class ApiServer implements AutoCloseable {
         if (!principal.has(required)) {
             throw new ForbiddenResponse("user " + principal.user() + " needs the " + required.roleName() + " role for "
                     + context.method() + " " + context.endpointHandlerPath());
+        }
+    }
+
+    /** The names a request to a server on loopback may use for it. */
+    private static final Set<String> LOOPBACK_NAMES = Set.of("localhost", "127.0.0.1", "[::1]", "::1");
+
+    /**
+     * A server that listens on loopback answers only requests addressed to loopback: a web page
+     * whose name an attacker points at 127.0.0.1 (DNS rebinding) sends its own name as the
+     * {@code Host}, and is refused.
+     */
+    private static void refuseForeignHost(String listening, Context context) {
+        if (!LOOPBACK_NAMES.contains(listening.toLowerCase(Locale.ROOT))) {
+            return;
+        }
+        String host = Optional.ofNullable(context.header("Host")).orElse("").toLowerCase(Locale.ROOT);
+        String name = host.startsWith("[") ? host.substring(0, host.indexOf(']') + 1) : host.split(":", 2)[0];
+        if (!LOOPBACK_NAMES.contains(name)) {
+            throw new ForbiddenResponse(
+                    "this server answers requests to " + listening + " only, not to the host '" + host + "'");
+        }
+    }
+
+    /**
+     * A request that may change something (POST, PUT, PATCH) must say it sends JSON, even with an
+     * empty body: a web page can make a browser send {@code text/plain} or a form to any address
+     * without asking it first, but not {@code application/json}, so a page cannot act on a Sluice
+     * on the user's machine.
+     */
+    private static void requireJson(Context context) {
+        String method = context.method().name();
+        if (!method.equals("POST") && !method.equals("PUT") && !method.equals("PATCH")) {
+            return;
+        }
+        String type = Optional.ofNullable(context.contentType()).orElse("");
+        String mediaType = type.split(";", 2)[0].strip().toLowerCase(Locale.ROOT);
+        if (!mediaType.equals("application/json")) {
+            throw new HttpResponseException(
+                    HttpStatus.UNSUPPORTED_MEDIA_TYPE.getCode(),
+                    context.method() + " " + context.path() + " takes Content-Type application/json"
+                            + (type.isBlank() ? "; the request has none" : ", not " + type));
         }
     }
 
@@ -192,7 +237,12 @@ public final class ApiServer implements AutoCloseable {
         app.exception(
                 UnknownDagException.class, (e, context) -> problem(context, HttpStatus.NOT_FOUND, e.getMessage()));
         app.exception(AuthenticationException.class, (e, context) -> {
-            context.header("WWW-Authenticate", "Bearer realm=\"sluice\"");
+            // RFC 6750: a missing token gets the scheme only; a refused one says so.
+            context.header(
+                    "WWW-Authenticate",
+                    e instanceof AuthenticationException.InvalidToken
+                            ? "Bearer realm=\"sluice\", error=\"invalid_token\""
+                            : "Bearer realm=\"sluice\"");
             problem(context, HttpStatus.UNAUTHORIZED, e.getMessage());
         });
         app.exception(MethodNotAllowedResponse.class, (e, context) -> {

@@ -1,8 +1,18 @@
 package dev.sluice.scheduler.http;
 
-/** The request carries no valid credentials (HTTP 401). */
-public final class AuthenticationException extends RuntimeException {
+/**
+ * The request carries no valid credentials (HTTP 401): none at all, or an {@link InvalidToken}.
+ * Its message is for the client: it never quotes the credentials.
+ */
+public class AuthenticationException extends RuntimeException {
     public AuthenticationException(String message) {
         super(message);
+    }
+
+    /** Credentials that were given and refused: {@code WWW-Authenticate} says {@code error="invalid_token"}. */
+    public static final class InvalidToken extends AuthenticationException {
+        public InvalidToken(String message) {
+            super(message);
+        }
     }
 }

@@ -41,19 +41,18 @@ final class BackfillRoutes {
                         "/backfills/{backfillId}",
                         Access.VIEWER,
                         context -> context.json(operations.backfill(Parameters.pathLong(context, "backfillId")))),
-                ApiRoute.post(
-                        "/backfills/{backfillId}/pause",
-                        Access.OPERATOR,
-                        context -> context.json(operations.pauseBackfill(Parameters.pathLong(context, "backfillId")))),
-                ApiRoute.post(
-                        "/backfills/{backfillId}/resume",
-                        Access.OPERATOR,
-                        context -> context.json(operations.resumeBackfill(Parameters.pathLong(context, "backfillId")))),
-                ApiRoute.post(
-                        "/backfills/{backfillId}/cancel",
-                        Access.OPERATOR,
-                        context ->
-                                context.json(operations.cancelBackfill(Parameters.pathLong(context, "backfillId")))));
+                ApiRoute.post("/backfills/{backfillId}/pause", Access.OPERATOR, context -> {
+                    JsonBody.parse(context.body(), Set.of());
+                    context.json(operations.pauseBackfill(Parameters.pathLong(context, "backfillId")));
+                }),
+                ApiRoute.post("/backfills/{backfillId}/resume", Access.OPERATOR, context -> {
+                    JsonBody.parse(context.body(), Set.of());
+                    context.json(operations.resumeBackfill(Parameters.pathLong(context, "backfillId")));
+                }),
+                ApiRoute.post("/backfills/{backfillId}/cancel", Access.OPERATOR, context -> {
+                    JsonBody.parse(context.body(), Set.of());
+                    context.json(operations.cancelBackfill(Parameters.pathLong(context, "backfillId")));
+                }));
     }
 
     /**

@@ -309,6 +309,7 @@ class ApiLimitsTest {
     private static HttpResponse<String> send(String method, String path, String body) throws Exception {
         HttpRequest request = HttpRequest.newBuilder(URI.create(server.uri() + path))
                 .timeout(QUICK)
+                .header("Content-Type", "application/json")
                 .method(
                         method,
                         body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body))

@@ -12,11 +12,14 @@ import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.store.Json;
 import java.io.IOException;
+import java.net.Socket;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
@@ -275,12 +278,72 @@ class ApiServerTest {
     private static HttpResponse<String> send(
             ApiServer server, String method, String path, Optional<String> body, Optional<String> role)
             throws IOException, InterruptedException {
+        return send(server, method, path, body, role, "application/json");
+    }
+
+    private static HttpResponse<String> send(
+            ApiServer server, String method, String path, Optional<String> body, Optional<String> role, String type)
+            throws IOException, InterruptedException {
         HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(server.uri() + path))
+                .header("Content-Type", type)
                 .method(
                         method,
                         body.map(HttpRequest.BodyPublishers::ofString).orElse(HttpRequest.BodyPublishers.noBody()));
         role.ifPresent(value -> request.header("Authorization", "Bearer " + value));
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * What a web page can make a browser send to any address without asking: a form or plain text,
+     * or a body-less POST. Each is refused and changes nothing, even on a server with authentication
+     * off.
+     */
+    @Test
+    void requestsThatChangeSomethingMustBeJson() throws Exception {
+        long runs = count("dag_run");
+        for (String type : List.of("text/plain", "application/x-www-form-urlencoded", "multipart/form-data")) {
+            HttpResponse<String> refused =
+                    send(open, "POST", "/api/v1/dags/cli_daily/runs", Optional.of("{}"), Optional.empty(), type);
+            assertThat(refused.statusCode()).as(type).isEqualTo(415);
+            assertThat(Json.MAPPER.readTree(refused.body()).get("detail").asText())
+                    .isEqualTo("POST /api/v1/dags/cli_daily/runs takes Content-Type application/json, not " + type);
+        }
+        HttpResponse<String> bare = HTTP.send(
+                HttpRequest.newBuilder(URI.create(open.uri() + "/api/v1/dags/cli_daily/runs"))
+                        .POST(HttpRequest.BodyPublishers.noBody())
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(bare.statusCode()).isEqualTo(415);
+        assertThat(count("dag_run")).isEqualTo(runs);
+        HttpResponse<String> patched = send(
+                open,
+                "PATCH",
+                "/api/v1/dags/cli_gated",
+                Optional.of("{\"paused\": true}"),
+                Optional.empty(),
+                "text/plain");
+        assertThat(patched.statusCode()).isEqualTo(415);
+        assertThat(service.operations().dag("cli_gated").dag().paused()).isFalse();
+    }
+
+    /**
+     * A server on loopback answers only requests addressed to loopback: a page whose own name an
+     * attacker points at 127.0.0.1 (DNS rebinding) is refused.
+     */
+    @Test
+    void aServerOnLoopbackRefusesRequestsAddressedToAnotherHost() throws Exception {
+        Socket socket = new Socket("127.0.0.1", open.port());
+        try (socket) {
+            socket.getOutputStream()
+                    .write(("GET /api/v1/dags HTTP/1.1\r\nHost: attacker.example:" + open.port()
+                                    + "\r\nConnection: close\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+            String answer = new String(socket.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+            assertThat(answer).startsWith("HTTP/1.1 403").contains("not to the host 'attacker.example:");
+        }
+        assertThat(send(open, "GET", "/api/v1/dags", Optional.empty(), Optional.empty())
+                        .statusCode())
+                .isEqualTo(200);
     }
 
     private static long count(String table) {
