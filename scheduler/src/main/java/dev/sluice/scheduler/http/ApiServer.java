@@ -117,6 +117,18 @@ public final class ApiServer implements AutoCloseable {
         return URI.create("http://" + (shown.contains(":") ? "[" + shown + "]" : shown) + ":" + port());
     }
 
+    /** The context attribute that holds who made the request, once it is authenticated. */
+    private static final String PRINCIPAL = "sluice.principal";
+
+    /** Who made this request: set for every route that needs a role, before its handler runs. */
+    static Principal principal(Context context) {
+        Principal principal = context.attribute(PRINCIPAL);
+        if (principal == null) {
+            throw new IllegalStateException(context.endpointHandlerPath() + " is public: it has no principal");
+        }
+        return principal;
+    }
+
     private static void authorize(Authenticator authenticator, Context context) {
         Set<RouteRole> roles = context.routeRoles();
         Access access = roles.stream()
@@ -130,6 +142,7 @@ public final class ApiServer implements AutoCloseable {
         }
         Role required = access.role().get();
         Principal principal = authenticator.authenticate(new RequestHeaders(context.headerMap()));
+        context.attribute(PRINCIPAL, principal);
         if (!principal.has(required)) {
             throw new ForbiddenResponse("user " + principal.user() + " needs the " + required.roleName() + " role for "
                     + context.method() + " " + context.endpointHandlerPath());
