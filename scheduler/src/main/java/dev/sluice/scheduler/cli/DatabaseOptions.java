@@ -1,6 +1,11 @@
 package dev.sluice.scheduler.cli;
 
 import dev.sluice.scheduler.store.DatabaseSettings;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Option;
 
 /** Where Sluice's Postgres is: flags, or the environment variables named in each flag's help. */
@@ -18,12 +23,13 @@ final class DatabaseOptions {
     String user;
 
     @Option(
-            names = "--db-password",
-            description = "database password (env SLUICE_DB_PASSWORD); never printed",
-            defaultValue = "${env:SLUICE_DB_PASSWORD:-}",
-            arity = "0..1",
-            interactive = false)
-    String password;
+            names = "--db-password-file",
+            paramLabel = "PATH",
+            description =
+                    "a file holding the database password, such as a mounted secret (env SLUICE_DB_PASSWORD_FILE);"
+                            + " else env SLUICE_DB_PASSWORD. There is no flag for the password itself: a command line is"
+                            + " visible to every user of the machine")
+    Path passwordFile;
 
     @Option(
             names = "--db-pool-size",
@@ -32,9 +38,30 @@ final class DatabaseOptions {
     int poolSize;
 
     DatabaseSettings settings() {
+        return settings(System.getenv());
+    }
+
+    DatabaseSettings settings(Map<String, String> environment) {
         if (url == null || url.isBlank()) {
             throw new IllegalArgumentException("no database given: pass --db-url or set SLUICE_DB_URL");
         }
-        return new DatabaseSettings(url, user, new DatabaseSettings.Secret(password == null ? "" : password), poolSize);
+        return new DatabaseSettings(url, user, new DatabaseSettings.Secret(password(environment)), poolSize);
+    }
+
+    /** From the file, else the environment, else none; a file's final line break is not part of it. */
+    private String password(Map<String, String> environment) {
+        Optional<Path> file = Optional.ofNullable(passwordFile)
+                .or(() -> Optional.ofNullable(environment.get("SLUICE_DB_PASSWORD_FILE"))
+                        .filter(name -> !name.isBlank())
+                        .map(Path::of));
+        if (file.isPresent()) {
+            try {
+                return Files.readString(file.get()).replaceFirst("\\R\\z", "");
+            } catch (IOException e) {
+                // The path is no secret; the content is never quoted.
+                throw new IllegalArgumentException("cannot read the database password file " + file.get() + ": " + e);
+            }
+        }
+        return Optional.ofNullable(environment.get("SLUICE_DB_PASSWORD")).orElse("");
     }
 }
