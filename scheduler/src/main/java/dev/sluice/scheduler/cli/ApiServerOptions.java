@@ -60,6 +60,13 @@ final class ApiServerOptions {
         return ApiServer.start(operations, authenticator(), host, port);
     }
 
+    /** Takes the tokens of this realm, unless {@code --auth-issuer} named one already. */
+    void defaultIssuer(URI realm) {
+        if (issuer == null) {
+            issuer = realm;
+        }
+    }
+
     /** What the banner says of authentication. */
     String describeAuthentication() {
         return issuer == null

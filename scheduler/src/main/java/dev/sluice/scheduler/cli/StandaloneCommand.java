@@ -7,6 +7,7 @@ import dev.sluice.scheduler.api.Views;
 import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.http.ApiServer;
 import dev.sluice.scheduler.store.DatabaseSettings;
+import dev.sluice.servers.LocalKeycloak;
 import dev.sluice.servers.LocalPostgres;
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.tasks.connection.Connections;
@@ -35,6 +36,8 @@ import picocli.CommandLine.Spec;
         description = "Run Sluice with an embedded Postgres, the DAGs on its classpath and the REST API.")
 final class StandaloneCommand implements Callable<Integer> {
     private static final String DEMO_DAG = "sp500_daily";
+    private static final String REALM = "nemo";
+    private static final String REALM_FILE = "docker/keycloak/realm-nemo.json";
 
     @Spec
     CommandSpec spec;
@@ -59,6 +62,21 @@ final class StandaloneCommand implements Callable<Integer> {
             description = "start a local Trino with Iceberg on the embedded Postgres and run the S&P 500 pipeline "
                     + "(default; --no-lakehouse runs only the scheduler)")
     boolean lakehouse;
+
+    @Option(
+            names = "--keycloak",
+            description = "start a local Keycloak (from Maven Central, cached like Trino; its data under the home "
+                    + "folder) with the realm nemo of docker/keycloak/realm-nemo.json, and take only its tokens on the "
+                    + "API; the banner prints the demo logins (default: authentication off, API on loopback)")
+    boolean keycloak;
+
+    @Option(
+            names = "--keycloak-port",
+            paramLabel = "PORT",
+            defaultValue = "${env:SLUICE_KEYCLOAK_PORT:-8081}",
+            description = "port of the local Keycloak; the tokens' issuer names it (env SLUICE_KEYCLOAK_PORT, "
+                    + "default ${DEFAULT-VALUE})")
+    int keycloakPort;
 
     @Mixin
     EngineOptions engine = new EngineOptions();
@@ -95,6 +113,45 @@ final class StandaloneCommand implements Callable<Integer> {
             throw new UncheckedIOException("cannot write " + home.resolve(TrinoCommand.URL_FILE), e);
         }
         return trino;
+    }
+
+    /**
+     * Starts Keycloak with its data under the home folder and the repository's realm, which the
+     * launcher finds from the repository root ({@code SLUICE_EXAMPLES_HOME}).
+     */
+    private LocalKeycloak startKeycloak() {
+        Path root = Optional.ofNullable(System.getenv("SLUICE_EXAMPLES_HOME"))
+                .map(Path::of)
+                .orElse(Path.of(""))
+                .toAbsolutePath();
+        Path realm = root.resolve(REALM_FILE);
+        if (!Files.isRegularFile(realm)) {
+            throw new IllegalArgumentException("--keycloak needs the realm file " + REALM_FILE
+                    + ": run standalone from the repository root (or set SLUICE_EXAMPLES_HOME to it)");
+        }
+        spec.commandLine()
+                .getOut()
+                .println(
+                        "Starting the local Keycloak (the first start downloads it from Maven Central, about 180 MB)...");
+        spec.commandLine().getOut().flush();
+        return LocalKeycloak.builder()
+                .directory(home.resolve("keycloak").toAbsolutePath())
+                .realm(realm)
+                .httpPort(keycloakPort)
+                .start();
+    }
+
+    private void printLogins(LocalKeycloak local) {
+        String sluice = launcher();
+        spec.commandLine().getOut().printf("""
+
+                Keycloak: %s (realm %s; admin console %s/admin, its development login in docker/keycloak/README.md)
+                The API takes only this realm's tokens. Demo logins (development passwords, see docker/keycloak/README.md):
+                  viewer / viewer, operator / operator, admin / admin
+                Sign in with:
+                  %s login
+                """, local.issuer(REALM), REALM, local.baseUri(), sluice);
+        spec.commandLine().getOut().flush();
     }
 
     /** The {@code trino} connection of the tasks, to the local Trino: it has no password. */
@@ -148,6 +205,8 @@ final class StandaloneCommand implements Callable<Integer> {
             DatabaseSettings settings = new DatabaseSettings(
                     postgres.jdbcUrl("sluice"), postgres.user(), new DatabaseSettings.Secret(postgres.password()), 16);
             Optional<LocalTrino> trino = lakehouse ? Optional.of(started.add(startTrino(postgres))) : Optional.empty();
+            Optional<LocalKeycloak> realm = keycloak ? Optional.of(started.add(startKeycloak())) : Optional.empty();
+            realm.ifPresent(local -> api.defaultIssuer(local.issuer(REALM)));
             ClasspathProviders providers = engine.providers(ClasspathProviders.ALL);
             SluiceService service = started.add(SluiceService.start(
                     settings,
@@ -163,6 +222,7 @@ final class StandaloneCommand implements Callable<Integer> {
             Optional<Views.Backfill> demo = trino.isPresent() ? startDemoBackfill(service) : Optional.empty();
             ApiServer server = started.add(api.start(service.operations()));
             printBanner(postgres, durability, service, server, trino, demo);
+            realm.ifPresent(this::printLogins);
             started.awaitStop();
         }
         return ExitCodes.OK;

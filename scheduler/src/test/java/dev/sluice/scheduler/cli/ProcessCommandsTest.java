@@ -8,11 +8,16 @@ import dev.sluice.scheduler.processes.JavaCommand;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.DatabaseSettings;
 import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -36,8 +41,15 @@ class ProcessCommandsTest {
             process.destroyForcibly();
             process.waitFor(30, TimeUnit.SECONDS);
         }
-        // A standalone killed by a failing test leaves the Postgres it started.
+        // A standalone killed by a failing test leaves the Postgres and the Keycloak it started.
         postgresOf(directory).forEach(ProcessHandle::destroyForcibly);
+        String folder = directory.toAbsolutePath().toString();
+        ProcessHandle.allProcesses()
+                .filter(process -> process.info()
+                        .commandLine()
+                        .filter(line -> line.contains("kc.home.dir=" + folder))
+                        .isPresent())
+                .forEach(ProcessHandle::destroyForcibly);
     }
 
     @Test
@@ -508,17 +520,87 @@ class ProcessCommandsTest {
         }
     }
 
+    /**
+     * {@code standalone --keycloak}: a real Keycloak with the repository's realm starts with it, the
+     * API takes only that realm's tokens, and SIGTERM stops Keycloak too.
+     */
+    @Test
+    void standaloneWithKeycloakTakesOnlyTheRealmsTokens() throws Exception {
+        Path home = directory.resolve("home");
+        Path log = directory.resolve("standalone.log");
+        Process standalone = start(
+                log,
+                Map.of(
+                        "SLUICE_EXAMPLES_HOME",
+                        Path.of("").toAbsolutePath().getParent().toString()),
+                "standalone",
+                "--no-lakehouse",
+                "--keycloak",
+                "--keycloak-port",
+                String.valueOf(freePort()),
+                "--home",
+                home.toString(),
+                "--postgres-port",
+                String.valueOf(freePort()),
+                "--api-port",
+                "0");
+        String url = await().atMost(Duration.ofMinutes(4)).until(() -> apiUrl(log), value -> !value.isEmpty());
+        String banner = Files.readString(log);
+        assertThat(banner).contains("Authentication: Keycloak access tokens of http://127.0.0.1:", "/realms/nemo");
+        Matcher issuer = Pattern.compile("Keycloak: (http://\\S+/realms/nemo)").matcher(banner);
+        assertThat(issuer.find()).as(banner).isTrue();
+        HttpClient http = HttpClient.newHttpClient();
+
+        HttpResponse<String> anonymous = http.send(
+                HttpRequest.newBuilder(URI.create(url + "/api/v1/dags")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(anonymous.statusCode()).isEqualTo(401);
+        HttpResponse<String> token = http.send(
+                HttpRequest.newBuilder(URI.create(issuer.group(1) + "/protocol/openid-connect/token"))
+                        .header("Content-Type", "application/x-www-form-urlencoded")
+                        .POST(HttpRequest.BodyPublishers.ofString(
+                                "grant_type=password&client_id=sluice-cli&username=viewer&password=viewer"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(token.statusCode()).as(token.body()).isEqualTo(200);
+        String accessToken =
+                ApiClient.MAPPER.readTree(token.body()).get("access_token").asText();
+        HttpResponse<String> signedIn = http.send(
+                HttpRequest.newBuilder(URI.create(url + "/api/v1/dags"))
+                        .header("Authorization", "Bearer " + accessToken)
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(signedIn.statusCode()).as(signedIn.body()).isEqualTo(200);
+        assertThat(signedIn.body()).contains("cli_daily");
+        List<ProcessHandle> keycloak = ProcessHandle.allProcesses()
+                .filter(process -> process.info()
+                        .commandLine()
+                        .filter(line -> line.contains("kc.home.dir=" + home.resolve("keycloak")))
+                        .isPresent())
+                .toList();
+        assertThat(keycloak).as("the Keycloak standalone started").isNotEmpty();
+
+        standalone.destroy();
+        assertThat(standalone.waitFor(90, TimeUnit.SECONDS))
+                .as("standalone stops on SIGTERM; its log:%n%s", Files.readString(log))
+                .isTrue();
+        await().atMost(Duration.ofSeconds(30)).until(() -> keycloak.stream().noneMatch(ProcessHandle::isAlive));
+    }
+
     private Process start(Path log, String... arguments) throws IOException {
+        return start(log, Map.of(), arguments);
+    }
+
+    private Process start(Path log, Map<String, String> environment, String... arguments) throws IOException {
         List<String> command = new ArrayList<>(List.of(
                 ProcessHandle.current().info().command().orElse("java"),
                 "-cp",
                 System.getProperty("java.class.path"),
                 SluiceCli.class.getName()));
         command.addAll(List.of(arguments));
-        Process process = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile())
-                .start();
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.start();
         processes.add(process);
         return process;
     }
