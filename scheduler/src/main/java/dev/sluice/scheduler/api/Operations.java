@@ -15,6 +15,13 @@ import java.util.Set;
  * doc names the role it needs: {@code viewer} reads, {@code operator} acts on runs and DAGs.
  */
 public interface Operations {
+    /**
+     * These operations on behalf of {@code user}: what they trigger, clear, mark, pause and backfill
+     * records that user ({@code triggeredBy}, {@code changedBy}, {@code createdBy}, {@code pausedBy}).
+     * Without it, nobody is recorded, as for what the scheduler does itself.
+     */
+    Operations by(String user);
+
     // DAGs (viewer)
 
     List<Views.DagSummary> listDags();

@@ -44,6 +44,8 @@ public final class StoreOperations implements Operations {
     private final Engine engine;
     private final Clock clock;
     private final int maxBackfillRuns;
+    /** Who these operations act for, recorded with what they change. */
+    private final Optional<String> actor;
 
     public StoreOperations(Jdbi jdbi, DagRegistry registry, Engine engine, Clock clock) {
         this(jdbi, registry, engine, clock, EngineSettings.DEFAULT_MAX_BACKFILL_RUNS);
@@ -51,6 +53,12 @@ public final class StoreOperations implements Operations {
 
     /** @param maxBackfillRuns how many runs one backfill may plan; a larger one is refused before it is listed */
     public StoreOperations(Jdbi jdbi, DagRegistry registry, Engine engine, Clock clock, int maxBackfillRuns) {
+        this(jdbi, registry, engine, clock, maxBackfillRuns, Optional.empty());
+    }
+
+    private StoreOperations(
+            Jdbi jdbi, DagRegistry registry, Engine engine, Clock clock, int maxBackfillRuns, Optional<String> actor) {
+        this.actor = requireNonNull(actor, "actor is null");
         this.jdbi = requireNonNull(jdbi, "jdbi is null");
         this.registry = requireNonNull(registry, "registry is null");
         this.engine = requireNonNull(engine, "engine is null");
@@ -59,6 +67,12 @@ public final class StoreOperations implements Operations {
             throw new IllegalArgumentException("max backfill runs must be at least 1: " + maxBackfillRuns);
         }
         this.maxBackfillRuns = maxBackfillRuns;
+    }
+
+    @Override
+    public Operations by(String user) {
+        requireNonNull(user, "user is null");
+        return new StoreOperations(jdbi, registry, engine, clock, maxBackfillRuns, Optional.of(user));
     }
 
     @Override
@@ -79,7 +93,8 @@ public final class StoreOperations implements Operations {
                 row.isActive(),
                 row.currentVersion(),
                 registered.map(dag -> dag.dag().tags()).orElse(List.of()),
-                Optional.ofNullable(row.nextLogicalDate()));
+                Optional.ofNullable(row.nextLogicalDate()),
+                Optional.ofNullable(row.pausedBy()));
     }
 
     private Views.DagSummary dagSummary(String dagId) {
@@ -170,7 +185,8 @@ public final class StoreOperations implements Operations {
 
     @Override
     public Views.DagSummary setPaused(String dagId, boolean paused) {
-        int updated = jdbi.withExtension(DagDao.class, dags -> dags.setPaused(dagId, paused, clock.instant()));
+        int updated = jdbi.withExtension(
+                DagDao.class, dags -> dags.setPaused(dagId, paused, actor.orElse(null), clock.instant()));
         if (updated == 0) {
             throw unknownDag(dagId);
         }
@@ -226,7 +242,10 @@ public final class StoreOperations implements Operations {
                 Optional.ofNullable(run.backfillId()),
                 run.createdAt(),
                 Optional.ofNullable(run.startedAt()),
-                Optional.ofNullable(run.endedAt()));
+                Optional.ofNullable(run.endedAt()),
+                Optional.ofNullable(run.triggeredBy()),
+                Optional.ofNullable(run.changedBy()),
+                Optional.ofNullable(run.changedAt()));
     }
 
     @Override
@@ -261,13 +280,13 @@ public final class StoreOperations implements Operations {
 
     @Override
     public Views.RunSummary trigger(String dagId, Optional<Instant> logicalDate, Map<String, Object> params) {
-        String runId = engine.triggerRun(dagId, logicalDate, params);
+        String runId = engine.triggerRun(dagId, logicalDate, params, actor);
         return runSummary(dagId, runId);
     }
 
     @Override
     public Views.RunSummary clear(String dagId, String runId, boolean onlyFailed, Set<String> taskIds) {
-        engine.clear(dagId, runId, onlyFailed, taskIds);
+        engine.clear(dagId, runId, onlyFailed, taskIds, actor);
         return runSummary(dagId, runId);
     }
 
@@ -279,7 +298,7 @@ public final class StoreOperations implements Operations {
             default ->
                 throw new OperationException.Invalid("a run can be marked success or failed, not '" + state + "'");
         };
-        engine.markRun(dagId, runId, target);
+        engine.markRun(dagId, runId, target, actor);
         return runSummary(dagId, runId);
     }
 
@@ -339,7 +358,7 @@ public final class StoreOperations implements Operations {
     @Override
     public Views.Backfill createBackfill(BackfillRequest request) {
         checkSize(request);
-        return backfill(engine.createBackfill(request));
+        return backfill(engine.createBackfill(request, actor));
     }
 
     /**
@@ -433,7 +452,9 @@ public final class StoreOperations implements Operations {
                 row.createdAt(),
                 plan.planned(),
                 counts,
-                remaining);
+                remaining,
+                Optional.ofNullable(row.createdBy()),
+                Optional.ofNullable(row.changedBy()));
     }
 
     @Override
@@ -459,8 +480,11 @@ public final class StoreOperations implements Operations {
 
     private Views.Backfill changeBackfill(long id, BackfillState from, BackfillState to) {
         Views.Backfill backfill = backfill(id);
-        int updated =
-                jdbi.withExtension(BackfillDao.class, backfills -> backfills.setState(id, from, to, clock.instant()));
+        int updated = jdbi.withExtension(
+                BackfillDao.class,
+                backfills -> actor.isPresent()
+                        ? backfills.setStateBy(id, from, to, clock.instant(), actor.get())
+                        : backfills.setState(id, from, to, clock.instant()));
         if (updated == 0) {
             throw new OperationException.Conflict(
                     "backfill " + id + " is " + backfill.state() + ", not " + from.sqlName());

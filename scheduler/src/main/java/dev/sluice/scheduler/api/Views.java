@@ -29,7 +29,8 @@ public final class Views {
             boolean active,
             String currentVersion,
             List<String> tags,
-            Optional<Instant> nextLogicalDate) {}
+            Optional<Instant> nextLogicalDate,
+            Optional<String> pausedBy) {}
 
     public record TaskSummary(
             String taskId,
@@ -83,7 +84,10 @@ public final class Views {
             Optional<Long> backfillId,
             Instant createdAt,
             Optional<Instant> startedAt,
-            Optional<Instant> endedAt) {}
+            Optional<Instant> endedAt,
+            Optional<String> triggeredBy,
+            Optional<String> changedBy,
+            Optional<Instant> changedAt) {}
 
     public record TaskInstance(
             String taskId,
@@ -187,5 +191,7 @@ public final class Views {
             Instant createdAt,
             int plannedRuns,
             Map<String, Integer> runsByState,
-            Optional<Duration> estimatedRemaining) {}
+            Optional<Duration> estimatedRemaining,
+            Optional<String> createdBy,
+            Optional<String> changedBy) {}
 }

@@ -257,6 +257,8 @@ final class BackfillCommand {
             fields.put("Intervals per run", backfill.intervalsPerRun());
             fields.put("State", backfill.state());
             fields.put("Created", backfill.createdAt());
+            fields.put("Created by", backfill.createdBy());
+            fields.put("Changed by", backfill.changedBy());
             fields.put("Planned runs", backfill.plannedRuns());
             fields.put("Runs by state", progress.countsLine());
             fields.put("Progress", progress.summary());

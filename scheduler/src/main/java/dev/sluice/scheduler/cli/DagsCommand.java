@@ -81,6 +81,7 @@ final class DagsCommand {
             fields.put("Description", dag.description());
             fields.put("Schedule", dag.schedule() + " (" + dag.timezone() + ")");
             fields.put("Paused", dag.paused());
+            fields.put("Paused by", dag.pausedBy());
             fields.put("Active", dag.active());
             fields.put("Version", dag.currentVersion());
             fields.put("Tags", dag.tags());

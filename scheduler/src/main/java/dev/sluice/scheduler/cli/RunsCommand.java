@@ -152,6 +152,14 @@ final class RunsCommand {
             fields.put("DAG version", run.dagVersion());
             fields.put("Params", run.params());
             fields.put("Backfill", run.backfillId());
+            fields.put("Triggered by", run.triggeredBy());
+            fields.put(
+                    "Changed by",
+                    run.changedBy()
+                            .map(user -> user
+                                    + run.changedAt()
+                                            .map(at -> " at " + Formats.instant(at))
+                                            .orElse("")));
             fields.put("Started", run.startedAt());
             fields.put("Ended", run.endedAt());
             Fields.print(out, fields);

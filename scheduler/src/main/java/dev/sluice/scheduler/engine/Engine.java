@@ -13,6 +13,7 @@ import dev.sluice.scheduler.api.Views;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.dags.RegisteredDag;
 import dev.sluice.scheduler.store.AttemptDao;
+import dev.sluice.scheduler.store.BackfillDao;
 import dev.sluice.scheduler.store.Daos;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.RunDao;
@@ -226,6 +227,12 @@ public final class Engine implements AutoCloseable {
      * DAG must not have a run for that logical date yet.
      */
     public String triggerRun(String dagId, Optional<Instant> logicalDate, Map<String, Object> conf) {
+        return triggerRun(dagId, logicalDate, conf, Optional.empty());
+    }
+
+    /** As {@link #triggerRun(String, Optional, Map)}, recording who triggered it. */
+    public String triggerRun(
+            String dagId, Optional<Instant> logicalDate, Map<String, Object> conf, Optional<String> by) {
         RegisteredDag registered =
                 registry.find(dagId).orElseThrow(() -> new OperationException.NotFound("unknown DAG '" + dagId + "'"));
         Instant date = logicalDate.orElseGet(clock::instant);
@@ -248,8 +255,14 @@ public final class Engine implements AutoCloseable {
                 ? schedule.intervalFor(date, registered.dag().timezone())
                 : new DataInterval(date, date);
         String runId = RunPlanner.runId(RunType.MANUAL, date);
-        boolean created = jdbi.inTransaction(handle -> transitions.createRun(
-                handle, dagId, registered.version(), runId, RunType.MANUAL, interval, conf, clock.instant()));
+        boolean created = jdbi.inTransaction(handle -> {
+            boolean made = transitions.createRun(
+                    handle, dagId, registered.version(), runId, RunType.MANUAL, interval, conf, clock.instant());
+            if (made && by.isPresent()) {
+                Daos.on(handle, RunDao.class).setTriggeredBy(dagId, runId, by.get());
+            }
+            return made;
+        });
         if (!created) {
             throw new OperationException.Conflict("DAG " + dagId + " already has a run for logical date " + date);
         }
@@ -264,7 +277,16 @@ public final class Engine implements AutoCloseable {
 
     /** Stores a backfill; this loop (or another engine's) makes its runs. Returns its id. */
     public long createBackfill(BackfillRequest request) {
-        long id = jdbi.inTransaction(handle -> backfills.create(handle, request, clock.instant()));
+        return createBackfill(request, Optional.empty());
+    }
+
+    /** As {@link #createBackfill(BackfillRequest)}, recording who created it. */
+    public long createBackfill(BackfillRequest request, Optional<String> by) {
+        long id = jdbi.inTransaction(handle -> {
+            long made = backfills.create(handle, request, clock.instant());
+            by.ifPresent(user -> Daos.on(handle, BackfillDao.class).setCreatedBy(made, user));
+            return made;
+        });
         wake();
         return id;
     }
@@ -274,6 +296,12 @@ public final class Engine implements AutoCloseable {
      * {@code onlyFailed}, else {@code taskIds} (all when empty). Returns the task ids cleared.
      */
     public List<String> clear(String dagId, String runId, boolean onlyFailed, Set<String> taskIds) {
+        return clear(dagId, runId, onlyFailed, taskIds, Optional.empty());
+    }
+
+    /** As {@link #clear(String, String, boolean, Set)}, recording who cleared it. */
+    public List<String> clear(
+            String dagId, String runId, boolean onlyFailed, Set<String> taskIds, Optional<String> by) {
         List<String> cleared = jdbi.inTransaction(handle -> {
             RunDao.Run run = lockRun(handle, dagId, runId);
             if (run.state() == RunState.QUEUED) {
@@ -290,6 +318,7 @@ public final class Engine implements AutoCloseable {
             List<String> selected = taskIds.isEmpty()
                     ? known
                     : known.stream().filter(taskIds::contains).toList();
+            by.ifPresent(user -> Daos.on(handle, RunDao.class).setChangedBy(run.id(), user, clock.instant()));
             return transitions.clear(
                     handle, run.id(), registry.graph(dagId, run.dagVersion()), selected, clock.instant());
         });
@@ -299,12 +328,18 @@ public final class Engine implements AutoCloseable {
 
     /** Ends a run as success or failed; unfinished task instances end in the same state. */
     public void markRun(String dagId, String runId, TaskState state) {
+        markRun(dagId, runId, state, Optional.empty());
+    }
+
+    /** As {@link #markRun(String, String, TaskState)}, recording who marked it. */
+    public void markRun(String dagId, String runId, TaskState state, Optional<String> by) {
         if (state != TaskState.SUCCESS && state != TaskState.FAILED) {
             throw new OperationException.Invalid("a run can be marked success or failed, not " + state.sqlName());
         }
         jdbi.useTransaction(handle -> {
             RunDao.Run run = lockRun(handle, dagId, runId);
             transitions.markRun(handle, run.id(), state, clock.instant());
+            by.ifPresent(user -> Daos.on(handle, RunDao.class).setChangedBy(run.id(), user, clock.instant()));
         });
         dagsToPlan.add(dagId);
         wake();

@@ -129,6 +129,11 @@ public final class ApiServer implements AutoCloseable {
         return principal;
     }
 
+    /** The operations on behalf of who made this request, so that what it changes records them. */
+    static Operations actor(Context context, Operations operations) {
+        return operations.by(principal(context).user());
+    }
+
     private static void authorize(Authenticator authenticator, Context context) {
         Set<RouteRole> roles = context.routeRoles();
         Access access = roles.stream()

@@ -32,7 +32,8 @@ final class BackfillRoutes {
                         "/backfills",
                         Access.OPERATOR,
                         context -> context.status(HttpStatus.CREATED)
-                                .json(operations.createBackfill(request(operations, context.body())))),
+                                .json(ApiServer.actor(context, operations)
+                                        .createBackfill(request(operations, context.body())))),
                 ApiRoute.get(
                         "/backfills",
                         Access.VIEWER,
@@ -43,15 +44,18 @@ final class BackfillRoutes {
                         context -> context.json(operations.backfill(Parameters.pathLong(context, "backfillId")))),
                 ApiRoute.post("/backfills/{backfillId}/pause", Access.OPERATOR, context -> {
                     JsonBody.parse(context.body(), Set.of());
-                    context.json(operations.pauseBackfill(Parameters.pathLong(context, "backfillId")));
+                    context.json(ApiServer.actor(context, operations)
+                            .pauseBackfill(Parameters.pathLong(context, "backfillId")));
                 }),
                 ApiRoute.post("/backfills/{backfillId}/resume", Access.OPERATOR, context -> {
                     JsonBody.parse(context.body(), Set.of());
-                    context.json(operations.resumeBackfill(Parameters.pathLong(context, "backfillId")));
+                    context.json(ApiServer.actor(context, operations)
+                            .resumeBackfill(Parameters.pathLong(context, "backfillId")));
                 }),
                 ApiRoute.post("/backfills/{backfillId}/cancel", Access.OPERATOR, context -> {
                     JsonBody.parse(context.body(), Set.of());
-                    context.json(operations.cancelBackfill(Parameters.pathLong(context, "backfillId")));
+                    context.json(ApiServer.actor(context, operations)
+                            .cancelBackfill(Parameters.pathLong(context, "backfillId")));
                 }));
     }
 

@@ -22,7 +22,7 @@ final class DagRoutes {
                     boolean paused = body.bool("paused")
                             .orElseThrow(
                                     () -> new OperationException.Invalid("field 'paused' is required: true or false"));
-                    context.json(operations.setPaused(context.pathParam("dagId"), paused));
+                    context.json(ApiServer.actor(context, operations).setPaused(context.pathParam("dagId"), paused));
                 }),
                 ApiRoute.get(
                         "/dags/{dagId}/versions",

@@ -29,8 +29,11 @@ final class RunRoutes {
                 ApiRoute.post("/dags/{dagId}/runs", Access.OPERATOR, context -> {
                     JsonBody body = JsonBody.parse(context.body(), Set.of("logicalDate", "params"));
                     context.status(HttpStatus.CREATED)
-                            .json(operations.trigger(
-                                    context.pathParam("dagId"), body.instant("logicalDate"), body.object("params")));
+                            .json(ApiServer.actor(context, operations)
+                                    .trigger(
+                                            context.pathParam("dagId"),
+                                            body.instant("logicalDate"),
+                                            body.object("params")));
                 }),
                 ApiRoute.get(
                         "/dags/{dagId}/runs/{runId}",
@@ -44,15 +47,17 @@ final class RunRoutes {
                         throw new OperationException.Invalid(
                                 "field 'state' must be success or failed, not '" + state + "'");
                     }
-                    context.json(operations.markRun(context.pathParam("dagId"), context.pathParam("runId"), state));
+                    context.json(ApiServer.actor(context, operations)
+                            .markRun(context.pathParam("dagId"), context.pathParam("runId"), state));
                 }),
                 ApiRoute.post("/dags/{dagId}/runs/{runId}/clear", Access.OPERATOR, context -> {
                     JsonBody body = JsonBody.parse(context.body(), Set.of("onlyFailed", "taskIds"));
-                    context.json(operations.clear(
-                            context.pathParam("dagId"),
-                            context.pathParam("runId"),
-                            body.bool("onlyFailed").orElse(false),
-                            new LinkedHashSet<>(body.textList("taskIds"))));
+                    context.json(ApiServer.actor(context, operations)
+                            .clear(
+                                    context.pathParam("dagId"),
+                                    context.pathParam("runId"),
+                                    body.bool("onlyFailed").orElse(false),
+                                    new LinkedHashSet<>(body.textList("taskIds"))));
                 }));
     }
 

@@ -26,7 +26,9 @@ public interface BackfillDao {
             boolean runBackwards,
             BackfillState state,
             Instant createdAt,
-            Instant updatedAt) {}
+            Instant updatedAt,
+            String createdBy,
+            String changedBy) {}
 
     /** A backfill to store. */
     record NewBackfill(
@@ -108,6 +110,14 @@ public interface BackfillDao {
 
     @SqlUpdate("UPDATE backfill SET state = :to, updated_at = :now WHERE id = :id AND state = :from")
     int setState(long id, BackfillState from, BackfillState to, Instant now);
+
+    /** Changes a backfill's state as {@link #setState}, recording who did it. */
+    @SqlUpdate("UPDATE backfill SET state = :to, updated_at = :now, changed_by = :by WHERE id = :id AND state = :from")
+    int setStateBy(long id, BackfillState from, BackfillState to, Instant now, String by);
+
+    /** Records who created a backfill, in the transaction that stored it. */
+    @SqlUpdate("UPDATE backfill SET created_by = :by WHERE id = :id")
+    int setCreatedBy(long id, String by);
 
     @SqlQuery("SELECT state, count(*) AS runs FROM dag_run WHERE backfill_id = :id GROUP BY state ORDER BY state")
     @RegisterConstructorMapper(RunCount.class)

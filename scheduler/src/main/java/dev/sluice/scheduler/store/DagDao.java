@@ -24,7 +24,8 @@ public interface DagDao {
             int maxActiveRuns,
             int maxActiveTasks,
             Instant nextLogicalDate,
-            Instant updatedAt) {}
+            Instant updatedAt,
+            String pausedBy) {}
 
     /** A DAG as its definition says, to insert or update. */
     record Definition(
@@ -82,8 +83,8 @@ public interface DagDao {
     @SqlQuery("SELECT * FROM dag WHERE dag_id = :dagId FOR UPDATE")
     Optional<DagRow> lock(String dagId);
 
-    @SqlUpdate("UPDATE dag SET is_paused = :paused, updated_at = :now WHERE dag_id = :dagId")
-    int setPaused(String dagId, boolean paused, Instant now);
+    @SqlUpdate("UPDATE dag SET is_paused = :paused, paused_by = :by, updated_at = :now WHERE dag_id = :dagId")
+    int setPaused(String dagId, boolean paused, String by, Instant now);
 
     @SqlUpdate("UPDATE dag SET is_active = false, updated_at = :now WHERE dag_id = :dagId")
     int deactivate(String dagId, Instant now);

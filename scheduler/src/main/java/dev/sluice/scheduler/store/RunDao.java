@@ -31,7 +31,10 @@ public interface RunDao {
             Instant createdAt,
             Instant startedAt,
             Instant endedAt,
-            Long backfillId) {}
+            Long backfillId,
+            String triggeredBy,
+            String changedBy,
+            Instant changedAt) {}
 
     /** What a new run is made of; its task instances are inserted beside it. */
     record NewRun(
@@ -63,6 +66,14 @@ public interface RunDao {
             RETURNING id
             """)
     Optional<Long> insert(@BindMethods NewRun run);
+
+    /** Records who triggered a run, in the transaction that made it. */
+    @SqlUpdate("UPDATE dag_run SET triggered_by = :by WHERE dag_id = :dagId AND run_id = :runId")
+    int setTriggeredBy(String dagId, String runId, String by);
+
+    /** Records who last cleared or marked a run, in the transaction that did it. */
+    @SqlUpdate("UPDATE dag_run SET changed_by = :by, changed_at = :at WHERE id = :id")
+    int setChangedBy(long id, String by, Instant at);
 
     @SqlQuery("SELECT * FROM dag_run WHERE dag_id = :dagId AND run_id = :runId")
     Optional<Run> find(String dagId, String runId);

@@ -89,6 +89,8 @@ class CliTest {
         RunningSluice.Result shown = sluice.api("runs", "show", "cli_daily", runId);
         assertThat(shown.exitCode()).as(shown.toString()).isZero();
         assertThat(shown.out()).contains("State", "success", "\"greeting\":\"hi\"");
+        // Authentication is off here: the API names every caller anonymous.
+        assertThat(shown.out().lines()).anySatisfy(line -> assertThat(line).matches("Triggered by\\s+anonymous"));
         assertThat(shown.out().lines())
                 .anySatisfy(line -> assertThat(line).matches("report\\s+success\\s+1/1\\s.*hi: 3 rows on 2024-02-01"));
 

@@ -188,6 +188,44 @@ class KeycloakApiTest {
         HttpResponse<String> byService = send(
                 server, "POST", "/api/v1/dags/cli_daily/runs", "{\"logicalDate\": \"2024-02-03T11:00:00Z\"}", service);
         assertThat(byService.statusCode()).as(byService.body()).isEqualTo(201);
+        assertThat(Json.MAPPER.readTree(triggered.body()).get("triggeredBy").asText())
+                .isEqualTo("operator");
+        assertThat(Json.MAPPER.readTree(byService.body()).get("triggeredBy").asText())
+                .isEqualTo("service-account-sluice-service");
+    }
+
+    /** Who triggered, marked, paused or backfilled is stored with the run, DAG or backfill, as the token names them. */
+    @Test
+    void whoDidWhatIsRecorded() throws Exception {
+        String operator = "Bearer " + userToken(REALM, "operator", "operator");
+        String admin = "Bearer " + userToken(REALM, "admin", "admin");
+        send(server, "POST", "/api/v1/dags/cli_daily/runs", "{\"logicalDate\": \"2024-02-05T11:00:00Z\"}", operator);
+        String runPath = "/api/v1/dags/cli_daily/runs/manual__2024-02-05T11:00:00Z";
+        HttpResponse<String> marked = send(server, "PATCH", runPath, "{\"state\": \"failed\"}", admin);
+        assertThat(marked.statusCode()).as(marked.body()).isEqualTo(200);
+        JsonNode run = Json.MAPPER.readTree(marked.body());
+        assertThat(run.get("triggeredBy").asText()).isEqualTo("operator");
+        assertThat(run.get("changedBy").asText()).isEqualTo("admin");
+        assertThat(run.get("changedAt").isNull()).isFalse();
+
+        HttpResponse<String> paused = send(server, "PATCH", "/api/v1/dags/cli_gated", "{\"paused\": true}", admin);
+        assertThat(Json.MAPPER.readTree(paused.body()).get("pausedBy").asText()).isEqualTo("admin");
+        send(server, "PATCH", "/api/v1/dags/cli_gated", "{\"paused\": false}", operator);
+
+        HttpResponse<String> created = send(
+                server,
+                "POST",
+                "/api/v1/backfills",
+                "{\"dagId\": \"cli_daily\", \"from\": \"2024-01-10\", \"to\": \"2024-01-11\"}",
+                operator);
+        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        JsonNode backfill = Json.MAPPER.readTree(created.body());
+        assertThat(backfill.get("createdBy").asText()).isEqualTo("operator");
+        HttpResponse<String> cancelled =
+                send(server, "POST", "/api/v1/backfills/" + backfill.get("id").asLong() + "/cancel", "{}", admin);
+        assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(cancelled.body()).get("changedBy").asText())
+                .isEqualTo("admin");
     }
 
     @Test
