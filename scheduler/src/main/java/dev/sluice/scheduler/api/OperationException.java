@@ -20,6 +20,16 @@ public abstract class OperationException extends RuntimeException {
         }
     }
 
+    /**
+     * The caller holds the route's role but may not act on this DAG: it is restricted to Keycloak
+     * groups the caller is not in (HTTP 403).
+     */
+    public static final class Forbidden extends OperationException {
+        public Forbidden(String message) {
+            super(message);
+        }
+    }
+
     /** The request conflicts with the current state, such as an overlapping backfill (HTTP 409). */
     public static final class Conflict extends OperationException {
         public Conflict(String message) {

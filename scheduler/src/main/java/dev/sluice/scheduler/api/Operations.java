@@ -16,11 +16,13 @@ import java.util.Set;
  */
 public interface Operations {
     /**
-     * These operations on behalf of {@code user}: what they trigger, clear, mark, pause and backfill
-     * records that user ({@code triggeredBy}, {@code changedBy}, {@code createdBy}, {@code pausedBy}).
-     * Without it, nobody is recorded, as for what the scheduler does itself.
+     * These operations on behalf of {@code actor}: what they trigger, clear, mark, pause and backfill
+     * records its user ({@code triggeredBy}, {@code changedBy}, {@code createdBy}, {@code pausedBy}),
+     * and a DAG tagged {@code access:<group>} may be acted on only by members of one of its groups
+     * (unless the actor is unrestricted), as Airflow's DAG-level access control. Without an actor,
+     * nobody is recorded and nothing is restricted, as for what the scheduler does itself.
      */
-    Operations by(String user);
+    Operations by(Actor actor);
 
     // DAGs (viewer)
 

@@ -32,6 +32,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
+import java.util.TreeSet;
+import java.util.stream.Collectors;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 
@@ -45,7 +47,7 @@ public final class StoreOperations implements Operations {
     private final Clock clock;
     private final int maxBackfillRuns;
     /** Who these operations act for, recorded with what they change. */
-    private final Optional<String> actor;
+    private final Optional<Actor> actor;
 
     public StoreOperations(Jdbi jdbi, DagRegistry registry, Engine engine, Clock clock) {
         this(jdbi, registry, engine, clock, EngineSettings.DEFAULT_MAX_BACKFILL_RUNS);
@@ -57,7 +59,7 @@ public final class StoreOperations implements Operations {
     }
 
     private StoreOperations(
-            Jdbi jdbi, DagRegistry registry, Engine engine, Clock clock, int maxBackfillRuns, Optional<String> actor) {
+            Jdbi jdbi, DagRegistry registry, Engine engine, Clock clock, int maxBackfillRuns, Optional<Actor> actor) {
         this.actor = requireNonNull(actor, "actor is null");
         this.jdbi = requireNonNull(jdbi, "jdbi is null");
         this.registry = requireNonNull(registry, "registry is null");
@@ -70,9 +72,29 @@ public final class StoreOperations implements Operations {
     }
 
     @Override
-    public Operations by(String user) {
-        requireNonNull(user, "user is null");
-        return new StoreOperations(jdbi, registry, engine, clock, maxBackfillRuns, Optional.of(user));
+    public Operations by(Actor who) {
+        requireNonNull(who, "actor is null");
+        return new StoreOperations(jdbi, registry, engine, clock, maxBackfillRuns, Optional.of(who));
+    }
+
+    private Optional<String> user() {
+        return actor.map(Actor::user);
+    }
+
+    /** Refuses, before anything changes, an actor that is not in a group the DAG's access tags name. */
+    private void checkAccess(String dagId) {
+        if (actor.isEmpty() || actor.get().unrestricted()) {
+            return;
+        }
+        Set<String> groups = registry.find(dagId).stream()
+                .flatMap(dag -> dag.dag().tags().stream())
+                .filter(tag -> tag.startsWith(Actor.ACCESS_TAG))
+                .map(tag -> tag.substring(Actor.ACCESS_TAG.length()))
+                .collect(Collectors.toCollection(TreeSet::new));
+        if (!groups.isEmpty() && groups.stream().noneMatch(actor.get().groups()::contains)) {
+            throw new OperationException.Forbidden("user " + actor.get().user() + " may not act on DAG " + dagId
+                    + ": it is open to the members of " + String.join(", ", groups) + " only");
+        }
     }
 
     @Override
@@ -185,8 +207,9 @@ public final class StoreOperations implements Operations {
 
     @Override
     public Views.DagSummary setPaused(String dagId, boolean paused) {
+        checkAccess(dagId);
         int updated = jdbi.withExtension(
-                DagDao.class, dags -> dags.setPaused(dagId, paused, actor.orElse(null), clock.instant()));
+                DagDao.class, dags -> dags.setPaused(dagId, paused, user().orElse(null), clock.instant()));
         if (updated == 0) {
             throw unknownDag(dagId);
         }
@@ -280,13 +303,15 @@ public final class StoreOperations implements Operations {
 
     @Override
     public Views.RunSummary trigger(String dagId, Optional<Instant> logicalDate, Map<String, Object> params) {
-        String runId = engine.triggerRun(dagId, logicalDate, params, actor);
+        checkAccess(dagId);
+        String runId = engine.triggerRun(dagId, logicalDate, params, user());
         return runSummary(dagId, runId);
     }
 
     @Override
     public Views.RunSummary clear(String dagId, String runId, boolean onlyFailed, Set<String> taskIds) {
-        engine.clear(dagId, runId, onlyFailed, taskIds, actor);
+        checkAccess(dagId);
+        engine.clear(dagId, runId, onlyFailed, taskIds, user());
         return runSummary(dagId, runId);
     }
 
@@ -298,7 +323,8 @@ public final class StoreOperations implements Operations {
             default ->
                 throw new OperationException.Invalid("a run can be marked success or failed, not '" + state + "'");
         };
-        engine.markRun(dagId, runId, target, actor);
+        checkAccess(dagId);
+        engine.markRun(dagId, runId, target, user());
         return runSummary(dagId, runId);
     }
 
@@ -358,7 +384,8 @@ public final class StoreOperations implements Operations {
     @Override
     public Views.Backfill createBackfill(BackfillRequest request) {
         checkSize(request);
-        return backfill(engine.createBackfill(request, actor));
+        checkAccess(request.dagId());
+        return backfill(engine.createBackfill(request, user()));
     }
 
     /**
@@ -480,10 +507,12 @@ public final class StoreOperations implements Operations {
 
     private Views.Backfill changeBackfill(long id, BackfillState from, BackfillState to) {
         Views.Backfill backfill = backfill(id);
+        checkAccess(backfill.dagId());
         int updated = jdbi.withExtension(
                 BackfillDao.class,
                 backfills -> actor.isPresent()
-                        ? backfills.setStateBy(id, from, to, clock.instant(), actor.get())
+                        ? backfills.setStateBy(
+                                id, from, to, clock.instant(), actor.get().user())
                         : backfills.setState(id, from, to, clock.instant()));
         if (updated == 0) {
             throw new OperationException.Conflict(

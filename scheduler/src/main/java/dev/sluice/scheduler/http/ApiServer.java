@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
+import dev.sluice.scheduler.api.Actor;
 import dev.sluice.scheduler.api.OperationException;
 import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.dags.UnknownDagException;
@@ -131,7 +132,8 @@ public final class ApiServer implements AutoCloseable {
 
     /** The operations on behalf of who made this request, so that what it changes records them. */
     static Operations actor(Context context, Operations operations) {
-        return operations.by(principal(context).user());
+        Principal principal = principal(context);
+        return operations.by(new Actor(principal.user(), principal.groups(), principal.has(Role.ADMIN)));
     }
 
     private static void authorize(Authenticator authenticator, Context context) {
@@ -249,6 +251,9 @@ public final class ApiServer implements AutoCloseable {
         app.exception(
                 OperationException.Invalid.class,
                 (e, context) -> problem(context, HttpStatus.BAD_REQUEST, e.getMessage()));
+        app.exception(
+                OperationException.Forbidden.class,
+                (e, context) -> problem(context, HttpStatus.FORBIDDEN, e.getMessage()));
         app.exception(
                 OperationException.Conflict.class,
                 (e, context) -> problem(context, HttpStatus.CONFLICT, e.getMessage()));

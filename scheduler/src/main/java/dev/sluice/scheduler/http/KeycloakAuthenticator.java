@@ -26,6 +26,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.stream.Collectors;
 
 /**
  * The REST API as an OAuth2 resource server of a Keycloak realm: a request carries an access token
@@ -112,7 +113,7 @@ public final class KeycloakAuthenticator implements Authenticator {
         } catch (JOSEException e) {
             throw new AuthenticationException.InvalidToken("the bearer token cannot be checked now: " + e.getMessage());
         }
-        return new Principal(user(claims), roles(claims));
+        return new Principal(user(claims), roles(claims), groups(claims));
     }
 
     private static String user(JWTClaimsSet claims) {
@@ -121,6 +122,18 @@ public final class KeycloakAuthenticator implements Authenticator {
                     .orElse(claims.getSubject());
         } catch (ParseException e) {
             return claims.getSubject();
+        }
+    }
+
+    /** The {@code groups} claim that Keycloak's group membership mapper adds: names, or paths without their slash. */
+    private static Set<String> groups(JWTClaimsSet claims) {
+        try {
+            List<String> names = claims.getStringListClaim("groups");
+            return names == null
+                    ? Set.of()
+                    : names.stream().map(name -> name.replaceFirst("^/", "")).collect(Collectors.toSet());
+        } catch (ParseException e) {
+            return Set.of();
         }
     }
 

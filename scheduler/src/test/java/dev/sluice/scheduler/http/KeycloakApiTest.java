@@ -92,7 +92,8 @@ class KeycloakApiTest {
                 TestDatabase.create(),
                 EngineSettings.DEFAULT.withWorkerSlots(0),
                 new ManualClock(Instant.parse("2024-03-01T12:00:00Z")),
-                ClasspathProviders.only(Set.of("dev.sluice.scheduler.cli.CliTestDags")));
+                ClasspathProviders.only(
+                        Set.of("dev.sluice.scheduler.cli.CliTestDags", AccessTestDags.class.getName())));
         URI issuer = keycloak.issuer(REALM);
         server = ApiServer.start(
                 service.operations(),
@@ -192,6 +193,44 @@ class KeycloakApiTest {
                 .isEqualTo("operator");
         assertThat(Json.MAPPER.readTree(byService.body()).get("triggeredBy").asText())
                 .isEqualTo("service-account-sluice-service");
+    }
+
+    /**
+     * A DAG tagged {@code access:<group>} is open to operators in that group and to admins; another
+     * operator gets a 403 and nothing changes; viewers still read it.
+     */
+    @Test
+    void aDagTaggedWithAGroupIsOpenToItsOperatorsOnly() throws Exception {
+        String operator = "Bearer " + userToken(REALM, "operator", "operator");
+        String admin = "Bearer " + userToken(REALM, "admin", "admin");
+        String viewer = "Bearer " + userToken(REALM, "viewer", "viewer");
+        String before = fingerprint();
+
+        HttpResponse<String> refused = send(server, "POST", "/api/v1/dags/finance_team_dag/runs", "{}", operator);
+        assertThat(refused.statusCode()).as(refused.body()).isEqualTo(403);
+        assertThat(detail(refused))
+                .isEqualTo("user operator may not act on DAG finance_team_dag: it is open to the members of"
+                        + " finance-team only");
+        assertThat(send(server, "PATCH", "/api/v1/dags/finance_team_dag", "{\"paused\": true}", operator)
+                        .statusCode())
+                .isEqualTo(403);
+        assertThat(send(
+                                server,
+                                "POST",
+                                "/api/v1/backfills",
+                                "{\"dagId\": \"finance_team_dag\", \"from\": \"2024-01-10\", \"to\": \"2024-01-11\"}",
+                                operator)
+                        .statusCode())
+                .isEqualTo(403);
+        assertThat(fingerprint()).isEqualTo(before);
+        assertThat(send(server, "GET", "/api/v1/dags/finance_team_dag", null, viewer)
+                        .statusCode())
+                .isEqualTo(200);
+
+        HttpResponse<String> ours = send(server, "POST", "/api/v1/dags/sp500_team_dag/runs", "{}", operator);
+        assertThat(ours.statusCode()).as(ours.body()).isEqualTo(201);
+        HttpResponse<String> byAdmin = send(server, "POST", "/api/v1/dags/finance_team_dag/runs", "{}", admin);
+        assertThat(byAdmin.statusCode()).as(byAdmin.body()).isEqualTo(201);
     }
 
     /** Who triggered, marked, paused or backfilled is stored with the run, DAG or backfill, as the token names them. */
