@@ -145,7 +145,7 @@ class KeycloakApiTest {
         refused.put("a token for another audience", "Bearer " + otherClientToken(REALM, "operator", "operator"));
         refused.put("an ID token", "Bearer " + idToken(REALM, "operator", "operator"));
         String before = fingerprint();
-        for (ApiRoute route : ApiServer.routes(service.operations())) {
+        for (ApiRoute route : ApiServer.routes(service.operations(), Authenticator.disabled())) {
             if (route.access() == Access.PUBLIC) {
                 continue;
             }
@@ -188,6 +188,28 @@ class KeycloakApiTest {
         HttpResponse<String> byService = send(
                 server, "POST", "/api/v1/dags/cli_daily/runs", "{\"logicalDate\": \"2024-02-03T11:00:00Z\"}", service);
         assertThat(byService.statusCode()).as(byService.body()).isEqualTo(201);
+    }
+
+    @Test
+    void authTellsClientsTheRealmAndWhoamiTheUserOfTheToken() throws Exception {
+        HttpResponse<String> auth = send(server, "GET", "/api/v1/auth", null, null);
+        assertThat(auth.statusCode()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(auth.body()))
+                .isEqualTo(Json.MAPPER.valueToTree(Map.of(
+                        "enabled",
+                        true,
+                        "issuer",
+                        keycloak.issuer(REALM).toString(),
+                        "audience",
+                        "sluice-api",
+                        "clientId",
+                        "sluice-cli")));
+
+        HttpResponse<String> operator =
+                send(server, "GET", "/api/v1/whoami", null, "Bearer " + userToken(REALM, "operator", "operator"));
+        assertThat(Json.MAPPER.readTree(operator.body()))
+                .isEqualTo(Json.MAPPER.valueToTree(
+                        Map.of("user", "operator", "roles", java.util.List.of("viewer", "operator"))));
     }
 
     @Test
