@@ -25,7 +25,9 @@ import java.util.Optional;
 import java.util.stream.Collectors;
 
 /**
- * Calls the REST API. A 4xx answer ends the command with {@link ExitCodes#INVALID} and the
+ * Calls the REST API, with {@code Authorization: Bearer} when the {@link Credentials} give a token
+ * (asked for once, on the first request). A 401 ends the command with {@link
+ * ExitCodes#AUTHENTICATION}, another 4xx answer with {@link ExitCodes#INVALID}, each with the
  * server's message; a 5xx answer or an unreachable server with {@link ExitCodes#UNAVAILABLE}.
  */
 final class ApiClient {
@@ -40,13 +42,22 @@ final class ApiClient {
     private static HttpClient shared;
 
     private final ServerAddress server;
+    private final Credentials credentials;
 
-    ApiClient(ServerAddress server) {
+    /** The token of {@link #credentials}, once asked for; a command runs on one thread. */
+    private Optional<String> accessToken;
+
+    ApiClient(ServerAddress server, Credentials credentials) {
         this.server = requireNonNull(server, "server is null");
+        this.credentials = requireNonNull(credentials, "credentials is null");
     }
 
-    /** One HTTP client for the process, made on first use. */
-    private static HttpClient http() {
+    ServerAddress server() {
+        return server;
+    }
+
+    /** One HTTP client for the process, made on first use; Keycloak is called with it too. */
+    static HttpClient http() {
         synchronized (HTTP_LOCK) {
             if (shared == null) {
                 // HTTP/1.1 at once: the API serves no HTTP/2, so the default upgrade attempt would be wasted.
@@ -83,6 +94,20 @@ final class ApiClient {
 
     Response get(String path, Map<String, ?> query) {
         return send(HttpRequest.newBuilder(uri(path, query)).GET(), path);
+    }
+
+    /** What {@code GET /auth} says: whether the server takes tokens, and from which realm. Sent without a token. */
+    Authentication authentication() {
+        return send(HttpRequest.newBuilder(uri("/auth", Map.of())).GET(), "/auth", false)
+                .as(new TypeReference<Authentication>() {});
+    }
+
+    /** The answer of {@code GET /auth}. */
+    record Authentication(boolean enabled, Optional<URI> issuer, Optional<String> audience, Optional<String> clientId) {
+        URI requireIssuer() {
+            return issuer.orElseThrow(() -> new CommandFailedException(
+                    ExitCodes.UNAVAILABLE, "the server says authentication is on but names no issuer"));
+        }
     }
 
     Response get(String path) {
@@ -125,6 +150,16 @@ final class ApiClient {
     }
 
     private Response send(HttpRequest.Builder request, String path) {
+        return send(request, path, true);
+    }
+
+    private Response send(HttpRequest.Builder request, String path, boolean authenticated) {
+        if (authenticated) {
+            if (accessToken == null) {
+                accessToken = credentials.accessToken(this);
+            }
+            accessToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
+        }
         HttpResponse<String> response;
         try {
             response = http().send(
@@ -148,6 +183,11 @@ final class ApiClient {
             return new Response(response.body());
         }
         String message = errorMessage(response.body()).orElse("HTTP " + status + " from " + path);
+        if (status == 401) {
+            throw new CommandFailedException(
+                    ExitCodes.AUTHENTICATION,
+                    "the server refused the request: " + message + " (" + credentials.remedy(server) + ")");
+        }
         if (status >= 400 && status < 500) {
             throw new CommandFailedException(ExitCodes.INVALID, message);
         }

@@ -2,6 +2,8 @@ package dev.sluice.scheduler.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import java.io.PrintWriter;
+import java.nio.file.Path;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.BiConsumer;
 import picocli.CommandLine.Model.CommandSpec;
@@ -15,14 +17,14 @@ final class ApiOptions {
         JSON
     }
 
+    static final String SERVER_DESCRIPTION =
+            "the Sluice API; else env SLUICE_SERVER, else server= in ~/.config/sluice/config.properties "
+                    + "(or $SLUICE_CONFIG), else " + ServerAddress.DEFAULT;
+
     @Spec(Spec.Target.MIXEE)
     CommandSpec spec;
 
-    @Option(
-            names = "--server",
-            paramLabel = "URL",
-            description = "the Sluice API; else env SLUICE_SERVER, else server= in ~/.config/sluice/config.properties "
-                    + "(or $SLUICE_CONFIG), else " + ServerAddress.DEFAULT)
+    @Option(names = "--server", paramLabel = "URL", description = SERVER_DESCRIPTION)
     Optional<String> server = Optional.empty();
 
     @Option(
@@ -33,7 +35,14 @@ final class ApiOptions {
     Output output = Output.TABLE;
 
     ApiClient client() {
-        return new ApiClient(ServerAddress.resolve(server, System.getenv(), ServerAddress.configFile(System.getenv())));
+        Map<String, String> environment = cli().environment();
+        Path configFile = ServerAddress.configFile(environment);
+        return new ApiClient(
+                ServerAddress.resolve(server, environment, configFile), Credentials.from(environment, configFile));
+    }
+
+    SluiceCli cli() {
+        return (SluiceCli) spec.root().userObject();
     }
 
     boolean json() {

@@ -2,6 +2,7 @@ package dev.sluice.scheduler.cli;
 
 import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.http.ApiServer;
+import dev.sluice.scheduler.http.AuthenticationSettings;
 import dev.sluice.scheduler.http.Authenticator;
 import dev.sluice.scheduler.http.KeycloakAuthenticator;
 import java.net.InetAddress;
@@ -49,6 +50,14 @@ final class ApiServerOptions {
     String audience;
 
     @Option(
+            names = "--auth-cli-client",
+            paramLabel = "CLIENT",
+            defaultValue = "${env:SLUICE_AUTH_CLI_CLIENT:-" + KeycloakAuthenticator.CLI_CLIENT + "}",
+            description = "the realm's public client that sluice login uses, as GET /api/v1/auth tells it (env "
+                    + "SLUICE_AUTH_CLI_CLIENT, default " + KeycloakAuthenticator.CLI_CLIENT + ")")
+    String cliClient;
+
+    @Option(
             names = "--auth-jwks-url",
             paramLabel = "URL",
             defaultValue = "${env:SLUICE_AUTH_JWKS_URL}",
@@ -82,7 +91,11 @@ final class ApiServerOptions {
             }
             return Authenticator.disabled();
         }
-        return new KeycloakAuthenticator(issuer, audience, Optional.ofNullable(jwks), CLOCK_SKEW, Clock.systemUTC());
+        return new KeycloakAuthenticator(
+                new AuthenticationSettings(issuer, audience, cliClient),
+                Optional.ofNullable(jwks),
+                CLOCK_SKEW,
+                Clock.systemUTC());
     }
 
     private static boolean loopback(String host) {

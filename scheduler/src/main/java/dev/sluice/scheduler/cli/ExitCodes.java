@@ -12,6 +12,8 @@ final class ExitCodes {
     static final int INVALID = 2;
     /** The server could not be reached or failed (the API answered 5xx). */
     static final int UNAVAILABLE = 3;
+    /** No valid credentials: the API answered 401, or the saved session could not be refreshed. */
+    static final int AUTHENTICATION = 4;
 
     private ExitCodes() {}
 
@@ -22,6 +24,7 @@ final class ExitCodes {
         descriptions.put(
                 INVALID + "", "invalid usage or request, such as an unknown DAG or a bad date; nothing changed");
         descriptions.put(UNAVAILABLE + "", "the server cannot be reached or failed");
+        descriptions.put(AUTHENTICATION + "", "authentication failed: log in again with sluice login");
         return descriptions;
     }
 }

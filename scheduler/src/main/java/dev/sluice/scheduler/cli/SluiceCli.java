@@ -1,7 +1,11 @@
 package dev.sluice.scheduler.cli;
 
+import static java.util.Objects.requireNonNull;
+
 import java.io.Console;
+import java.io.InputStream;
 import java.io.PrintWriter;
+import java.util.Map;
 import picocli.AutoComplete;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -16,6 +20,9 @@ import picocli.CommandLine.Command;
             "The dags, runs, tasks and backfill commands talk to a Sluice server's REST API."
         },
         subcommands = {
+            LoginCommand.class,
+            LogoutCommand.class,
+            WhoamiCommand.class,
             DagsCommand.class,
             RunsCommand.class,
             TasksCommand.class,
@@ -30,24 +37,34 @@ import picocli.CommandLine.Command;
         })
 public final class SluiceCli {
     private final boolean terminal;
+    private final Map<String, String> environment;
+    private final InputStream input;
 
-    private SluiceCli(boolean terminal) {
+    private SluiceCli(boolean terminal, Map<String, String> environment, InputStream input) {
         this.terminal = terminal;
+        this.environment = Map.copyOf(environment);
+        this.input = requireNonNull(input, "input is null");
     }
 
     public static void main(String[] args) {
-        int exitCode = commandLine(terminalAttached()).execute(args);
+        int exitCode =
+                commandLine(terminalAttached(), System.getenv(), System.in).execute(args);
         ApiClient.closeConnections();
         System.exit(exitCode);
     }
 
     /** The command line as tests run it: output is not a terminal, so progress is printed line by line. */
     public static CommandLine commandLine() {
-        return commandLine(false);
+        return commandLine(false, System.getenv(), System.in);
     }
 
-    static CommandLine commandLine(boolean terminal) {
-        CommandLine commandLine = new CommandLine(new SluiceCli(terminal));
+    /** The command line as tests run it, with the environment and the standard input they give it. */
+    public static CommandLine commandLine(Map<String, String> environment, InputStream input) {
+        return commandLine(false, environment, input);
+    }
+
+    static CommandLine commandLine(boolean terminal, Map<String, String> environment, InputStream input) {
+        CommandLine commandLine = new CommandLine(new SluiceCli(terminal, environment, input));
         commandLine.setCaseInsensitiveEnumValuesAllowed(true);
         commandLine.setExecutionExceptionHandler(
                 (exception, failed, parseResult) -> report(exception, failed.getErr()));
@@ -65,6 +82,16 @@ public final class SluiceCli {
     /** Whether standard output is a terminal, where progress can be redrawn in place. */
     boolean terminal() {
         return terminal;
+    }
+
+    /** The environment variables the client commands read: the process's, or a test's. */
+    Map<String, String> environment() {
+        return environment;
+    }
+
+    /** Standard input, where {@code login --password} reads the password. */
+    InputStream input() {
+        return input;
     }
 
     private static int report(Exception exception, PrintWriter err) {

@@ -59,7 +59,7 @@ public final class ApiServer implements AutoCloseable {
         requireNonNull(operations, "operations is null");
         requireNonNull(authenticator, "authenticator is null");
         requireNonNull(host, "host is null");
-        List<ApiRoute> routes = routes(operations);
+        List<ApiRoute> routes = routes(operations, authenticator);
         QueryParameters queryParameters = QueryParameters.of(ServiceRoutes.document());
         // Javalin's own start-up lines (version, age, URL) would repeat what this class logs.
         JavalinLogger.startupInfo = false;
@@ -98,9 +98,9 @@ public final class ApiServer implements AutoCloseable {
     }
 
     /** Every route, in the order of the OpenAPI document. */
-    static List<ApiRoute> routes(Operations operations) {
+    static List<ApiRoute> routes(Operations operations, Authenticator authenticator) {
         List<ApiRoute> routes = new ArrayList<>();
-        routes.addAll(ServiceRoutes.routes());
+        routes.addAll(ServiceRoutes.routes(authenticator));
         routes.addAll(DagRoutes.routes(operations));
         routes.addAll(RunRoutes.routes(operations));
         routes.addAll(TaskRoutes.routes(operations));

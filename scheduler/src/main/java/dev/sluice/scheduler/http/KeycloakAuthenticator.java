@@ -41,12 +41,15 @@ public final class KeycloakAuthenticator implements Authenticator {
     /** The realm roles that grant Sluice's roles. */
     public static final Map<String, Role> REALM_ROLES =
             Map.of("sluice-viewer", Role.VIEWER, "sluice-operator", Role.OPERATOR, "sluice-admin", Role.ADMIN);
+    /** The realm's public client that {@code sluice login} uses, unless the server is told another. */
+    public static final String CLI_CLIENT = "sluice-cli";
     /** How often an unknown key id may make the keys be fetched again. */
     static final Duration KEY_REFRESH_INTERVAL = Duration.ofSeconds(10);
 
     private static final String BEARER = "bearer ";
 
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    private final AuthenticationSettings settings;
 
     /**
      * @param issuer the realm, as its tokens name it: {@code https://keycloak.example/realms/nemo}
@@ -56,9 +59,20 @@ public final class KeycloakAuthenticator implements Authenticator {
      * @param clock the time tokens are checked against
      */
     public KeycloakAuthenticator(URI issuer, String audience, Optional<URI> jwks, Duration clockSkew, Clock clock) {
-        requireNonNull(issuer, "issuer is null");
-        requireNonNull(audience, "audience is null");
+        this(new AuthenticationSettings(issuer, audience, CLI_CLIENT), jwks, clockSkew, clock);
+    }
+
+    /**
+     * @param settings the issuer, the audience and the CLI's client, as clients are told them
+     * @param jwks where the realm's keys are; by default {@code <issuer>/protocol/openid-connect/certs}
+     * @param clockSkew how far the clocks of Keycloak and Sluice may disagree
+     * @param clock the time tokens are checked against
+     */
+    public KeycloakAuthenticator(AuthenticationSettings settings, Optional<URI> jwks, Duration clockSkew, Clock clock) {
+        this.settings = requireNonNull(settings, "settings is null");
         requireNonNull(clock, "clock is null");
+        URI issuer = settings.issuer();
+        String audience = settings.audience();
         URI keys = jwks.orElse(URI.create(issuer.toString().replaceAll("/+$", "") + "/protocol/openid-connect/certs"));
         JWKSource<SecurityContext> source;
         try {
@@ -93,6 +107,11 @@ public final class KeycloakAuthenticator implements Authenticator {
                 };
         claims.setMaxClockSkew((int) clockSkew.toSeconds());
         processor.setJWTClaimsSetVerifier(claims);
+    }
+
+    @Override
+    public Optional<AuthenticationSettings> settings() {
+        return Optional.of(settings);
     }
 
     @Override

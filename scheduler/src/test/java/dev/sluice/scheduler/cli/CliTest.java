@@ -485,6 +485,9 @@ class CliTest {
         assertThat(commands)
                 .extracting(command -> String.join(" ", command))
                 .contains(
+                        "login",
+                        "logout",
+                        "whoami",
                         "dags list",
                         "runs clear",
                         "tasks run",
@@ -502,7 +505,7 @@ class CliTest {
             assertThat(help.exitCode()).as(String.join(" ", arguments)).isZero();
             assertThat(help.out())
                     .as(String.join(" ", arguments))
-                    .contains("Usage: sluice", "Exit codes:", "invalid usage or request");
+                    .contains("Usage: sluice", "Exit codes:", "invalid usage or request", "authentication failed");
         }
         RunningSluice.Result usage = sluice.local("backfill", "create", "cli_daily");
         assertThat(usage.exitCode()).isEqualTo(ExitCodes.INVALID);

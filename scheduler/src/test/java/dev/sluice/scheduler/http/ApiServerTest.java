@@ -80,14 +80,33 @@ class ApiServerTest {
                         .forEach(operation -> documented.put(
                                 operation.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey(),
                                 operation.getValue().path("x-sluice-role").asText("missing"))));
-        Map<String, String> served = ApiServer.routes(service.operations()).stream()
+        Map<String, String> served = ApiServer.routes(service.operations(), Authenticator.disabled()).stream()
                 .collect(Collectors.toMap(
                         route -> route.method().name() + " " + route.path(),
                         route -> route.access().name().toLowerCase(Locale.ROOT),
                         (first, second) -> first,
                         TreeMap::new));
         assertThat(documented).isEqualTo(served);
-        assertThat(served).hasSize(25);
+        assertThat(served).hasSize(27);
+    }
+
+    @Test
+    void authSaysAuthenticationIsOffAndWhoamiNamesTheCaller() throws Exception {
+        HttpResponse<String> auth = send(open, "GET", "/api/v1/auth", Optional.empty(), Optional.empty());
+        assertThat(auth.statusCode()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(auth.body())).isEqualTo(Json.MAPPER.readTree("{\"enabled\": false}"));
+
+        HttpResponse<String> anonymous = send(open, "GET", "/api/v1/whoami", Optional.empty(), Optional.empty());
+        assertThat(Json.MAPPER.readTree(anonymous.body()))
+                .isEqualTo(Json.MAPPER.readTree(
+                        "{\"user\": \"anonymous\", \"roles\": [\"viewer\", \"operator\", \"admin\"]}"));
+        HttpResponse<String> operator =
+                send(guarded, "GET", "/api/v1/whoami", Optional.empty(), Optional.of("operator"));
+        assertThat(Json.MAPPER.readTree(operator.body()))
+                .isEqualTo(Json.MAPPER.readTree("{\"user\": \"operator-user\", \"roles\": [\"operator\"]}"));
+        assertThat(send(guarded, "GET", "/api/v1/whoami", Optional.empty(), Optional.empty())
+                        .statusCode())
+                .isEqualTo(401);
     }
 
     @Test
@@ -217,7 +236,7 @@ class ApiServerTest {
 
     @Test
     void everyRouteButThePublicOnesNeedsCredentials() throws Exception {
-        for (ApiRoute route : ApiServer.routes(service.operations())) {
+        for (ApiRoute route : ApiServer.routes(service.operations(), Authenticator.disabled())) {
             String path = route.path()
                     .replace("{tryNumber}", "1")
                     .replace("{backfillId}", "1")

@@ -146,7 +146,7 @@ class KeycloakApiTest {
         refused.put("a token for another audience", "Bearer " + otherClientToken(REALM, "operator", "operator"));
         refused.put("an ID token", "Bearer " + idToken(REALM, "operator", "operator"));
         String before = fingerprint();
-        for (ApiRoute route : ApiServer.routes(service.operations())) {
+        for (ApiRoute route : ApiServer.routes(service.operations(), Authenticator.disabled())) {
             if (route.access() == Access.PUBLIC) {
                 continue;
             }
@@ -265,6 +265,28 @@ class KeycloakApiTest {
         assertThat(cancelled.statusCode()).as(cancelled.body()).isEqualTo(200);
         assertThat(Json.MAPPER.readTree(cancelled.body()).get("changedBy").asText())
                 .isEqualTo("admin");
+    }
+
+    @Test
+    void authTellsClientsTheRealmAndWhoamiTheUserOfTheToken() throws Exception {
+        HttpResponse<String> auth = send(server, "GET", "/api/v1/auth", null, null);
+        assertThat(auth.statusCode()).isEqualTo(200);
+        assertThat(Json.MAPPER.readTree(auth.body()))
+                .isEqualTo(Json.MAPPER.valueToTree(Map.of(
+                        "enabled",
+                        true,
+                        "issuer",
+                        keycloak.issuer(REALM).toString(),
+                        "audience",
+                        "sluice-api",
+                        "clientId",
+                        "sluice-cli")));
+
+        HttpResponse<String> operator =
+                send(server, "GET", "/api/v1/whoami", null, "Bearer " + userToken(REALM, "operator", "operator"));
+        assertThat(Json.MAPPER.readTree(operator.body()))
+                .isEqualTo(Json.MAPPER.valueToTree(
+                        Map.of("user", "operator", "roles", java.util.List.of("viewer", "operator"))));
     }
 
     @Test
