@@ -19,7 +19,9 @@ import java.net.http.HttpResponse;
 import java.net.http.HttpTimeoutException;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.Arrays;
+import java.util.Base64;
 import java.util.Map;
 import java.util.Optional;
 import java.util.stream.Collectors;
@@ -44,8 +46,14 @@ final class ApiClient {
     private final ServerAddress server;
     private final Credentials credentials;
 
-    /** The token of {@link #credentials}, once asked for; a command runs on one thread. */
+    /**
+     * The token of {@link #credentials}, once asked for, and when to ask again: shortly before it
+     * expires, so that a command that runs for long ({@code --watch}) keeps a valid one. A command
+     * runs on one thread.
+     */
     private Optional<String> accessToken;
+
+    private Instant askAgainAt = Instant.MIN;
 
     ApiClient(ServerAddress server, Credentials credentials) {
         this.server = requireNonNull(server, "server is null");
@@ -54,6 +62,25 @@ final class ApiClient {
 
     ServerAddress server() {
         return server;
+    }
+
+    /**
+     * When a JWT access token expires, read from its payload without checking it (the server does):
+     * empty for a token that is not a JWT, which is then kept for the whole command.
+     */
+    static Optional<Instant> expiry(String token) {
+        String[] parts = token.split("\\.");
+        if (parts.length != 3) {
+            return Optional.empty();
+        }
+        try {
+            JsonNode payload = MAPPER.readTree(Base64.getUrlDecoder().decode(parts[1]));
+            return payload.path("exp").canConvertToLong()
+                    ? Optional.of(Instant.ofEpochSecond(payload.get("exp").asLong()))
+                    : Optional.empty();
+        } catch (IOException | IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 
     /** One HTTP client for the process, made on first use; Keycloak is called with it too. */
@@ -155,8 +182,13 @@ final class ApiClient {
 
     private Response send(HttpRequest.Builder request, String path, boolean authenticated) {
         if (authenticated) {
-            if (accessToken == null) {
+            Instant now = Instant.now();
+            if (accessToken == null || !now.isBefore(askAgainAt)) {
                 accessToken = credentials.accessToken(this);
+                askAgainAt = accessToken
+                        .flatMap(ApiClient::expiry)
+                        .map(expiry -> expiry.minus(Credentials.REFRESH_MARGIN))
+                        .orElse(Instant.MAX);
             }
             accessToken.ifPresent(token -> request.header("Authorization", "Bearer " + token));
         }

@@ -263,6 +263,31 @@ class LoginTest {
                 .doesNotContain("eyJ");
     }
 
+    /**
+     * One client for a command that lasts longer than its access token (a {@code --watch}): it asks
+     * its credentials again shortly before the token expires, so its requests keep being answered.
+     */
+    @Test
+    void aCommandThatOutlivesItsAccessTokenKeepsBeingAnswered() throws Exception {
+        String server = shortLived.uri().toString();
+        RunningSluice.Result login =
+                run(input("operator\n"), "login", "--server", server, "--user", "operator", "--password");
+        assertThat(login.exitCode()).as(login.toString()).isZero();
+        Path configFile = ServerAddress.configFile(environment);
+        ApiClient client = new ApiClient(
+                ServerAddress.resolve(Optional.of(server), environment, configFile),
+                Credentials.from(environment, configFile));
+        assertThat(client.get("/dags").body()).contains("cli_daily");
+        String first = saved(shortLived).get("accessToken").asText();
+        await().atMost(Duration.ofSeconds(30))
+                .pollInterval(Duration.ofMillis(250))
+                .alias("the first access token expires")
+                .until(() -> whoami(shortLived, first).statusCode() == 401);
+
+        assertThat(client.get("/dags").body()).contains("cli_daily");
+        assertThat(saved(shortLived).get("accessToken").asText()).isNotEqualTo(first);
+    }
+
     @Test
     void withoutATokenTheServersRefusalExitsWith4AndLoginToAnOpenServerSaysSo() {
         RunningSluice.Result refused =
