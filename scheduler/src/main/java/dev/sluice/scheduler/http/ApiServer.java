@@ -268,6 +268,10 @@ public final class ApiServer implements AutoCloseable {
                             : "Bearer realm=\"sluice\"");
             problem(context, HttpStatus.UNAUTHORIZED, e.getMessage());
         });
+        app.exception(AuthenticationException.Unavailable.class, (e, context) -> {
+            context.header("Retry-After", "10");
+            problem(context, HttpStatus.SERVICE_UNAVAILABLE, e.getMessage());
+        });
         app.exception(MethodNotAllowedResponse.class, (e, context) -> {
             String allowed = allowedMethods(routes, context.path());
             context.header("Allow", allowed);

@@ -9,6 +9,16 @@ public class AuthenticationException extends RuntimeException {
         super(message);
     }
 
+    /**
+     * The credentials cannot be checked now: the realm's keys cannot be fetched (HTTP 503). The client
+     * should try again with the same token, not sign in again.
+     */
+    public static final class Unavailable extends RuntimeException {
+        public Unavailable(String message) {
+            super(message);
+        }
+    }
+
     /** Credentials that were given and refused: {@code WWW-Authenticate} says {@code error="invalid_token"}. */
     public static final class InvalidToken extends AuthenticationException {
         public InvalidToken(String message) {

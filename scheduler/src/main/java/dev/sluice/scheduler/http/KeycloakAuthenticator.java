@@ -5,8 +5,10 @@ import static java.util.Objects.requireNonNull;
 import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JOSEObjectType;
 import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.KeySourceException;
 import com.nimbusds.jose.jwk.source.JWKSource;
 import com.nimbusds.jose.jwk.source.JWKSourceBuilder;
+import com.nimbusds.jose.jwk.source.RateLimitReachedException;
 import com.nimbusds.jose.proc.BadJOSEException;
 import com.nimbusds.jose.proc.DefaultJOSEObjectTypeVerifier;
 import com.nimbusds.jose.proc.JWSVerificationKeySelector;
@@ -49,6 +51,7 @@ public final class KeycloakAuthenticator implements Authenticator {
     private static final String BEARER = "bearer ";
 
     private final DefaultJWTProcessor<SecurityContext> processor = new DefaultJWTProcessor<>();
+    private final URI keys;
     private final AuthenticationSettings settings;
 
     /**
@@ -73,7 +76,7 @@ public final class KeycloakAuthenticator implements Authenticator {
         requireNonNull(clock, "clock is null");
         URI issuer = settings.issuer();
         String audience = settings.audience();
-        URI keys = jwks.orElse(URI.create(issuer.toString().replaceAll("/+$", "") + "/protocol/openid-connect/certs"));
+        keys = jwks.orElse(URI.create(issuer.toString().replaceAll("/+$", "") + "/protocol/openid-connect/certs"));
         JWKSource<SecurityContext> source;
         try {
             source = JWKSourceBuilder.<SecurityContext>create(keys.toURL())
@@ -129,8 +132,15 @@ public final class KeycloakAuthenticator implements Authenticator {
         } catch (BadJOSEException e) {
             // Nimbus says what failed (expired, audience, signature) without quoting the token.
             throw new AuthenticationException.InvalidToken("the bearer token is not valid: " + e.getMessage());
+        } catch (RateLimitReachedException e) {
+            // The keys were fetched again moments ago and hold no key of this id: not a key of the realm.
+            throw new AuthenticationException.InvalidToken(
+                    "the bearer token is not valid: it is signed with a key the realm does not have");
+        } catch (KeySourceException e) {
+            throw new AuthenticationException.Unavailable("the realm's signing keys cannot be fetched from " + keys
+                    + " now, so no token can be checked: " + e.getMessage() + "; try again shortly");
         } catch (JOSEException e) {
-            throw new AuthenticationException.InvalidToken("the bearer token cannot be checked now: " + e.getMessage());
+            throw new AuthenticationException.InvalidToken("the bearer token cannot be checked: " + e.getMessage());
         }
         return new Principal(user(claims), roles(claims), groups(claims));
     }

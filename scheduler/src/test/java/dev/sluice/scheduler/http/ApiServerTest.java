@@ -19,6 +19,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -310,6 +311,44 @@ class ApiServerTest {
                         body.map(HttpRequest.BodyPublishers::ofString).orElse(HttpRequest.BodyPublishers.noBody()));
         role.ifPresent(value -> request.header("Authorization", "Bearer " + value));
         return HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    }
+
+    /**
+     * When the realm's keys cannot be fetched (Keycloak is down), a request is told to try again
+     * (503 with Retry-After), not to sign in again, and nothing changes.
+     */
+    @Test
+    void aTokenThatCannotBeCheckedNowIsA503() throws Exception {
+        int closed;
+        try (java.net.ServerSocket socket = new java.net.ServerSocket(0)) {
+            closed = socket.getLocalPort();
+        }
+        URI jwks = URI.create("http://127.0.0.1:" + closed + "/realms/nemo/protocol/openid-connect/certs");
+        Base64.Encoder base64 = Base64.getUrlEncoder().withoutPadding();
+        String token = base64.encodeToString(
+                        "{\"alg\":\"RS256\",\"typ\":\"JWT\",\"kid\":\"k1\"}".getBytes(StandardCharsets.UTF_8))
+                + "." + base64.encodeToString("{\"sub\":\"someone\"}".getBytes(StandardCharsets.UTF_8))
+                + ".c2lnbmF0dXJl";
+        long runs = count("dag_run");
+        try (ApiServer unreachable = ApiServer.start(
+                service.operations(),
+                new KeycloakAuthenticator(
+                        URI.create("http://127.0.0.1:" + closed + "/realms/nemo"),
+                        "sluice-api",
+                        Optional.of(jwks),
+                        java.time.Duration.ofSeconds(5),
+                        java.time.Clock.systemUTC()),
+                "127.0.0.1",
+                0)) {
+            HttpResponse<String> response =
+                    send(unreachable, "POST", "/api/v1/dags/cli_daily/runs", Optional.of("{}"), Optional.of(token));
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+            assertThat(response.headers().firstValue("Retry-After")).contains("10");
+            assertThat(Json.MAPPER.readTree(response.body()).get("detail").asText())
+                    .startsWith("the realm's signing keys cannot be fetched from " + jwks + " now")
+                    .doesNotContain("eyJ");
+        }
+        assertThat(count("dag_run")).isEqualTo(runs);
     }
 
     /**
