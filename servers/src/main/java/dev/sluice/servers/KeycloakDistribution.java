@@ -2,12 +2,9 @@ package dev.sluice.servers;
 
 import java.io.IOException;
 import java.io.InputStream;
-import java.io.UncheckedIOException;
-import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermission;
 import java.time.Duration;
 import java.util.EnumSet;
@@ -30,7 +27,6 @@ import org.slf4j.LoggerFactory;
 final class KeycloakDistribution {
     static final String VERSION = "26.7.3";
     private static final Logger log = LoggerFactory.getLogger(KeycloakDistribution.class);
-    private static final String COMPLETE_MARKER = ".sluice-complete";
     // The build-time options of the build made at installation; instances must start with the same.
     private static final String BUILD = "start-dev --health-enabled=true\n";
     private static final Duration BUILD_TIMEOUT = Duration.ofMinutes(5);
@@ -40,52 +36,17 @@ final class KeycloakDistribution {
     /** The unpacked and built server's root folder (with {@code bin/kc.sh}), downloading it if needed. */
     static Path install() {
         Path root = SluiceCache.directory().resolve("keycloak");
-        Path installation = root.resolve("keycloak-" + VERSION);
-        if (isComplete(installation)) {
-            return installation;
-        }
-        try {
-            Files.createDirectories(root);
-            // Several test JVMs may ask at once: one installs, the others wait and reuse its work.
-            try (FileChannel lockFile = FileChannel.open(
-                    root.resolve("install.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
-                // Released when the channel closes.
-                lockFile.lock();
-                if (isComplete(installation)) {
-                    return installation;
-                }
-                Path zip = MavenRepository.fromEnvironment()
-                        .resolve(new MavenArtifact("org.keycloak", "keycloak-quarkus-dist", VERSION, "zip"));
-                Path partial = root.resolve("keycloak-" + VERSION + ".partial");
-                Files.createDirectories(partial);
-                FileTrees.deleteContents(partial);
-                long started = System.nanoTime();
-                unpack(zip, partial);
-                FileTrees.delete(installation);
+        return CachedInstallation.once(
+                "Keycloak " + VERSION,
+                root,
+                "keycloak-" + VERSION,
+                BUILD,
+                partial -> unpack(
+                        MavenRepository.fromEnvironment()
+                                .resolve(new MavenArtifact("org.keycloak", "keycloak-quarkus-dist", VERSION, "zip")),
+                        partial),
                 // Built where it stays: the build records the distribution's absolute path.
-                Files.move(partial, installation, StandardCopyOption.ATOMIC_MOVE);
-                build(installation, root.resolve("build-home"));
-                Files.writeString(installation.resolve(COMPLETE_MARKER), BUILD);
-                log.info(
-                        "installed Keycloak {} into {} in {} s",
-                        VERSION,
-                        installation,
-                        Duration.ofNanos(System.nanoTime() - started).toSeconds());
-                return installation;
-            }
-        } catch (IOException e) {
-            throw new UncheckedIOException(
-                    "cannot install Keycloak " + VERSION + " into " + installation + ": " + e.getMessage(), e);
-        }
-    }
-
-    // The marker names the build, so that an installation built with other options is installed again.
-    private static boolean isComplete(Path installation) {
-        try {
-            return Files.readString(installation.resolve(COMPLETE_MARKER)).equals(BUILD);
-        } catch (IOException e) {
-            return false;
-        }
+                installation -> build(installation, root.resolve("build-home")));
     }
 
     private static void unpack(Path zip, Path target) throws IOException {
@@ -94,7 +55,7 @@ final class KeycloakDistribution {
             Enumeration<ZipArchiveEntry> entries = archive.getEntries();
             while (entries.hasMoreElements()) {
                 ZipArchiveEntry entry = entries.nextElement();
-                Optional<Path> destination = destination(target, entry.getName());
+                Optional<Path> destination = CachedInstallation.entryDestination(target, entry.getName());
                 if (destination.isEmpty()) {
                     continue;
                 }
@@ -114,19 +75,6 @@ final class KeycloakDistribution {
                 }
             }
         }
-    }
-
-    // Entries start with "keycloak-26.7.3/": that folder is dropped.
-    private static Optional<Path> destination(Path target, String name) throws IOException {
-        int slash = name.indexOf('/');
-        if (slash < 0 || slash == name.length() - 1) {
-            return Optional.empty();
-        }
-        Path destination = target.resolve(name.substring(slash + 1)).normalize();
-        if (!destination.startsWith(target)) {
-            throw new IOException("archive entry escapes the target folder: " + name);
-        }
-        return Optional.of(destination);
     }
 
     /**
