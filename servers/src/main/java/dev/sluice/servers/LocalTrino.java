@@ -9,8 +9,13 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.sql.SQLException;
+import java.util.Base64;
 import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.Properties;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -35,13 +40,21 @@ public final class LocalTrino implements AutoCloseable {
     private final PostgresEndpoint postgres;
     private final Path directory;
     private final Optional<Process> ownedProcess;
+    private final Optional<TrinoConfiguration.SecureListener> secure;
 
-    private LocalTrino(int port, long pid, PostgresEndpoint postgres, Path directory, Optional<Process> ownedProcess) {
+    private LocalTrino(
+            int port,
+            long pid,
+            PostgresEndpoint postgres,
+            Path directory,
+            Optional<Process> ownedProcess,
+            Optional<TrinoConfiguration.SecureListener> secure) {
         this.port = port;
         this.pid = pid;
         this.postgres = postgres;
         this.directory = directory;
         this.ownedProcess = ownedProcess;
+        this.secure = secure;
     }
 
     /** The server shared by every test JVM of a test run, started by the first one that asks. */
@@ -62,6 +75,7 @@ public final class LocalTrino implements AutoCloseable {
                 state.trinoPid().getAsLong(),
                 new PostgresEndpoint("127.0.0.1", state.postgresPort().getAsInt(), "postgres", ""),
                 state.instance().resolve("trino"),
+                Optional.empty(),
                 Optional.empty());
     }
 
@@ -85,6 +99,19 @@ public final class LocalTrino implements AutoCloseable {
 
     public URI uri() {
         return URI.create("http://" + host() + ":" + port);
+    }
+
+    /**
+     * The HTTPS port of a server started with {@link Builder#jwtAuthentication}; such a server takes
+     * clients only there, with a token.
+     */
+    public OptionalInt httpsPort() {
+        return secure.map(listener -> OptionalInt.of(listener.httpsPort())).orElse(OptionalInt.empty());
+    }
+
+    /** The self-signed certificate (PEM) of {@link #httpsPort()}, for a client to trust. */
+    public Optional<Path> certificate() {
+        return secure.map(listener -> listener.tls().certificate());
     }
 
     /** The Postgres server behind the {@code postgresql} and {@code iceberg} catalogs. */
@@ -152,8 +179,22 @@ public final class LocalTrino implements AutoCloseable {
     public static final class Builder {
         private LocalPostgres postgres;
         private Path directory;
+        private Optional<TrinoJwtAuthentication> jwt = Optional.empty();
+        private Supplier<String> readinessTokens;
 
         private Builder() {}
+
+        /**
+         * Serves clients on HTTPS only, with JWT authentication (a self-signed certificate for
+         * 127.0.0.1, see {@link LocalTrino#certificate()}).
+         *
+         * @param readinessTokens gives a token Trino accepts, to check that the server runs queries
+         */
+        public Builder jwtAuthentication(TrinoJwtAuthentication jwt, Supplier<String> readinessTokens) {
+            this.jwt = Optional.of(requireNonNull(jwt, "jwt is null"));
+            this.readinessTokens = requireNonNull(readinessTokens, "readinessTokens is null");
+            return this;
+        }
 
         /** The Postgres server for the {@code postgresql} and {@code iceberg} catalogs; required. */
         public Builder postgres(LocalPostgres postgres) {
@@ -175,13 +216,21 @@ public final class LocalTrino implements AutoCloseable {
             PostgresEndpoint endpoint = PostgresEndpoint.of(postgres);
             Process process;
             int port;
+            Optional<TrinoConfiguration.SecureListener> secure;
             try {
                 postgres.createDatabase(TrinoConfiguration.POSTGRESQL_CATALOG_DATABASE);
                 postgres.createDatabase(TrinoConfiguration.ICEBERG_CATALOG_DATABASE);
                 TrinoConfiguration.createIcebergCatalogTables(endpoint);
                 Path instance = Files.createDirectories(directory).toAbsolutePath();
                 port = freePort();
-                TrinoConfiguration.write(instance, installation, port, endpoint);
+                secure = jwt.isEmpty()
+                        ? Optional.empty()
+                        : Optional.of(new TrinoConfiguration.SecureListener(
+                                freePort(),
+                                TrinoTls.create(Files.createDirectories(instance.resolve("etc"))),
+                                jwt.get(),
+                                randomSecret()));
+                TrinoConfiguration.write(instance, installation, port, endpoint, secure);
                 log.info("starting Trino {} on 127.0.0.1:{} in {}", TrinoDistribution.VERSION, port, instance);
                 process = TrinoProcess.start(installation, instance);
                 directory = instance;
@@ -194,12 +243,31 @@ public final class LocalTrino implements AutoCloseable {
             Thread stopOnExit = new Thread(() -> TrinoProcess.stop(started.toHandle()), "local-trino-stop");
             Runtime.getRuntime().addShutdownHook(stopOnExit);
             try {
-                TrinoProcess.awaitReady(process, port, directory);
+                if (secure.isPresent()) {
+                    TrinoConfiguration.SecureListener listener = secure.get();
+                    TrinoProcess.awaitReady(process, port, directory, () -> {
+                        Properties properties = new Properties();
+                        properties.setProperty("SSL", "true");
+                        properties.setProperty(
+                                "SSLTrustStorePath",
+                                listener.tls().certificate().toString());
+                        properties.setProperty("accessToken", readinessTokens.get());
+                        return TrinoProcess.isHealthy("jdbc:trino://127.0.0.1:" + listener.httpsPort(), properties);
+                    });
+                } else {
+                    TrinoProcess.awaitReady(process, port, directory);
+                }
             } catch (RuntimeException e) {
                 TrinoProcess.stop(process.toHandle());
                 throw e;
             }
-            return new LocalTrino(port, process.pid(), endpoint, directory, Optional.of(process));
+            return new LocalTrino(port, process.pid(), endpoint, directory, Optional.of(process), secure);
+        }
+
+        private static String randomSecret() {
+            byte[] random = new byte[32];
+            new SecureRandom().nextBytes(random);
+            return Base64.getEncoder().encodeToString(random);
         }
 
         private static int freePort() throws IOException {

@@ -7,7 +7,9 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * Writes one Trino instance's {@code etc/} folder: a single loopback node with the catalogs
@@ -37,32 +39,34 @@ final class TrinoConfiguration {
                 "-Dfile.encoding=UTF-8");
     }
 
-    static void write(Path instance, Path installation, int port, PostgresEndpoint postgres) throws IOException {
+    static void write(
+            Path instance, Path installation, int port, PostgresEndpoint postgres, Optional<SecureListener> secure)
+            throws IOException {
         Path etc = Files.createDirectories(instance.resolve("etc"));
         Path catalogs = Files.createDirectories(etc.resolve("catalog"));
         Path warehouse = Files.createDirectories(instance.resolve("warehouse"));
-        Files.writeString(
-                etc.resolve("config.properties"),
-                lines(
-                        "coordinator=true",
-                        "node-scheduler.include-coordinator=true",
-                        "http-server.http.port=" + port,
-                        "discovery.uri=http://127.0.0.1:" + port,
-                        "query.max-memory=1GB",
-                        "query.max-memory-per-node=512MB",
-                        // Trino keeps each finished query's text, plan and statistics for 15 minutes by default.
-                        // A five-year backfill sends thousands of queries, loads among them with a thousand rows of
-                        // literals each, and that history alone filled the 2 GB heap (measured: 175 full GCs).
-                        "query.min-expire-age=1m",
-                        "query.max-history=50",
-                        "node.environment=sluice",
-                        "node.id=sluice-local",
-                        "node.bind-ip=127.0.0.1",
-                        "node.internal-address=127.0.0.1",
-                        // The HTTP request log grows by megabytes per minute of tests and nobody reads it.
-                        "http-server.log.enabled=false",
-                        "catalog.config-dir=" + catalogs,
-                        "plugin.dir=" + installation.resolve("plugin")));
+        List<String> config = new ArrayList<>(List.of(
+                "coordinator=true",
+                "node-scheduler.include-coordinator=true",
+                "http-server.http.port=" + port,
+                "discovery.uri=http://127.0.0.1:" + port,
+                "query.max-memory=1GB",
+                "query.max-memory-per-node=512MB",
+                // Trino keeps each finished query's text, plan and statistics for 15 minutes by default.
+                // A five-year backfill sends thousands of queries, loads among them with a thousand rows of
+                // literals each, and that history alone filled the 2 GB heap (measured: 175 full GCs).
+                "query.min-expire-age=1m",
+                "query.max-history=50",
+                "node.environment=sluice",
+                "node.id=sluice-local",
+                "node.bind-ip=127.0.0.1",
+                "node.internal-address=127.0.0.1",
+                // The HTTP request log grows by megabytes per minute of tests and nobody reads it.
+                "http-server.log.enabled=false",
+                "catalog.config-dir=" + catalogs,
+                "plugin.dir=" + installation.resolve("plugin")));
+        secure.ifPresent(listener -> config.addAll(listener.properties()));
+        Files.writeString(etc.resolve("config.properties"), String.join("\n", config) + "\n");
         Files.writeString(etc.resolve("log.properties"), lines("io.trino=INFO"));
         Files.writeString(
                 catalogs.resolve("memory.properties"),
@@ -111,6 +115,31 @@ final class TrinoConfiguration {
                         property_key varchar(255) NOT NULL,
                         property_value varchar(1000),
                         PRIMARY KEY (catalog_name, namespace, property_key))""");
+        }
+    }
+
+    /**
+     * An HTTPS port beside the HTTP one, with JWT authentication: Trino then refuses clients on plain
+     * HTTP (its default once authentication is on), and its nodes talk with the shared secret.
+     */
+    record SecureListener(int httpsPort, TrinoTls tls, TrinoJwtAuthentication jwt, String sharedSecret) {
+        List<String> properties() {
+            return List.of(
+                    "http-server.https.enabled=true",
+                    "http-server.https.port=" + httpsPort,
+                    "http-server.https.keystore.path=" + tls.keyStore(),
+                    "http-server.https.keystore.key=" + tls.keyStorePassword(),
+                    "http-server.authentication.type=JWT",
+                    "http-server.authentication.jwt.key-file=" + jwt.jwksUri(),
+                    "http-server.authentication.jwt.required-issuer=" + jwt.issuer(),
+                    "http-server.authentication.jwt.required-audience=" + jwt.audience(),
+                    "http-server.authentication.jwt.principal-field=" + jwt.principalField(),
+                    "internal-communication.shared-secret=" + sharedSecret);
+        }
+
+        @Override
+        public String toString() {
+            return "SecureListener[httpsPort=" + httpsPort + ", jwt=" + jwt + "]";
         }
     }
 

@@ -62,6 +62,11 @@ final class TrinoProcess {
      * active for catalogs.
      */
     static void awaitReady(Process process, int port, Path instance) {
+        awaitReady(process, port, instance, () -> isHealthy(port));
+    }
+
+    /** As {@link #awaitReady(Process, int, Path)}, with the check that tells the server is ready. */
+    static void awaitReady(Process process, int port, Path instance, HealthCheck check) {
         long started = System.nanoTime();
         long deadline = started + STARTUP_TIMEOUT.toNanos();
         SQLException last = null;
@@ -72,7 +77,7 @@ final class TrinoProcess {
                                 + instance.resolve("trino.log") + ":\n" + LogTail.of(instance.resolve("trino.log")));
             }
             try {
-                if (isHealthy(port)) {
+                if (check.isHealthy()) {
                     log.info(
                             "Trino {} ready on 127.0.0.1:{} after {} s",
                             TrinoDistribution.VERSION,
@@ -98,14 +103,25 @@ final class TrinoProcess {
     static boolean isHealthy(int port) throws SQLException {
         Properties properties = new Properties();
         properties.setProperty("user", "sluice");
+        return isHealthy("jdbc:trino://127.0.0.1:" + port, properties);
+    }
+
+    /** Whether the server at a JDBC URL, reached with these driver properties, runs a query that needs splits. */
+    static boolean isHealthy(String jdbcUrl, Properties properties) throws SQLException {
         properties.setProperty("source", "sluice-health-check");
-        try (Connection connection = DriverManager.getConnection("jdbc:trino://127.0.0.1:" + port, properties);
+        try (Connection connection = DriverManager.getConnection(jdbcUrl, properties);
                 Statement statement = connection.createStatement()) {
             statement.setQueryTimeout(30);
             try (ResultSet result = statement.executeQuery("SELECT count(*) FROM tpch.tiny.region")) {
                 return result.next() && result.getLong(1) == 5;
             }
         }
+    }
+
+    /** Tells whether a starting server is ready. */
+    @FunctionalInterface
+    interface HealthCheck {
+        boolean isHealthy() throws SQLException;
     }
 
     /** Stops the JVM and anything it started: gracefully first, forcibly after a timeout. */

@@ -11,6 +11,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
+import java.util.Set;
 import java.util.stream.Stream;
 
 /**
@@ -42,6 +43,12 @@ public record NamedConnection(
         Optional<String> path,
         Map<String, String> properties,
         Map<String, Secret> secretProperties) {
+    /**
+     * The query parameters that name an OAuth client for tokens to the server (see
+     * {@code dev.sluice.tasks.auth.ClientCredentials}): Sluice reads them, no driver gets them.
+     */
+    public static final Set<String> CLIENT_PARAMETERS = Set.of("auth", "issuer", "client_id", "client_secret", "scope");
+
     public NamedConnection {
         requireNonNull(name, "name is null");
         requireNonNull(scheme, "scheme is null");
@@ -119,15 +126,27 @@ public record NamedConnection(
         };
     }
 
-    /** The driver properties: user, password and the URI's parameters, secrets revealed. */
+    /**
+     * The driver properties: user, password and the URI's parameters, secrets revealed; without the
+     * parameters that name an OAuth client ({@code auth}, {@code issuer}, {@code client_id},
+     * {@code client_secret}, {@code scope}), which Sluice itself uses to get tokens.
+     */
     public Properties jdbcProperties() {
         Properties jdbc = new Properties();
         user.ifPresent(value -> jdbc.setProperty("user", value));
         if (!password.isEmpty()) {
             jdbc.setProperty("password", password.reveal());
         }
-        properties.forEach(jdbc::setProperty);
-        secretProperties.forEach((key, value) -> jdbc.setProperty(key, value.reveal()));
+        properties.forEach((key, value) -> {
+            if (!CLIENT_PARAMETERS.contains(key)) {
+                jdbc.setProperty(key, value);
+            }
+        });
+        secretProperties.forEach((key, value) -> {
+            if (!CLIENT_PARAMETERS.contains(key)) {
+                jdbc.setProperty(key, value.reveal());
+            }
+        });
         return jdbc;
     }
 

@@ -2,9 +2,12 @@ package dev.sluice.tasks.dremio;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.tasks.auth.AccessTokens;
+import dev.sluice.tasks.auth.ClientCredentials;
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.connection.Secret;
 import dev.sluice.tasks.dremio.DremioCredentials.AccessToken;
+import dev.sluice.tasks.dremio.DremioCredentials.ServiceAccount;
 import dev.sluice.tasks.dremio.DremioCredentials.UserPassword;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -43,7 +46,9 @@ public record DremioEndpoint(
 
     /**
      * The endpoint of a named connection such as {@code dremio://analyst:secret@dremio:32010?useEncryption=false},
-     * or {@code dremio://dremio:32010?token=...} for a personal access token. TLS is on unless
+     * or {@code dremio://dremio:32010?token=...} for a personal access token, or
+     * {@code dremio://dremio:32010?auth=client-credentials&issuer=...&client_id=...&client_secret=...} for the
+     * tokens of an OAuth client (see {@link ClientCredentials}). TLS is on unless
      * {@code useEncryption=false}; other parameters go to the driver.
      *
      * @throws IllegalArgumentException when the connection is not a usable Dremio one, saying why
@@ -60,10 +65,11 @@ public record DremioEndpoint(
                     "connection " + name + " has a path, which Dremio connections do not use: remove it");
         }
         Map<String, String> options = new LinkedHashMap<>(connection.properties());
+        options.keySet().removeAll(NamedConnection.CLIENT_PARAMETERS);
         boolean tls = !"false".equalsIgnoreCase(options.getOrDefault(USE_ENCRYPTION, "true"));
         options.remove(USE_ENCRYPTION);
         Optional<String> unknownSecret = connection.secretProperties().keySet().stream()
-                .filter(key -> !key.equals(TOKEN))
+                .filter(key -> !key.equals(TOKEN) && !NamedConnection.CLIENT_PARAMETERS.contains(key))
                 .findFirst();
         if (unknownSecret.isPresent()) {
             throw new IllegalArgumentException("connection " + name + " has the secret parameter " + unknownSecret.get()
@@ -73,6 +79,10 @@ public record DremioEndpoint(
     }
 
     private static DremioCredentials credentials(NamedConnection connection) {
+        Optional<ClientCredentials> client = ClientCredentials.of(connection);
+        if (client.isPresent()) {
+            return new ServiceAccount(AccessTokens.of(client.get()));
+        }
         Secret token = connection.secretProperties().getOrDefault(TOKEN, Secret.empty());
         if (!token.isEmpty()) {
             return new AccessToken(token);
@@ -104,6 +114,8 @@ public record DremioEndpoint(
                 properties.setProperty("password", password.reveal());
             }
             case AccessToken(Secret token) -> properties.setProperty(TOKEN, token.reveal());
+            case ServiceAccount(AccessTokens tokens) ->
+                properties.setProperty(TOKEN, tokens.current().reveal());
         }
         return properties;
     }

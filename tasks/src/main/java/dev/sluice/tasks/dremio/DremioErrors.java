@@ -67,6 +67,12 @@ final class DremioErrors {
             return "Dremio at " + endpoint.address() + " rejected the login for user " + login.user() + ": " + reason
                     + ". Check the user name and password of the connection";
         }
+        if (endpoint.credentials() instanceof DremioCredentials.ServiceAccount account) {
+            return "Dremio at " + endpoint.address() + " rejected the token of client "
+                    + account.tokens().client().clientId() + " from "
+                    + account.tokens().client().issuer() + ": "
+                    + reason + ". Check that Dremio accepts that issuer's tokens";
+        }
         return "Dremio at " + endpoint.address() + " rejected the access token: " + reason
                 + ". Check that the connection's personal access token is valid and not expired";
     }

@@ -11,6 +11,7 @@ import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.MaskingTaskLogger;
 import dev.sluice.tasks.connection.SecretMasker;
 import dev.sluice.tasks.dremio.DremioCredentials.AccessToken;
+import dev.sluice.tasks.dremio.DremioCredentials.ServiceAccount;
 import dev.sluice.tasks.dremio.DremioCredentials.UserPassword;
 import dev.sluice.tasks.sql.SqlScriptRun;
 import dev.sluice.tasks.sql.SqlTasks;
@@ -97,6 +98,8 @@ public final class DremioSql implements TaskBody {
         return switch (endpoint.credentials()) {
             case UserPassword login -> "user " + login.user();
             case AccessToken token -> "the owner of a personal access token";
+            case ServiceAccount account ->
+                "the user of client " + account.tokens().client().clientId() + "'s token";
         };
     }
 
@@ -113,6 +116,8 @@ public final class DremioSql implements TaskBody {
             switch (fixed.credentials()) {
                 case UserPassword login -> description.put("user", login.user());
                 case AccessToken token -> description.put("authentication", "token");
+                case ServiceAccount account ->
+                    description.put("client", account.tokens().client().clientId());
             }
         });
         description.put("sql", templates);

@@ -6,10 +6,10 @@ import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.NamedConnection;
+import dev.sluice.tasks.sql.JdbcConnections;
 import dev.sluice.tasks.sql.JdbcErrors;
 import dev.sluice.tasks.sql.SqlTasks;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.ResultSetMetaData;
 import java.sql.SQLException;
@@ -91,7 +91,7 @@ public final class QueryIngest implements TaskBody {
     private List<Object[]> read(String query, RowParser parser, TaskContext context) {
         NamedConnection connection = SqlTasks.connection(target.connections().orElseGet(Connections::defaults), source);
         List<Object[]> rows = new ArrayList<>();
-        try (Connection jdbc = DriverManager.getConnection(connection.jdbcUrl(), connection.jdbcProperties());
+        try (Connection jdbc = JdbcConnections.open(connection);
                 Statement statement = jdbc.createStatement()) {
             context.onCancel(() -> {
                 try {

@@ -2,9 +2,9 @@ package dev.sluice.tasks.ingest;
 
 import dev.sluice.dag.TaskContext;
 import dev.sluice.tasks.connection.NamedConnection;
+import dev.sluice.tasks.sql.JdbcConnections;
 import dev.sluice.tasks.sql.JdbcErrors;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -53,7 +53,7 @@ final class TableWriter {
                 }
             }
         });
-        try (Connection jdbc = DriverManager.getConnection(connection.jdbcUrl(), connection.jdbcProperties())) {
+        try (Connection jdbc = JdbcConnections.open(connection)) {
             int lastDot = table.lastIndexOf('.');
             if (lastDot > 0) {
                 execute(jdbc, running, "CREATE SCHEMA IF NOT EXISTS " + table.substring(0, lastDot));

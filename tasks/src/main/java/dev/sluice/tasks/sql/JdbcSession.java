@@ -8,7 +8,6 @@ import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskLogger;
 import dev.sluice.tasks.connection.NamedConnection;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -45,7 +44,7 @@ public final class JdbcSession implements SqlSession {
                 connection.jdbcUrl(),
                 connection.user().orElse("the default user"));
         try {
-            Connection jdbc = DriverManager.getConnection(connection.jdbcUrl(), connection.jdbcProperties());
+            Connection jdbc = JdbcConnections.open(connection);
             try {
                 jdbc.setAutoCommit(!transaction);
             } catch (SQLException e) {

@@ -39,12 +39,14 @@ final class TrinoErrors {
      * A statement that Trino did not run to its end because the way to Trino failed: the statement
      * could not be sent, or Trino stopped answering while the query ran.
      */
-    static TaskFailedException unreachable(String address, Optional<String> queryId, SQLException failure) {
-        // The driver reports a rejected login in its message: a wrong password fails the same way again.
+    static TaskFailedException unreachable(
+            String address, TrinoLogin login, Optional<String> queryId, SQLException failure) {
+        // The driver reports a rejected login in its message: a wrong password or token fails the same way again.
         if (String.valueOf(failure.getMessage()).contains("Authentication failed")) {
             return new TaskFailedException(
                     ErrorCategory.USER_ERROR,
-                    "Trino at " + address + " rejected the login: " + failure.getMessage(),
+                    "Trino at " + address + " rejected the login " + login.description() + ": " + failure.getMessage()
+                            + login.hint(),
                     failure);
         }
         String what = queryId.map(id -> "lost Trino at " + address + " while query " + id + " ran")
@@ -85,6 +87,15 @@ final class TrinoErrors {
             root = root.getCause();
         }
         return root == failure ? String.valueOf(failure.getMessage()) : failure.getMessage() + " (" + root + ")";
+    }
+
+    /** How a session logs in, for the message of a rejected login. */
+    record TrinoLogin(String description, boolean token) {
+        String hint() {
+            return token
+                    ? " (Trino checks a token's signature against the issuer's keys, its issuer, audience and expiry)"
+                    : "";
+        }
     }
 
     /** The error type and name that Trino recorded for a failed query. */

@@ -6,17 +6,18 @@ import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskLogger;
+import dev.sluice.tasks.auth.ClientCredentials;
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.sql.ResultRows;
 import dev.sluice.tasks.sql.SqlSession;
 import dev.sluice.tasks.sql.StatementResult;
 import dev.sluice.tasks.trino.TrinoErrors.TrinoError;
+import dev.sluice.tasks.trino.TrinoErrors.TrinoLogin;
 import io.trino.jdbc.QueryStats;
 import io.trino.jdbc.TrinoConnection;
 import io.trino.jdbc.TrinoResultSet;
 import io.trino.jdbc.TrinoStatement;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -41,13 +42,16 @@ public final class TrinoSession implements SqlSession {
     private final TaskContext context;
     private final TaskLogger log;
     private final TrinoConnection trino;
+    private final TrinoLogin login;
     private volatile TrinoStatement running;
 
-    private TrinoSession(NamedConnection connection, TaskContext context, TaskLogger log, TrinoConnection trino) {
+    private TrinoSession(
+            NamedConnection connection, TaskContext context, TaskLogger log, TrinoConnection trino, TrinoLogin login) {
         this.connection = connection;
         this.context = context;
         this.log = log;
         this.trino = trino;
+        this.login = login;
     }
 
     /**
@@ -71,14 +75,35 @@ public final class TrinoSession implements SqlSession {
         Optional<String> catalog = settings.catalog().or(() -> path.stream().findFirst());
         Optional<String> schema =
                 settings.schema().or(() -> path.stream().skip(1).findFirst());
-        Properties properties = connection.jdbcProperties();
-        properties.putIfAbsent("user", "sluice");
+        Optional<ClientCredentials> client;
+        try {
+            client = ClientCredentials.of(connection);
+        } catch (IllegalArgumentException e) {
+            throw new TaskFailedException(ErrorCategory.USER_ERROR, e.getMessage(), e);
+        }
+        Properties properties = new Properties();
+        // With a token, Trino takes the user from it, and would refuse another one as an impersonation.
+        boolean token = client.isPresent() || connection.secretProperties().containsKey("accessToken");
+        if (connection.user().isEmpty() && !token) {
+            properties.setProperty("user", "sluice");
+        }
         properties.setProperty("source", "sluice");
+        String user = connection
+                .user()
+                .or(() -> Optional.ofNullable(properties.getProperty("user")))
+                .orElseGet(() -> client.map(value -> "the user of client " + value.clientId() + "'s token")
+                        .orElse("the user of the connection's access token"));
+        TrinoLogin login = new TrinoLogin(
+                client.map(value -> "with a token of client " + value.clientId() + " from " + value.issuer())
+                        .orElseGet(() -> token ? "with the connection's access token" : "as " + user),
+                token);
         Connection jdbc;
         try {
-            jdbc = DriverManager.getConnection("jdbc:trino://" + address(connection), properties);
+            jdbc = TrinoJdbc.connect(connection, properties);
+        } catch (IllegalArgumentException e) {
+            throw new TaskFailedException(ErrorCategory.USER_ERROR, e.getMessage(), e);
         } catch (SQLException e) {
-            throw TrinoErrors.unreachable(address(connection), Optional.empty(), e);
+            throw TrinoErrors.unreachable(address(connection), login, Optional.empty(), e);
         }
         try {
             TrinoConnection trino = jdbc.unwrap(TrinoConnection.class);
@@ -96,17 +121,17 @@ public final class TrinoSession implements SqlSession {
             log.info(
                     "Trino session on {} as {}, catalog {}, schema {}{}",
                     address(connection),
-                    properties.getProperty("user"),
+                    user,
                     catalog.orElse("(none)"),
                     schema.orElse("(none)"),
                     settings.sessionProperties().isEmpty()
                             ? ""
                             : ", session properties " + settings.sessionProperties());
-            return new TrinoSession(connection, context, log, trino);
+            return new TrinoSession(connection, context, log, trino, login);
         } catch (SQLException | IllegalArgumentException e) {
             closeQuietly(jdbc, e);
             if (e instanceof SQLException failure) {
-                throw TrinoErrors.unreachable(address(connection), Optional.empty(), failure);
+                throw TrinoErrors.unreachable(address(connection), login, Optional.empty(), failure);
             }
             throw new TaskFailedException(
                     ErrorCategory.USER_ERROR, "invalid Trino session setting: " + e.getMessage(), e);
@@ -131,7 +156,8 @@ public final class TrinoSession implements SqlSession {
                     log.info(
                             "Trino query {} started: {}/ui/query.html?{}",
                             stats.getQueryId(),
-                            "http://" + address(connection),
+                            ("true".equalsIgnoreCase(connection.properties().get("SSL")) ? "https://" : "http://")
+                                    + address(connection),
                             stats.getQueryId());
                 }
             });
@@ -163,7 +189,7 @@ public final class TrinoSession implements SqlSession {
             if (failed.isPresent()) {
                 throw TrinoErrors.queryFailed(failed.get(), e, recordedError(failed.get()));
             }
-            throw TrinoErrors.unreachable(address(connection), queryId, e);
+            throw TrinoErrors.unreachable(address(connection), login, queryId, e);
         } finally {
             running = null;
         }

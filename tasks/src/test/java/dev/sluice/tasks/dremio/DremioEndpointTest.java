@@ -31,6 +31,28 @@ class DremioEndpointTest {
     }
 
     @Test
+    void readsAnOAuthClientWhoseTokensItSendsAndKeepsItsParametersFromTheDriver() {
+        DremioEndpoint endpoint = endpointOf("dremio://dremio.internal?auth=client-credentials"
+                + "&issuer=http%3A%2F%2Fkeycloak%3A8080%2Frealms%2Fnemo%2F&client_id=sluice-service"
+                + "&client_secret=s3cret&routing_queue=etl");
+
+        assertThat(endpoint.credentials()).isInstanceOfSatisfying(DremioCredentials.ServiceAccount.class, account -> {
+            assertThat(account.tokens().client().issuer()).hasToString("http://keycloak:8080/realms/nemo");
+            assertThat(account.tokens().client().clientId()).isEqualTo("sluice-service");
+            assertThat(account.secret().reveal()).isEqualTo("s3cret");
+        });
+        assertThat(endpoint.options()).containsExactly(java.util.Map.entry("routing_queue", "etl"));
+        assertThat(endpoint.toString()).doesNotContain("s3cret");
+        assertThatThrownBy(
+                        () -> endpointOf(
+                                "dremio://dremio.internal?auth=client-credentials&issuer=https%3A%2F%2Fkc%2Frealms%2Fnemo&client_id=sluice-service"))
+                .hasMessage("connection dremio has auth=client-credentials but no client_secret");
+        assertThatThrownBy(() -> endpointOf("dremio://dremio.internal?auth=kerberos"))
+                .hasMessage(
+                        "connection dremio has auth=kerberos; the only value Sluice knows is auth=client-credentials");
+    }
+
+    @Test
     void rejectsConnectionsThatAreNotUsableDremioOnesWithoutPrintingSecrets() {
         assertThatThrownBy(() -> endpointOf("dremio://dremio.internal:32010"))
                 .hasMessage("connection dremio has neither user:password@ nor ?token=: Dremio needs one of them");
