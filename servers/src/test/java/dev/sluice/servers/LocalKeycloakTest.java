@@ -5,18 +5,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Base64;
 import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
+import java.util.Optional;
 import java.util.stream.Stream;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
@@ -150,16 +147,12 @@ class LocalKeycloakTest {
     @Order(Integer.MAX_VALUE)
     void stopsEveryProcessAndRestartsWithItsData() throws Exception {
         // Made through the admin API, so that only the database can bring it back: the import skips existing realms.
-        String adminToken = adminToken();
-        HttpResponse<String> created = HTTP.send(
-                HttpRequest.newBuilder(URI.create(keycloak.baseUri() + "/admin/realms/nemo/users"))
-                        .header("Authorization", "Bearer " + adminToken)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(
-                                "{\"username\": \"made-before-restart\", \"enabled\": true}"))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        KeycloakRequests.of(keycloak)
+                .admin(
+                        "POST",
+                        "/admin/realms/nemo/users",
+                        Optional.of(Map.of("username", "made-before-restart", "enabled", true)),
+                        201);
         Path directory = keycloak.directory();
         List<ProcessHandle> processes = processesOf(directory);
         // kc.sh and the server's JVM under it.
@@ -185,48 +178,17 @@ class LocalKeycloakTest {
         assertThat(realmRoles(accessTokenClaims(viewer)))
                 .contains("sluice-viewer")
                 .doesNotContain("sluice-operator");
-        HttpResponse<String> found = HTTP.send(
-                HttpRequest.newBuilder(URI.create(keycloak.baseUri()
-                                + "/admin/realms/nemo/users?exact=true&username=made-before-restart"))
-                        .header("Authorization", "Bearer " + adminToken())
-                        .GET()
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(found.statusCode()).as(found.body()).isEqualTo(200);
-        assertThat(JSON.readTree(found.body())).hasSize(1);
+        assertThat(KeycloakRequests.of(keycloak)
+                        .admin(
+                                "GET",
+                                "/admin/realms/nemo/users?exact=true&username=made-before-restart",
+                                Optional.empty(),
+                                200))
+                .hasSize(1);
     }
 
-    private static String adminToken() throws Exception {
-        HttpResponse<String> response = post(
-                keycloak.tokenEndpoint("master"),
-                Map.of(
-                        "grant_type",
-                        "password",
-                        "client_id",
-                        "admin-cli",
-                        "username",
-                        keycloak.adminUsername(),
-                        "password",
-                        keycloak.adminPassword()));
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return JSON.readTree(response.body()).path("access_token").asText();
-    }
-
-    private static HttpResponse<String> token(Map<String, String> form) throws Exception {
-        return post(keycloak.tokenEndpoint(REALM), form);
-    }
-
-    private static HttpResponse<String> post(URI uri, Map<String, String> form) throws Exception {
-        String body = form.entrySet().stream()
-                .map(entry -> URLEncoder.encode(entry.getKey(), StandardCharsets.UTF_8) + "="
-                        + URLEncoder.encode(entry.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
-        return HTTP.send(
-                HttpRequest.newBuilder(uri)
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(HttpRequest.BodyPublishers.ofString(body))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+    private static HttpResponse<String> token(Map<String, String> form) {
+        return KeycloakRequests.of(keycloak).tokenResponse(REALM, form);
     }
 
     // The payload of the JWT, unverified: the resource servers verify signatures, this test reads claims.

@@ -21,7 +21,8 @@ import java.util.stream.Collectors;
 /**
  * The endpoints of a Keycloak realm that the CLI uses, as one of the realm's clients: the device
  * authorization endpoint, the token endpoint (device code, password, refresh token and client
- * credentials grants) and the logout endpoint. Neither tokens nor secrets go into its messages.
+ * credentials grants) and the logout endpoint, found by OpenID Connect discovery from the issuer.
+ * Neither tokens nor secrets go into its messages.
  */
 final class OpenIdClient {
     static final String DEVICE_CODE_GRANT = "urn:ietf:params:oauth:grant-type:device_code";
@@ -31,6 +32,7 @@ final class OpenIdClient {
     private final String clientId;
     private final Optional<String> clientSecret;
     private final Clock clock;
+    private JsonNode discovery;
 
     OpenIdClient(URI issuer, String clientId, Optional<String> clientSecret, Clock clock) {
         this.issuer =
@@ -92,7 +94,7 @@ final class OpenIdClient {
     }
 
     DeviceAuthorization startDeviceAuthorization() {
-        HttpResponse<String> response = post(endpoint("/auth/device"), withClient(Map.of()));
+        HttpResponse<String> response = post(endpoint("device_authorization_endpoint"), withClient(Map.of()));
         JsonNode body = json(response, "the device authorization endpoint");
         if (response.statusCode() != 200 || !body.hasNonNull("device_code")) {
             throw new CommandFailedException(
@@ -115,7 +117,7 @@ final class OpenIdClient {
     /** Asks the token endpoint for tokens with a grant, such as {@code grant_type=password}; the client is added. */
     Answer requestToken(Map<String, String> grant) {
         Instant asked = clock.instant();
-        HttpResponse<String> response = post(endpoint("/token"), withClient(grant));
+        HttpResponse<String> response = post(endpoint("token_endpoint"), withClient(grant));
         JsonNode body = json(response, "the token endpoint");
         if (response.statusCode() == 200 && body.hasNonNull("access_token")) {
             long refreshExpiresIn = body.path("refresh_expires_in").asLong(0);
@@ -131,12 +133,32 @@ final class OpenIdClient {
 
     /** Ends the session of the refresh token at Keycloak; false when Keycloak refused, as for a session already ended. */
     boolean logout(String refreshToken) {
-        HttpResponse<String> response = post(endpoint("/logout"), withClient(Map.of("refresh_token", refreshToken)));
+        HttpResponse<String> response =
+                post(endpoint("end_session_endpoint"), withClient(Map.of("refresh_token", refreshToken)));
         return response.statusCode() / 100 == 2;
     }
 
-    private URI endpoint(String path) {
-        return URI.create(issuer + "/protocol/openid-connect" + path);
+    /** An endpoint of the issuer's discovery document, read once. */
+    private synchronized URI endpoint(String name) {
+        if (discovery == null) {
+            URI document = URI.create(issuer + "/.well-known/openid-configuration");
+            HttpResponse<String> response =
+                    send(HttpRequest.newBuilder(document).GET());
+            JsonNode body = json(response, "the discovery document");
+            if (response.statusCode() != 200) {
+                throw new CommandFailedException(
+                        ExitCodes.AUTHENTICATION,
+                        issuer + " is not an OpenID Connect issuer: " + document + " answered HTTP "
+                                + response.statusCode());
+            }
+            discovery = body;
+        }
+        JsonNode endpoint = discovery.path(name);
+        if (!endpoint.isTextual()) {
+            throw new CommandFailedException(
+                    ExitCodes.AUTHENTICATION, "the OpenID Connect issuer " + issuer + " has no " + name);
+        }
+        return URI.create(endpoint.asText());
     }
 
     private Map<String, String> withClient(Map<String, String> form) {
@@ -150,16 +172,17 @@ final class OpenIdClient {
         String body = form.entrySet().stream()
                 .map(field -> field.getKey() + "=" + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
                 .collect(Collectors.joining("&"));
+        return send(HttpRequest.newBuilder(endpoint)
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofString(body)));
+    }
+
+    private HttpResponse<String> send(HttpRequest.Builder request) {
+        HttpRequest built =
+                request.timeout(TIMEOUT).header("Accept", "application/json").build();
+        URI endpoint = built.uri();
         try {
-            return ApiClient.http()
-                    .send(
-                            HttpRequest.newBuilder(endpoint)
-                                    .timeout(TIMEOUT)
-                                    .header("Content-Type", "application/x-www-form-urlencoded")
-                                    .header("Accept", "application/json")
-                                    .POST(HttpRequest.BodyPublishers.ofString(body))
-                                    .build(),
-                            HttpResponse.BodyHandlers.ofString());
+            return ApiClient.http().send(built, HttpResponse.BodyHandlers.ofString());
         } catch (IOException e) {
             throw new CommandFailedException(
                     ExitCodes.UNAVAILABLE,

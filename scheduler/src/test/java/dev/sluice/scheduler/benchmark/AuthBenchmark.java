@@ -1,6 +1,5 @@
 package dev.sluice.scheduler.benchmark;
 
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.scheduler.ManualClock;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.dags.ClasspathProviders;
@@ -10,15 +9,13 @@ import dev.sluice.scheduler.http.Authenticator;
 import dev.sluice.scheduler.http.KeycloakAuthenticator;
 import dev.sluice.scheduler.http.RequestHeaders;
 import dev.sluice.scheduler.store.DatabaseSettings;
-import dev.sluice.scheduler.store.Json;
+import dev.sluice.servers.KeycloakRequests;
 import dev.sluice.servers.LocalKeycloak;
 import dev.sluice.servers.LocalPostgres;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -33,7 +30,6 @@ import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.stream.Collectors;
 
 /**
  * What checking Keycloak access tokens costs: the time {@link KeycloakAuthenticator} takes for one
@@ -151,22 +147,8 @@ public final class AuthBenchmark {
         }
     }
 
-    private static String token(LocalKeycloak keycloak) throws Exception {
-        String form = Map.of(
-                        "grant_type", "password", "client_id", "sluice-cli", "username", "viewer", "password", "viewer")
-                .entrySet()
-                .stream()
-                .map(field -> field.getKey() + "=" + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
-        HttpResponse<String> response = HttpClient.newHttpClient()
-                .send(
-                        HttpRequest.newBuilder(keycloak.tokenEndpoint("nemo"))
-                                .header("Content-Type", "application/x-www-form-urlencoded")
-                                .POST(HttpRequest.BodyPublishers.ofString(form))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString());
-        JsonNode body = Json.MAPPER.readTree(response.body());
-        return body.get("access_token").asText();
+    private static String token(LocalKeycloak keycloak) {
+        return KeycloakRequests.of(keycloak).userToken("nemo", "sluice-cli", "viewer", "viewer");
     }
 
     private static double percentile(List<Double> sorted, int percent) {

@@ -9,6 +9,7 @@ import dev.sluice.scheduler.http.AuthenticationSettings;
 import dev.sluice.scheduler.http.Authenticator;
 import dev.sluice.scheduler.http.KeycloakAuthenticator;
 import dev.sluice.scheduler.store.Json;
+import dev.sluice.servers.KeycloakRequests;
 import dev.sluice.servers.LocalKeycloak;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
@@ -17,7 +18,6 @@ import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.net.CookieHandler;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -62,6 +62,7 @@ class LoginTest {
     Path home;
 
     private static LocalKeycloak keycloak;
+    private static KeycloakRequests requests;
     private static RunningSluice sluice;
     /** The same API as {@code sluice}, telling the CLI to log in with {@link #SHORT_CLIENT}. */
     private static ApiServer shortLived;
@@ -92,13 +93,10 @@ class LoginTest {
                 "127.0.0.1",
                 0);
         open = ApiServer.start(sluice.service.operations(), Authenticator.disabled(), "127.0.0.1", 0);
-        String admin = adminToken();
+        requests = KeycloakRequests.of(keycloak);
         // Polled every second rather than five, so that the device flow test is quick.
-        assertThat(admin(admin, "PUT", "/admin/realms/" + REALM, Map.of("oauth2DevicePollingInterval", 1))
-                        .statusCode())
-                .isEqualTo(204);
-        HttpResponse<String> created = admin(admin, "POST", "/admin/realms/" + REALM + "/clients", shortClient());
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        requests.admin("PUT", "/admin/realms/" + REALM, Optional.of(Map.of("oauth2DevicePollingInterval", 1)), 204);
+        requests.admin("POST", "/admin/realms/" + REALM + "/clients", Optional.of(shortClient()), 201);
     }
 
     @AfterAll
@@ -383,7 +381,7 @@ class LoginTest {
                 HttpRequest.newBuilder(action)
                         .header("Content-Type", "application/x-www-form-urlencoded")
                         .header("Accept", BROWSER_ACCEPT)
-                        .POST(HttpRequest.BodyPublishers.ofString(form(values)))
+                        .POST(HttpRequest.BodyPublishers.ofString(KeycloakRequests.form(values)))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
@@ -428,19 +426,9 @@ class LoginTest {
         return html.replace("&amp;", "&").replace("&quot;", "\"").replace("&#39;", "'");
     }
 
-    private static HttpResponse<String> refresh(String refreshToken) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(keycloak.tokenEndpoint(REALM))
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(HttpRequest.BodyPublishers.ofString(form(Map.of(
-                                "grant_type",
-                                "refresh_token",
-                                "client_id",
-                                "sluice-cli",
-                                "refresh_token",
-                                refreshToken))))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
+    private static HttpResponse<String> refresh(String refreshToken) {
+        return requests.tokenResponse(
+                REALM, Map.of("grant_type", "refresh_token", "client_id", "sluice-cli", "refresh_token", refreshToken));
     }
 
     private static HttpResponse<String> whoami(ApiServer server, String accessToken) throws Exception {
@@ -452,15 +440,11 @@ class LoginTest {
     }
 
     /** Ends every session of the user at Keycloak, as an administrator would. */
-    private static void endSessionsOf(String user) throws Exception {
-        String admin = adminToken();
-        JsonNode users = Json.MAPPER.readTree(
-                admin(admin, "GET", "/admin/realms/" + REALM + "/users?exact=true&username=" + user, null)
-                        .body());
+    private static void endSessionsOf(String user) {
+        JsonNode users = requests.admin(
+                "GET", "/admin/realms/" + REALM + "/users?exact=true&username=" + user, Optional.empty(), 200);
         String id = users.get(0).get("id").asText();
-        assertThat(admin(admin, "POST", "/admin/realms/" + REALM + "/users/" + id + "/logout", null)
-                        .statusCode())
-                .isEqualTo(204);
+        requests.admin("POST", "/admin/realms/" + REALM + "/users/" + id + "/logout", Optional.empty(), 204);
     }
 
     /** The CLI's client, with access tokens that expire three seconds after they are issued. */
@@ -481,44 +465,6 @@ class LoginTest {
                                         Map.of(
                                                 "included.client.audience", "sluice-api",
                                                 "access.token.claim", "true"))));
-    }
-
-    private static String adminToken() throws Exception {
-        HttpResponse<String> response = HTTP.send(
-                HttpRequest.newBuilder(keycloak.tokenEndpoint("master"))
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(HttpRequest.BodyPublishers.ofString(form(Map.of(
-                                "grant_type",
-                                "password",
-                                "client_id",
-                                "admin-cli",
-                                "username",
-                                keycloak.adminUsername(),
-                                "password",
-                                keycloak.adminPassword()))))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        return Json.MAPPER.readTree(response.body()).get("access_token").asText();
-    }
-
-    private static HttpResponse<String> admin(String token, String method, String path, Object body) throws Exception {
-        return HTTP.send(
-                HttpRequest.newBuilder(keycloak.baseUri().resolve(path))
-                        .header("Authorization", "Bearer " + token)
-                        .header("Content-Type", "application/json")
-                        .method(
-                                method,
-                                body == null
-                                        ? HttpRequest.BodyPublishers.noBody()
-                                        : HttpRequest.BodyPublishers.ofString(Json.write(body)))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-    }
-
-    private static String form(Map<String, String> fields) {
-        return fields.entrySet().stream()
-                .map(field -> field.getKey() + "=" + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
     }
 
     /** A file of the repository: tests run in their module's folder. */

@@ -10,10 +10,10 @@ import dev.sluice.scheduler.TestDatabase;
 import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.store.Json;
+import dev.sluice.servers.KeycloakRequests;
 import dev.sluice.servers.LocalKeycloak;
 import java.io.IOException;
 import java.net.URI;
-import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -27,12 +27,12 @@ import java.time.ZoneId;
 import java.time.ZoneOffset;
 import java.util.Base64;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import java.util.stream.Collectors;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -53,6 +53,7 @@ class KeycloakApiTest {
     static Path keycloakHome;
 
     private static LocalKeycloak keycloak;
+    private static KeycloakRequests requests;
     private static SluiceService service;
     /** The clock tokens are checked against: the wall clock, moved by a test to make tokens expired or early. */
     private static final ShiftedClock TOKEN_CLOCK = new ShiftedClock();
@@ -88,6 +89,7 @@ class KeycloakApiTest {
                 .realm(repositoryFile("docker/keycloak/realm-nemo.json"))
                 .realm(resourceFile("keycloak/realm-other.json"))
                 .start();
+        requests = KeycloakRequests.of(keycloak);
         service = SluiceService.start(
                 TestDatabase.create(),
                 EngineSettings.DEFAULT.withWorkerSlots(0),
@@ -385,41 +387,17 @@ class KeycloakApiTest {
         return Json.MAPPER.readTree(response.body()).get("detail").asText();
     }
 
-    private static String userToken(String realm, String user, String password) throws Exception {
-        return token(
-                        realm,
-                        Map.of(
-                                "grant_type",
-                                "password",
-                                "client_id",
-                                "sluice-cli",
-                                "username",
-                                user,
-                                "password",
-                                password))
-                .get("access_token")
-                .asText();
+    private static String userToken(String realm, String user, String password) {
+        return requests.userToken(realm, "sluice-cli", user, password);
     }
 
     /** A token of the realm's own {@code admin-cli} client, which puts no {@code sluice-api} in {@code aud}. */
-    private static String otherClientToken(String realm, String user, String password) throws Exception {
-        return token(
-                        realm,
-                        Map.of(
-                                "grant_type",
-                                "password",
-                                "client_id",
-                                "admin-cli",
-                                "username",
-                                user,
-                                "password",
-                                password))
-                .get("access_token")
-                .asText();
+    private static String otherClientToken(String realm, String user, String password) {
+        return requests.userToken(realm, "admin-cli", user, password);
     }
 
-    private static String idToken(String realm, String user, String password) throws Exception {
-        return token(
+    private static String idToken(String realm, String user, String password) {
+        return requests.tokens(
                         realm,
                         Map.of(
                                 "grant_type", "password",
@@ -431,69 +409,28 @@ class KeycloakApiTest {
                 .asText();
     }
 
-    private static String clientToken(String client, String secret) throws Exception {
-        return token(REALM, Map.of("grant_type", "client_credentials", "client_id", client, "client_secret", secret))
-                .get("access_token")
-                .asText();
-    }
-
-    private static JsonNode token(String realm, Map<String, String> form) throws Exception {
-        HttpResponse<String> response = HTTP.send(
-                HttpRequest.newBuilder(keycloak.tokenEndpoint(realm))
-                        .header("Content-Type", "application/x-www-form-urlencoded")
-                        .POST(HttpRequest.BodyPublishers.ofString(form(form)))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
-        return Json.MAPPER.readTree(response.body());
+    private static String clientToken(String client, String secret) {
+        return requests.clientToken(REALM, client, secret);
     }
 
     /** Adds an RSA signing key to the realm, preferred to the others when its priority is higher. */
-    private static void addSigningKey(String realm, int priority) throws Exception {
-        String admin = HTTP.send(
-                        HttpRequest.newBuilder(keycloak.tokenEndpoint("master"))
-                                .header("Content-Type", "application/x-www-form-urlencoded")
-                                .POST(HttpRequest.BodyPublishers.ofString(form(Map.of(
-                                        "grant_type",
-                                        "password",
-                                        "client_id",
-                                        "admin-cli",
-                                        "username",
-                                        keycloak.adminUsername(),
-                                        "password",
-                                        keycloak.adminPassword()))))
-                                .build(),
-                        HttpResponse.BodyHandlers.ofString())
-                .body();
-        String adminToken = Json.MAPPER.readTree(admin).get("access_token").asText();
-        String realmId = Json.MAPPER
-                .readTree(HTTP.send(
-                                HttpRequest.newBuilder(keycloak.baseUri().resolve("/admin/realms/" + realm))
-                                        .header("Authorization", "Bearer " + adminToken)
-                                        .build(),
-                                HttpResponse.BodyHandlers.ofString())
-                        .body())
+    private static void addSigningKey(String realm, int priority) {
+        String realmId = requests.admin("GET", "/admin/realms/" + realm, Optional.empty(), 200)
                 .get("id")
                 .asText();
-        String component = Json.write(Map.of(
-                "name", "rotated-rsa",
-                "providerId", "rsa-generated",
-                "providerType", "org.keycloak.keys.KeyProvider",
-                "parentId", realmId,
-                "config",
-                        Map.of(
-                                "priority",
-                                java.util.List.of(String.valueOf(priority)),
-                                "algorithm",
-                                java.util.List.of("RS256"))));
-        HttpResponse<String> created = HTTP.send(
-                HttpRequest.newBuilder(keycloak.baseUri().resolve("/admin/realms/" + realm + "/components"))
-                        .header("Authorization", "Bearer " + adminToken)
-                        .header("Content-Type", "application/json")
-                        .POST(HttpRequest.BodyPublishers.ofString(component))
-                        .build(),
-                HttpResponse.BodyHandlers.ofString());
-        assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+        requests.admin(
+                "POST",
+                "/admin/realms/" + realm + "/components",
+                Optional.of(Map.of(
+                        "name", "rotated-rsa",
+                        "providerId", "rsa-generated",
+                        "providerType", "org.keycloak.keys.KeyProvider",
+                        "parentId", realmId,
+                        "config",
+                                Map.of(
+                                        "priority", List.of(String.valueOf(priority)),
+                                        "algorithm", List.of("RS256")))),
+                201);
     }
 
     private static String keyId(String token) throws IOException {
@@ -514,12 +451,6 @@ class KeycloakApiTest {
                 .withoutPadding()
                 .encodeToString(Json.write(payload).getBytes(StandardCharsets.UTF_8));
         return parts[0] + "." + forged + "." + parts[2];
-    }
-
-    private static String form(Map<String, String> fields) {
-        return fields.entrySet().stream()
-                .map(field -> field.getKey() + "=" + URLEncoder.encode(field.getValue(), StandardCharsets.UTF_8))
-                .collect(Collectors.joining("&"));
     }
 
     private static String base64(String text) {
