@@ -28,6 +28,8 @@ final class TableWriter {
     private static final int TRINO_INSERT_CHARACTERS = 500_000;
 
     private static final int JDBC_BATCH = 1000;
+    /** A create that lost a race succeeds the second time; a third covers a race with a drop. */
+    private static final int CREATE_ATTEMPTS = 3;
 
     private TableWriter() {}
 
@@ -56,9 +58,9 @@ final class TableWriter {
         try (Connection jdbc = JdbcConnections.open(connection)) {
             int lastDot = table.lastIndexOf('.');
             if (lastDot > 0) {
-                execute(jdbc, running, "CREATE SCHEMA IF NOT EXISTS " + table.substring(0, lastDot));
+                createIfAbsent(jdbc, running, "CREATE SCHEMA IF NOT EXISTS " + table.substring(0, lastDot), context);
             }
-            execute(jdbc, running, createTable(table, columns, trino, tableProperties));
+            createIfAbsent(jdbc, running, createTable(table, columns, trino, tableProperties), context);
             if (!trino) {
                 jdbc.setAutoCommit(false);
             }
@@ -83,6 +85,31 @@ final class TableWriter {
         columns.forEach(
                 column -> definitions.add(column.name() + " " + column.type().sqlType(trino)));
         return definitions + properties.map(value -> " " + value).orElse("");
+    }
+
+    /**
+     * Runs a {@code CREATE ... IF NOT EXISTS}, again if it fails: Trino's Iceberg catalogs check, then
+     * create, so loads that start together into a new table race, and the losers fail ("Failed to
+     * create a namespace", a duplicate key in the JDBC catalog) although the object now exists. Run
+     * again, the statement finds it. A statement that fails every time fails the load with its error.
+     */
+    private static void createIfAbsent(
+            Connection jdbc, AtomicReference<Statement> running, String sql, TaskContext context) throws SQLException {
+        for (int attempt = 1; ; attempt++) {
+            try {
+                execute(jdbc, running, sql);
+                return;
+            } catch (SQLException e) {
+                if (attempt == CREATE_ATTEMPTS || context.isCancelled()) {
+                    throw e;
+                }
+                context.log()
+                        .info(
+                                "{} failed, as when another load creates it at the same time; running it again: {}",
+                                sql,
+                                e.getMessage());
+            }
+        }
     }
 
     private static void execute(Connection jdbc, AtomicReference<Statement> running, String sql) throws SQLException {
