@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * document at {@code /api/v1/openapi.yaml} (and {@code .json}). Every route declares the role it
  * needs; one handler authenticates each request with the {@link Authenticator} and checks that role
  * before the route runs. Errors are RFC 9457 problem details ({@link Problem}) with 400, 401, 403, 404, 409,
- * 413 or 500; a 500 says no more than that the server failed, and its log has the cause.
+ * 413 or 500; a 500 says no more than that the server failed, and its log has the cause. The web UI
+ * is served on the same port under {@code /ui/} ({@link UiRoutes}).
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -80,6 +81,7 @@ public final class ApiServer implements AutoCloseable {
                 for (ApiRoute route : routes) {
                     router.addHttpHandler(route.method(), route.path(), route.handler(), route.access());
                 }
+                UiRoutes.mount(router, authenticator.settings());
             });
         });
         mapErrors(app, routes);
