@@ -121,8 +121,8 @@ export function DagPage({ session }: { session: Session }) {
             <TriggerForm details={details} onTriggered={triggered} onCancel={() => setTriggering(false)} />
           )}
           <nav className="tabs">
-            <NavLink to="grid">Grid</NavLink>
-            <NavLink to="graph">Graph</NavLink>
+            <NavLink to={`/dags/${encodeURIComponent(dagId)}/grid`}>Grid</NavLink>
+            <NavLink to={`/dags/${encodeURIComponent(dagId)}/graph`}>Graph</NavLink>
           </nav>
           <div className="dag-body">
             <Routes>

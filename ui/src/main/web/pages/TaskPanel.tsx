@@ -53,7 +53,8 @@ export function TaskPanel({
     const found = new Set([start]);
     const queue = [start];
     while (queue.length > 0) {
-      const task = details.tasks.find((candidate) => candidate.taskId === queue.shift());
+      const current = queue.shift();
+      const task = details.tasks.find((candidate) => candidate.taskId === current);
       task?.downstreams.filter((next) => !found.has(next)).forEach((next) => {
         found.add(next);
         queue.push(next);
