@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * document at {@code /api/v1/openapi.yaml} (and {@code .json}). Every route declares the role it
  * needs; one handler authenticates each request with the {@link Authenticator} and checks that role
  * before the route runs. Errors are RFC 9457 problem details ({@link Problem}) with 400, 401, 403, 404, 409,
- * 413 or 500; a 500 says no more than that the server failed, and its log has the cause.
+ * 413 or 500; a 500 says no more than that the server failed, and its log has the cause. The web UI
+ * is served on the same port under {@code /ui/} ({@link UiRoutes}).
  */
 public final class ApiServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ApiServer.class);
@@ -48,10 +49,12 @@ public final class ApiServer implements AutoCloseable {
 
     private final Javalin app;
     private final String host;
+    private final EventRoutes events;
 
-    private ApiServer(Javalin app, String host) {
+    private ApiServer(Javalin app, String host, EventRoutes events) {
         this.app = app;
         this.host = host;
+        this.events = events;
     }
 
     /** Starts serving on {@code host} and {@code port}; port 0 takes a free one. */
@@ -59,7 +62,8 @@ public final class ApiServer implements AutoCloseable {
         requireNonNull(operations, "operations is null");
         requireNonNull(authenticator, "authenticator is null");
         requireNonNull(host, "host is null");
-        List<ApiRoute> routes = routes(operations, authenticator);
+        EventRoutes events = new EventRoutes(operations);
+        List<ApiRoute> routes = routes(operations, authenticator, events);
         QueryParameters queryParameters = QueryParameters.of(ServiceRoutes.document());
         // Javalin's own start-up lines (version, age, URL) would repeat what this class logs.
         JavalinLogger.startupInfo = false;
@@ -80,6 +84,7 @@ public final class ApiServer implements AutoCloseable {
                 for (ApiRoute route : routes) {
                     router.addHttpHandler(route.method(), route.path(), route.handler(), route.access());
                 }
+                UiRoutes.mount(router, authenticator.settings());
             });
         });
         mapErrors(app, routes);
@@ -87,24 +92,30 @@ public final class ApiServer implements AutoCloseable {
             app.start(host, port);
         } catch (RuntimeException e) {
             app.stop();
+            events.close();
             throw new IllegalStateException(
                     "the API cannot listen on " + host + ":" + port + ": " + e.getMessage()
                             + " (choose another with --api-host/--api-port or SLUICE_API_PORT)",
                     e);
         }
-        ApiServer server = new ApiServer(app, host);
+        ApiServer server = new ApiServer(app, host, events);
         log.info("REST API listening on {}", server.uri());
         return server;
     }
 
     /** Every route, in the order of the OpenAPI document. */
     static List<ApiRoute> routes(Operations operations, Authenticator authenticator) {
+        return routes(operations, authenticator, new EventRoutes(operations));
+    }
+
+    private static List<ApiRoute> routes(Operations operations, Authenticator authenticator, EventRoutes events) {
         List<ApiRoute> routes = new ArrayList<>();
         routes.addAll(ServiceRoutes.routes(authenticator));
         routes.addAll(DagRoutes.routes(operations));
         routes.addAll(RunRoutes.routes(operations));
         routes.addAll(TaskRoutes.routes(operations));
         routes.addAll(BackfillRoutes.routes(operations));
+        routes.addAll(events.routes());
         return List.copyOf(routes);
     }
 
@@ -305,6 +316,8 @@ public final class ApiServer implements AutoCloseable {
 
     @Override
     public void close() {
+        // The event streams first: Javalin waits for the requests it still serves.
+        events.close();
         app.stop();
     }
 }

@@ -88,7 +88,7 @@ class ApiServerTest {
                         (first, second) -> first,
                         TreeMap::new));
         assertThat(documented).isEqualTo(served);
-        assertThat(served).hasSize(27);
+        assertThat(served).hasSize(29);
     }
 
     @Test

@@ -1,0 +1,237 @@
+package dev.sluice.scheduler.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.sluice.scheduler.SluiceService;
+import dev.sluice.scheduler.TestDatabase;
+import dev.sluice.scheduler.api.Operations;
+import dev.sluice.scheduler.dags.ClasspathProviders;
+import dev.sluice.scheduler.engine.EngineSettings;
+import java.io.IOException;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
+import org.openqa.selenium.OutputType;
+import org.openqa.selenium.StaleElementReferenceException;
+import org.openqa.selenium.TimeoutException;
+import org.openqa.selenium.WebDriver;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.chrome.ChromeDriverService;
+import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.support.ui.WebDriverWait;
+
+/**
+ * The web UI in a real browser (headless Chromium through chromedriver) on a real service: it
+ * triggers a run and sees its cells change as the server pushes the states, opens the failed task's
+ * log, clears it and sees it run again, all without reloading the page. With {@code
+ * -Dsluice.ui.screenshots=FOLDER} it saves a PNG of each page there (the ones in {@code
+ * docs/screenshots}).
+ */
+class UiBrowserTest {
+    /** Debian's packages chromium and chromium-driver; other places by these system properties. */
+    private static final Path CHROMIUM = Path.of(System.getProperty("sluice.ui.chromium", "/usr/bin/chromium"));
+
+    private static final Path CHROMEDRIVER =
+            Path.of(System.getProperty("sluice.ui.chromedriver", "/usr/bin/chromedriver"));
+    private static final Duration WAIT = Duration.ofSeconds(60);
+
+    private static SluiceService service;
+    private static ApiServer server;
+    private static WebDriver browser;
+
+    @BeforeAll
+    static void start() {
+        assumeTrue(
+                Files.isExecutable(CHROMIUM),
+                "the browser test needs Chromium at " + CHROMIUM
+                        + " (apt-get install chromium, or -Dsluice.ui.chromium)");
+        assumeTrue(
+                Files.isExecutable(CHROMEDRIVER),
+                "the browser test needs chromedriver at " + CHROMEDRIVER
+                        + " (apt-get install chromium-driver, or -Dsluice.ui.chromedriver)");
+        service = SluiceService.start(
+                TestDatabase.create(),
+                EngineSettings.DEFAULT,
+                Clock.systemUTC(),
+                ClasspathProviders.only(Set.of(UiTestDags.class.getName())));
+        server = ApiServer.start(service.operations(), Authenticator.disabled(), "127.0.0.1", 0);
+        ChromeOptions options = new ChromeOptions()
+                .setBinary(CHROMIUM.toFile())
+                // As root in a container Chromium has no sandbox to use; /dev/shm may be small there.
+                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900");
+        ChromeDriverService driver = new ChromeDriverService.Builder()
+                .usingDriverExecutable(CHROMEDRIVER.toFile())
+                .usingAnyFreePort()
+                .build();
+        browser = new ChromeDriver(driver, options);
+    }
+
+    @AfterAll
+    static void stop() {
+        if (browser != null) {
+            browser.quit();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @Test
+    void theServerServesTheAppWithAStrictPolicyAndCachesOnlyHashedFiles() throws Exception {
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<Void> root = http.send(
+                HttpRequest.newBuilder(server.uri().resolve("/")).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(root.statusCode()).isEqualTo(302);
+        assertThat(root.headers().firstValue("Location")).contains("/ui/");
+
+        HttpResponse<String> page = http.send(
+                HttpRequest.newBuilder(server.uri().resolve("/ui/dags/ui_live/grid"))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
+        assertThat(page.statusCode()).isEqualTo(200);
+        assertThat(page.body()).contains("<div id=\"root\">");
+        assertThat(page.headers().firstValue("Cache-Control")).contains("no-cache");
+        assertThat(page.headers().firstValue("Content-Security-Policy"))
+                .hasValueSatisfying(policy -> assertThat(policy)
+                        .contains("script-src 'self'", "connect-src 'self';", "frame-ancestors 'none'")
+                        .doesNotContain("unsafe"));
+
+        String script = page.body().replaceAll("(?s).*src=\"(/ui/assets/[^\"]+\\.js)\".*", "$1");
+        HttpResponse<Void> asset = http.send(
+                HttpRequest.newBuilder(server.uri().resolve(script)).build(), HttpResponse.BodyHandlers.discarding());
+        assertThat(asset.statusCode()).as(script).isEqualTo(200);
+        assertThat(asset.headers().firstValue("Cache-Control")).contains("public, max-age=31536000, immutable");
+
+        HttpResponse<Void> missing = http.send(
+                HttpRequest.newBuilder(server.uri().resolve("/ui/assets/gone-1234.js"))
+                        .build(),
+                HttpResponse.BodyHandlers.discarding());
+        assertThat(missing.statusCode()).isEqualTo(404);
+    }
+
+    @Test
+    void aRunTriggeredInTheUiTurnsGreenLiveAndAClearedFailureRunsAgain() throws IOException {
+        browser.get(server.uri().resolve("/").toString());
+        WebElement notice = waitFor(By.id("auth-off"));
+        assertThat(notice.getText()).contains("Authentication is off");
+        waitUntil(() ->
+                browser.findElements(By.cssSelector("tr[data-dag='ui_live']")).size() == 1);
+        screenshot("dags");
+
+        browser.findElement(By.linkText(UiTestDags.DAG)).click();
+        waitFor(By.id("live"));
+        waitUntil(() -> browser.findElement(By.id("live")).getText().equals("live"));
+        // Set in this page; a reload would lose it.
+        ((JavascriptExecutor) browser).executeScript("window.sluiceNotReloaded = true");
+
+        browser.findElement(By.id("trigger")).click();
+        assertThat(waitFor(By.cssSelector("#trigger-form input[name='rows']")).getAttribute("value"))
+                .as("the form has a field for each of the DAG's params, with its default")
+                .isEqualTo("3");
+        browser.findElement(By.id("trigger-confirm")).click();
+
+        waitUntil(() -> cellState("extract").equals("success"));
+        waitUntil(() -> cellState("flaky").equals("failed"));
+        waitUntil(() -> cellState("report").equals("upstream_failed"));
+        assertThat(browser.findElement(By.cssSelector("#grid .cell[data-task='extract']"))
+                        .getCssValue("background-color"))
+                .as("success is green")
+                .isEqualTo("rgba(45, 164, 78, 1)");
+
+        cell("flaky").click();
+        waitUntil(() -> browser.findElement(By.id("log-lines")).getText().contains(UiTestDags.FAILURE));
+        assertThat(waitFor(By.id("attempt-error")).getText()).contains(UiTestDags.FAILURE);
+        browser.findElement(By.id("log-search")).sendKeys("purpose");
+        waitUntil(
+                () -> !browser.findElements(By.cssSelector("#log-lines .match")).isEmpty());
+        screenshot("grid");
+
+        browser.findElement(By.id("clear-task")).click();
+        waitUntil(() -> cellState("flaky").equals("success"));
+        waitUntil(() -> cellState("report").equals("success"));
+        waitUntil(() -> browser.findElements(By.cssSelector("#attempts tr[data-try='2']"))
+                        .size()
+                == 1);
+        assertThat(((JavascriptExecutor) browser).executeScript("return window.sluiceNotReloaded"))
+                .as("the states arrived without a reload")
+                .isEqualTo(true);
+
+        browser.findElement(By.linkText("Graph")).click();
+        waitUntil(() -> browser.findElements(By.cssSelector("#graph .node[data-state='success']"))
+                        .size()
+                == 3);
+        screenshot("graph");
+
+        browser.findElement(By.linkText("Runs")).click();
+        waitUntil(() -> browser.findElements(By.cssSelector("#runs tr[data-state='success']"))
+                        .size()
+                == 1);
+        screenshot("runs");
+
+        browser.findElement(By.linkText("Backfills")).click();
+        waitFor(By.id("backfill-form"));
+        screenshot("backfills");
+    }
+
+    private static WebElement cell(String taskId) {
+        return browser.findElement(By.cssSelector("#grid .cell[data-task='" + taskId + "']"));
+    }
+
+    /** The state of the task in the only run; "" while the grid has no cell for it yet. */
+    private static String cellState(String taskId) {
+        return browser.findElements(By.cssSelector("#grid .cell[data-task='" + taskId + "']")).stream()
+                .findFirst()
+                .map(cell ->
+                        Optional.ofNullable(cell.getAttribute("data-state")).orElse(""))
+                .orElse("");
+    }
+
+    private static WebElement waitFor(By locator) {
+        return new WebDriverWait(browser, WAIT).until(driver -> driver.findElement(locator));
+    }
+
+    /** Waits for the condition; when it does not come, the failure shows what the page said instead. */
+    private static void waitUntil(BooleanSupplier condition) {
+        try {
+            new WebDriverWait(browser, WAIT)
+                    .ignoring(StaleElementReferenceException.class)
+                    .until(driver -> condition.getAsBoolean());
+        } catch (TimeoutException e) {
+            throw new AssertionError(
+                    "the page did not come to the expected state; it shows:\n"
+                            + browser.findElement(By.tagName("body")).getText() + "\nwhile the server has: "
+                            + service.operations().listRuns(Operations.RunFilter.any(), 0, 5).items().stream()
+                                    .map(run -> service.operations().run(run.dagId(), run.runId()))
+                                    .toList(),
+                    e);
+        }
+    }
+
+    private static void screenshot(String page) throws IOException {
+        String folder = System.getProperty("sluice.ui.screenshots", "");
+        if (folder.isBlank()) {
+            return;
+        }
+        Path directory = Path.of(folder);
+        Files.createDirectories(directory);
+        byte[] png = ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES);
+        Files.write(directory.resolve(page + ".png"), png);
+    }
+}
