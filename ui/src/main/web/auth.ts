@@ -6,7 +6,8 @@ import { UserManager, WebStorageStateStore } from "oidc-client-ts";
 import { get, useTokens } from "./api";
 import type { AuthSettings, Whoami } from "./types";
 
-export const UI_CLIENT = "sluice-ui";
+/** The client when the server does not name one (an older server). */
+const DEFAULT_UI_CLIENT = "sluice-ui";
 const CALLBACK = "/ui/callback";
 
 export interface Session {
@@ -31,7 +32,7 @@ export async function startSession(): Promise<Session | undefined> {
   const origin = window.location.origin;
   const manager = new UserManager({
     authority: authentication.issuer,
-    client_id: UI_CLIENT,
+    client_id: authentication.uiClientId ?? DEFAULT_UI_CLIENT,
     redirect_uri: origin + CALLBACK,
     post_logout_redirect_uri: origin + "/ui/",
     response_type: "code",

@@ -148,6 +148,7 @@ export interface AuthSettings {
   issuer?: string;
   audience?: string;
   clientId?: string;
+  uiClientId?: string;
 }
 
 export interface Whoami {

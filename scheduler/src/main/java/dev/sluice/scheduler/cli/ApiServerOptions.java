@@ -58,6 +58,14 @@ final class ApiServerOptions {
     String cliClient;
 
     @Option(
+            names = "--auth-ui-client",
+            paramLabel = "CLIENT",
+            defaultValue = "${env:SLUICE_AUTH_UI_CLIENT:-" + AuthenticationSettings.UI_CLIENT + "}",
+            description = "the realm's public client that the web UI signs in with (authorization code with PKCE; env "
+                    + "SLUICE_AUTH_UI_CLIENT, default " + AuthenticationSettings.UI_CLIENT + ")")
+    String uiClient;
+
+    @Option(
             names = "--auth-jwks-url",
             paramLabel = "URL",
             defaultValue = "${env:SLUICE_AUTH_JWKS_URL}",
@@ -92,7 +100,7 @@ final class ApiServerOptions {
             return Authenticator.disabled();
         }
         return new KeycloakAuthenticator(
-                new AuthenticationSettings(issuer, audience, cliClient),
+                new AuthenticationSettings(issuer, audience, cliClient, uiClient),
                 Optional.ofNullable(jwks),
                 CLOCK_SKEW,
                 Clock.systemUTC());

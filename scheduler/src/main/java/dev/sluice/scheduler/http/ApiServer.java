@@ -20,6 +20,7 @@ import io.javalin.security.RouteRole;
 import io.javalin.util.JavalinLogger;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
@@ -62,7 +63,7 @@ public final class ApiServer implements AutoCloseable {
         requireNonNull(operations, "operations is null");
         requireNonNull(authenticator, "authenticator is null");
         requireNonNull(host, "host is null");
-        EventRoutes events = new EventRoutes(operations);
+        EventRoutes events = new EventRoutes(operations, Clock.systemUTC());
         List<ApiRoute> routes = routes(operations, authenticator, events);
         QueryParameters queryParameters = QueryParameters.of(ServiceRoutes.document());
         // Javalin's own start-up lines (version, age, URL) would repeat what this class logs.
@@ -105,7 +106,7 @@ public final class ApiServer implements AutoCloseable {
 
     /** Every route, in the order of the OpenAPI document. */
     static List<ApiRoute> routes(Operations operations, Authenticator authenticator) {
-        return routes(operations, authenticator, new EventRoutes(operations));
+        return routes(operations, authenticator, new EventRoutes(operations, Clock.systemUTC()));
     }
 
     private static List<ApiRoute> routes(Operations operations, Authenticator authenticator, EventRoutes events) {

@@ -8,7 +8,11 @@ import dev.sluice.scheduler.api.Views;
 import io.javalin.http.Context;
 import io.javalin.http.sse.SseClient;
 import io.javalin.http.sse.SseHandler;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -20,9 +24,11 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Server-sent events: the state changes of runs and task instances ({@link RunWatcher}), and the
- * new lines of an attempt's log as it runs. Both need the viewer role, checked once when the
- * stream opens, as for any other request; browsers read them with {@code fetch}, which can send the
- * bearer token that {@code EventSource} cannot.
+ * new lines of an attempt's log as it runs. Both need the viewer role, checked when the stream opens
+ * as for any other request; a stream ends when the token that opened it expires, so that the client
+ * opens it again with a token that is checked again (a revoked user's stream does not outlive the
+ * token). Browsers read them with {@code fetch}, which can send the bearer token that
+ * {@code EventSource} cannot.
  */
 final class EventRoutes implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(EventRoutes.class);
@@ -30,11 +36,13 @@ final class EventRoutes implements AutoCloseable {
 
     private final Operations operations;
     private final RunWatcher watcher;
+    private final Clock clock;
     private final ScheduledExecutorService logFollowers = Executors.newSingleThreadScheduledExecutor(
             Thread.ofPlatform().name("sluice-log-followers").daemon(true).factory());
 
-    EventRoutes(Operations operations) {
+    EventRoutes(Operations operations, Clock clock) {
         this.operations = requireNonNull(operations, "operations is null");
+        this.clock = requireNonNull(clock, "clock is null");
         this.watcher = new RunWatcher(operations);
     }
 
@@ -42,7 +50,11 @@ final class EventRoutes implements AutoCloseable {
         return List.of(
                 ApiRoute.get("/events", Access.VIEWER, context -> {
                     requireEventStream(context);
-                    new SseHandler(client -> watcher.subscribe(client, Parameters.query(client.ctx(), "dagId")))
+                    Optional<Instant> expiry = ApiServer.principal(context).expiresAt();
+                    new SseHandler(client -> {
+                                endAtExpiry(client, expiry);
+                                watcher.subscribe(client, Parameters.query(client.ctx(), "dagId"));
+                            })
                             .handle(context);
                 }),
                 ApiRoute.get(
@@ -64,7 +76,24 @@ final class EventRoutes implements AutoCloseable {
         int offset = Parameters.queryInteger(context, "offset", 0, 0, Integer.MAX_VALUE);
         requireEventStream(context);
         source.attempt(operations);
-        new SseHandler(client -> follow(client, source, offset)).handle(context);
+        Optional<Instant> expiry = ApiServer.principal(context).expiresAt();
+        new SseHandler(client -> {
+                    endAtExpiry(client, expiry);
+                    follow(client, source, offset);
+                })
+                .handle(context);
+    }
+
+    /**
+     * Closes the stream when the token that opened it expires; the client then opens it again with a
+     * fresh one. Closing a stream that ended already does nothing ({@link SseClient} holds one close
+     * callback, which the stream's own code sets).
+     */
+    private void endAtExpiry(SseClient client, Optional<Instant> expiry) {
+        expiry.ifPresent(at -> {
+            long delay = Math.max(0, Duration.between(clock.instant(), at).toMillis());
+            logFollowers.schedule(client::close, delay, TimeUnit.MILLISECONDS);
+        });
     }
 
     /** Javalin streams only to a client that asks for exactly this type; any other would get an empty 200. */

@@ -142,7 +142,11 @@ public final class KeycloakAuthenticator implements Authenticator {
         } catch (JOSEException e) {
             throw new AuthenticationException.InvalidToken("the bearer token cannot be checked: " + e.getMessage());
         }
-        return new Principal(user(claims), roles(claims), groups(claims));
+        return new Principal(
+                user(claims),
+                roles(claims),
+                groups(claims),
+                Optional.ofNullable(claims.getExpirationTime()).map(Date::toInstant));
     }
 
     private static String user(JWTClaimsSet claims) {

@@ -48,6 +48,7 @@ final class ServiceRoutes {
             answer.put("issuer", present.issuer().toString());
             answer.put("audience", present.audience());
             answer.put("clientId", present.cliClientId());
+            answer.put("uiClientId", present.uiClientId());
         });
         return Collections.unmodifiableMap(answer);
     }

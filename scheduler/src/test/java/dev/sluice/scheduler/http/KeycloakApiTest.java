@@ -282,7 +282,9 @@ class KeycloakApiTest {
                         "audience",
                         "sluice-api",
                         "clientId",
-                        "sluice-cli")));
+                        "sluice-cli",
+                        "uiClientId",
+                        "sluice-ui")));
 
         HttpResponse<String> operator =
                 send(server, "GET", "/api/v1/whoami", null, "Bearer " + userToken(REALM, "operator", "operator"));
