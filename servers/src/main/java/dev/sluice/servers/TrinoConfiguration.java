@@ -196,6 +196,6 @@ final class TrinoConfiguration {
     }
 
     private static String lines(String... lines) {
-        return String.join("\n", lines) + "\n";
+        return lines(List.of(lines));
     }
 }
