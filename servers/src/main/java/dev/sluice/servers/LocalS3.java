@@ -27,7 +27,7 @@ import org.slf4j.LoggerFactory;
  * <p>The access key and secret are in {@code s3proxy.properties} in the instance's folder, readable by
  * its owner only, never on the command line. Starting again in the same folder keeps the buckets.
  *
- * <p>Measured on 2 cores shared with other builds: ready 1.7 to 2.1 s after the process starts; the
+ * <p>Measured on 2 cores shared with other builds: ready 1.5 to 3.2 s after the process starts; the
  * JVM holds 0.16 GB resident ({@code -Xmx256m}). The jar (52 MB) is downloaded once into
  * {@link SluiceCache} (1 s here).
  */
