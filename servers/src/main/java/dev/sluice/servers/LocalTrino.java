@@ -23,7 +23,7 @@ import org.slf4j.LoggerFactory;
  * A real Trino 476 server run as a plain process from the distribution on Maven Central, on
  * 127.0.0.1 only, with the catalogs {@code memory}, {@code tpch}, {@code postgresql} (a database in
  * a Postgres server) and {@code iceberg} (a JDBC catalog in the same Postgres server, warehouse on the
- * local file system).
+ * local file system; or, with {@link Builder#nessie}, Nessie's Iceberg REST catalog, warehouse on S3).
  *
  * <p>Tests use {@link #shared()}: one server for the whole test run, reused by every test JVM (see
  * {@link SharedTrino}). Tests that share it give themselves their own schemas, named after the test.
@@ -114,7 +114,7 @@ public final class LocalTrino implements AutoCloseable {
         return secure.map(listener -> listener.tls().certificate());
     }
 
-    /** The Postgres server behind the {@code postgresql} and {@code iceberg} catalogs. */
+    /** The Postgres server behind the {@code postgresql} and (without Nessie) {@code iceberg} catalogs. */
     public PostgresEndpoint postgres() {
         return postgres;
     }
@@ -181,8 +181,21 @@ public final class LocalTrino implements AutoCloseable {
         private Path directory;
         private Optional<TrinoJwtAuthentication> jwt = Optional.empty();
         private Supplier<String> readinessTokens;
+        private Optional<TrinoConfiguration.NessieCatalog> nessie = Optional.empty();
 
         private Builder() {}
+
+        /**
+         * The {@code iceberg} catalog on Nessie's Iceberg REST catalog, with the warehouse's files on the S3
+         * storage that Nessie uses, in place of the JDBC catalog in Postgres. Nessie and S3 must outlive
+         * this server.
+         */
+        public Builder nessie(LocalNessie nessie, LocalS3 s3) {
+            requireNonNull(nessie, "nessie is null");
+            requireNonNull(s3, "s3 is null");
+            this.nessie = Optional.of(TrinoConfiguration.NessieCatalog.of(nessie, s3));
+            return this;
+        }
 
         /**
          * Serves clients on HTTPS only, with JWT authentication (a self-signed certificate for
@@ -196,7 +209,7 @@ public final class LocalTrino implements AutoCloseable {
             return this;
         }
 
-        /** The Postgres server for the {@code postgresql} and {@code iceberg} catalogs; required. */
+        /** The Postgres server for the {@code postgresql} and (without Nessie) {@code iceberg} catalogs; required. */
         public Builder postgres(LocalPostgres postgres) {
             this.postgres = requireNonNull(postgres, "postgres is null");
             return this;
@@ -219,8 +232,10 @@ public final class LocalTrino implements AutoCloseable {
             Optional<TrinoConfiguration.SecureListener> secure;
             try {
                 postgres.createDatabase(TrinoConfiguration.POSTGRESQL_CATALOG_DATABASE);
-                postgres.createDatabase(TrinoConfiguration.ICEBERG_CATALOG_DATABASE);
-                TrinoConfiguration.createIcebergCatalogTables(endpoint);
+                if (nessie.isEmpty()) {
+                    postgres.createDatabase(TrinoConfiguration.ICEBERG_CATALOG_DATABASE);
+                    TrinoConfiguration.createIcebergCatalogTables(endpoint);
+                }
                 Path instance = Files.createDirectories(directory).toAbsolutePath();
                 port = freePort();
                 secure = jwt.isEmpty()
@@ -230,7 +245,7 @@ public final class LocalTrino implements AutoCloseable {
                                 TrinoTls.create(Files.createDirectories(instance.resolve("etc"))),
                                 jwt.get(),
                                 randomSecret()));
-                TrinoConfiguration.write(instance, installation, port, endpoint, secure);
+                TrinoConfiguration.write(instance, installation, port, endpoint, secure, nessie);
                 log.info("starting Trino {} on 127.0.0.1:{} in {}", TrinoDistribution.VERSION, port, instance);
                 process = TrinoProcess.start(installation, instance);
                 directory = instance;

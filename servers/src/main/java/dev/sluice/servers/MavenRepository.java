@@ -65,24 +65,51 @@ public final class MavenRepository {
         Path local = localRepository.resolve(artifact.repositoryPath());
         if (Files.isRegularFile(local)) {
             log.info("using {} from the local Maven repository", artifact);
-            readChecksum(local).ifPresent(expected -> verify(artifact, local, expected));
+            readChecksum(local).ifPresent(expected -> verify(artifact, local, new Digest("SHA-1", expected)));
             return local;
         }
         Path cached = downloads.resolve(artifact.repositoryPath());
         if (Files.isRegularFile(cached)) {
             return cached;
         }
-        return download(artifact, cached);
+        return download(artifact, cached, Optional.empty());
     }
 
-    private Path download(MavenArtifact artifact, Path target) {
+    /**
+     * As {@link #resolve(MavenArtifact)}, verified against a SHA-256 the caller knows instead of the
+     * repository's {@code .sha1}: for artifacts that a repository serves without checksum files.
+     */
+    public Path resolve(MavenArtifact artifact, String sha256) {
+        requireNonNull(artifact, "artifact is null");
+        requireNonNull(sha256, "sha256 is null");
+        if (!sha256.matches("[0-9a-fA-F]{64}")) {
+            throw new IllegalArgumentException("not a SHA-256 in hexadecimal: " + sha256);
+        }
+        Digest expected = new Digest("SHA-256", sha256);
+        Path local = localRepository.resolve(artifact.repositoryPath());
+        if (Files.isRegularFile(local)) {
+            log.info("using {} from the local Maven repository", artifact);
+            verify(artifact, local, expected);
+            return local;
+        }
+        Path cached = downloads.resolve(artifact.repositoryPath());
+        if (Files.isRegularFile(cached)) {
+            return cached;
+        }
+        return download(artifact, cached, Optional.of(expected));
+    }
+
+    /** @param pinned the digest the caller expects; empty to fetch the repository's {@code .sha1} */
+    private Path download(MavenArtifact artifact, Path target, Optional<Digest> pinned) {
         URI uri = remote.resolve(artifact.repositoryPath());
         HttpClient client = HttpClient.newBuilder()
                 .followRedirects(HttpClient.Redirect.NORMAL)
                 .connectTimeout(Duration.ofSeconds(30))
                 .build();
         try {
-            String expected = firstToken(fetchText(client, URI.create(uri + ".sha1")));
+            Digest expected = pinned.isPresent()
+                    ? pinned.get()
+                    : new Digest("SHA-1", firstToken(fetchText(client, URI.create(uri + ".sha1"))));
             Files.createDirectories(target.getParent());
             Path partial = Files.createTempFile(
                     target.getParent(), target.getFileName().toString(), ".partial");
@@ -97,10 +124,11 @@ public final class MavenRepository {
                 long length =
                         response.headers().firstValueAsLong("Content-Length").orElse(-1);
                 log.info("downloading {} ({} MB) from {}", artifact, length < 0 ? "?" : length >> 20, uri);
-                String actual = copyWithProgress(response.body(), partial, length, artifact);
-                if (!actual.equalsIgnoreCase(expected)) {
-                    throw new IllegalStateException("downloaded " + uri + " has SHA-1 " + actual + " but the repository"
-                            + " publishes " + expected + "; the download is corrupt or the repository is wrong");
+                String actual = copyWithProgress(response.body(), partial, length, artifact, expected.algorithm());
+                if (!actual.equalsIgnoreCase(expected.hex())) {
+                    throw new IllegalStateException("downloaded " + uri + " has " + expected.algorithm() + " " + actual
+                            + (pinned.isPresent() ? " but Sluice expects " : " but the repository publishes ")
+                            + expected.hex() + "; the download is corrupt or the repository is wrong");
                 }
                 Files.move(partial, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
                 return target;
@@ -115,13 +143,13 @@ public final class MavenRepository {
         }
     }
 
-    private static String copyWithProgress(InputStream body, Path target, long length, MavenArtifact artifact)
-            throws IOException {
-        MessageDigest sha1 = sha1();
+    private static String copyWithProgress(
+            InputStream body, Path target, long length, MavenArtifact artifact, String algorithm) throws IOException {
+        MessageDigest digest = messageDigest(algorithm);
         long started = System.nanoTime();
         long lastReport = started;
         long copied = 0;
-        try (InputStream in = new DigestInputStream(body, sha1);
+        try (InputStream in = new DigestInputStream(body, digest);
                 OutputStream out = Files.newOutputStream(target)) {
             byte[] buffer = new byte[1 << 16];
             int read;
@@ -140,20 +168,21 @@ public final class MavenRepository {
                 artifact,
                 copied >> 20,
                 Duration.ofNanos(System.nanoTime() - started).toSeconds());
-        return HexFormat.of().formatHex(sha1.digest());
+        return HexFormat.of().formatHex(digest.digest());
     }
 
-    private static void verify(MavenArtifact artifact, Path file, String expected) {
-        MessageDigest sha1 = sha1();
-        try (InputStream in = new DigestInputStream(Files.newInputStream(file), sha1)) {
+    private static void verify(MavenArtifact artifact, Path file, Digest expected) {
+        MessageDigest digest = messageDigest(expected.algorithm());
+        try (InputStream in = new DigestInputStream(Files.newInputStream(file), digest)) {
             in.transferTo(OutputStream.nullOutputStream());
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        String actual = HexFormat.of().formatHex(sha1.digest());
-        if (!actual.equalsIgnoreCase(expected)) {
-            throw new IllegalStateException(artifact + " in the local Maven repository (" + file + ") has SHA-1 "
-                    + actual + " but its .sha1 says " + expected + "; delete the file so that it is fetched again");
+        String actual = HexFormat.of().formatHex(digest.digest());
+        if (!actual.equalsIgnoreCase(expected.hex())) {
+            throw new IllegalStateException(artifact + " in the local Maven repository (" + file + ") has "
+                    + expected.algorithm() + " " + actual + " but " + expected.hex() + " was expected;"
+                    + " delete the file so that it is fetched again");
         }
     }
 
@@ -185,11 +214,14 @@ public final class MavenRepository {
         return space < 0 ? trimmed : trimmed.substring(0, space);
     }
 
-    private static MessageDigest sha1() {
+    private static MessageDigest messageDigest(String algorithm) {
         try {
-            return MessageDigest.getInstance("SHA-1");
+            return MessageDigest.getInstance(algorithm);
         } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("this JVM has no SHA-1", e);
+            throw new IllegalStateException("this JVM has no " + algorithm, e);
         }
     }
+
+    /** A file's expected digest: {@code SHA-1} or {@code SHA-256}, in hexadecimal. */
+    private record Digest(String algorithm, String hex) {}
 }

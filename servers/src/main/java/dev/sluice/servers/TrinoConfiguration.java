@@ -1,6 +1,7 @@
 package dev.sluice.servers;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -14,7 +15,7 @@ import java.util.Optional;
 /**
  * Writes one Trino instance's {@code etc/} folder: a single loopback node with the catalogs
  * {@code memory}, {@code tpch}, {@code postgresql} and {@code iceberg} (JDBC catalog in Postgres,
- * warehouse on the local file system).
+ * warehouse on the local file system; or Nessie's Iceberg REST catalog, warehouse on S3).
  */
 final class TrinoConfiguration {
     /** The Postgres database behind the {@code postgresql} catalog. */
@@ -40,7 +41,12 @@ final class TrinoConfiguration {
     }
 
     static void write(
-            Path instance, Path installation, int port, PostgresEndpoint postgres, Optional<SecureListener> secure)
+            Path instance,
+            Path installation,
+            int port,
+            PostgresEndpoint postgres,
+            Optional<SecureListener> secure,
+            Optional<NessieCatalog> nessie)
             throws IOException {
         Path etc = Files.createDirectories(instance.resolve("etc"));
         Path catalogs = Files.createDirectories(etc.resolve("catalog"));
@@ -79,6 +85,12 @@ final class TrinoConfiguration {
                         "connection-url=" + postgres.jdbcUrl(POSTGRESQL_CATALOG_DATABASE),
                         "connection-user=" + postgres.user(),
                         "connection-password=" + postgres.password()));
+        if (nessie.isPresent()) {
+            // Holds the S3 secret.
+            ServerProcesses.writeSecretFile(
+                    catalogs.resolve("iceberg.properties"), lines(nessie.get().properties()));
+            return;
+        }
         Files.writeString(
                 catalogs.resolve("iceberg.properties"),
                 lines(
@@ -143,7 +155,47 @@ final class TrinoConfiguration {
         }
     }
 
-    private static String lines(String... lines) {
+    /**
+     * The {@code iceberg} catalog on Nessie's Iceberg REST catalog, with Trino's own S3 client reading and
+     * writing the warehouse's files.
+     */
+    record NessieCatalog(
+            URI restUri, String warehouse, URI s3Endpoint, String s3Region, String s3AccessKey, String s3SecretKey) {
+        static NessieCatalog of(LocalNessie nessie, LocalS3 s3) {
+            return new NessieCatalog(
+                    nessie.icebergRestUri(),
+                    nessie.warehouse(),
+                    s3.endpoint(),
+                    s3.region(),
+                    s3.accessKey(),
+                    s3.secretKey());
+        }
+
+        List<String> properties() {
+            return List.of(
+                    "connector.name=iceberg",
+                    "iceberg.catalog.type=rest",
+                    "iceberg.rest-catalog.uri=" + restUri,
+                    "iceberg.rest-catalog.warehouse=" + warehouse,
+                    "fs.native-s3.enabled=true",
+                    "s3.endpoint=" + s3Endpoint,
+                    "s3.path-style-access=true",
+                    "s3.region=" + s3Region,
+                    "s3.aws-access-key=" + s3AccessKey,
+                    "s3.aws-secret-key=" + s3SecretKey);
+        }
+
+        @Override
+        public String toString() {
+            return "NessieCatalog[restUri=" + restUri + ", warehouse=" + warehouse + ", s3Endpoint=" + s3Endpoint + "]";
+        }
+    }
+
+    private static String lines(List<String> lines) {
         return String.join("\n", lines) + "\n";
+    }
+
+    private static String lines(String... lines) {
+        return lines(List.of(lines));
     }
 }

@@ -32,7 +32,7 @@ final class TrinoProcess {
     /** Starts the server of an instance whose {@code etc/} is written; its output goes to {@code trino.log}. */
     static Process start(Path installation, Path instance) throws IOException {
         List<String> command = new ArrayList<>();
-        command.add(TrinoJava.executable().toString());
+        command.add(ServerJava.trino().toString());
         command.addAll(TrinoConfiguration.jvmOptions());
         command.add("-Dconfig=" + instance.resolve("etc/config.properties"));
         command.add("-Dlog.levels-file=" + instance.resolve("etc/log.properties"));

@@ -73,7 +73,7 @@ record TrinoTls(Path keyStore, String keyStorePassword, Path certificate) {
     }
 
     private static void keytool(String password, String... arguments) throws IOException {
-        Path keytool = TrinoJava.executable().resolveSibling("keytool");
+        Path keytool = ServerJava.trino().resolveSibling("keytool");
         List<String> command = new ArrayList<>();
         command.add(keytool.toString());
         command.addAll(List.of(arguments));

@@ -12,7 +12,11 @@ import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.util.HexFormat;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -85,6 +89,47 @@ class MavenRepositoryTest {
                     .isEmptyDirectory();
         } finally {
             corruptMirror.stop(0);
+        }
+    }
+
+    /** Some mirrors serve an artifact without checksum files: a checksum the caller knows takes their place. */
+    @Test
+    void verifiesAnArtifactWithoutChecksumFilesAgainstAGivenSha256(@TempDir Path temporary) throws IOException {
+        MavenArtifact runner = new MavenArtifact("org.example", "server", "1.0", Optional.of("runner"), "jar");
+        assertThat(runner.repositoryPath()).isEqualTo("org/example/server/1.0/server-1.0-runner.jar");
+        HttpServer mirror = HttpServer.create(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), 0);
+        byte[] jar = "the runner".getBytes(StandardCharsets.UTF_8);
+        mirror.createContext("/", exchange -> {
+            boolean known = exchange.getRequestURI().getPath().equals("/" + runner.repositoryPath());
+            exchange.sendResponseHeaders(known ? 200 : 404, known ? jar.length : -1);
+            try (OutputStream out = exchange.getResponseBody()) {
+                if (known) {
+                    out.write(jar);
+                }
+            }
+        });
+        mirror.start();
+        try {
+            URI uri = URI.create("http://127.0.0.1:" + mirror.getAddress().getPort() + "/");
+            MavenRepository repository =
+                    new MavenRepository(temporary.resolve("empty-m2"), uri, temporary.resolve("downloads"));
+            String wrong = "0".repeat(64);
+            String right = HexFormat.of().formatHex(sha256(jar));
+
+            assertThatThrownBy(() -> repository.resolve(runner, wrong))
+                    .hasMessageContaining("but Sluice expects " + wrong);
+            assertThatThrownBy(() -> repository.resolve(runner)).hasMessageContaining("HTTP 404");
+            assertThat(repository.resolve(runner, right)).content().isEqualTo("the runner");
+        } finally {
+            mirror.stop(0);
+        }
+    }
+
+    private static byte[] sha256(byte[] content) {
+        try {
+            return MessageDigest.getInstance("SHA-256").digest(content);
+        } catch (NoSuchAlgorithmException e) {
+            throw new AssertionError(e);
         }
     }
 }
