@@ -5,8 +5,11 @@ import static java.util.Objects.requireNonNull;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -90,6 +93,40 @@ public final class KeycloakRequests {
                     + response.statusCode() + ", not " + expectedStatus + ": " + response.body());
         }
         return response.body().isBlank() ? JSON.createObjectNode() : json(response.body());
+    }
+
+    /**
+     * Lets a browser client sign users in for an application at {@code origin}: adds
+     * {@code <origin>/ui/*} to the client's redirect URIs and the origin to its web origins (CORS of
+     * the token endpoint, which the browser calls), unless they are there already.
+     */
+    public void allowBrowserOrigin(String realm, String clientId, URI origin) {
+        JsonNode found =
+                admin("GET", "/admin/realms/" + realm + "/clients?clientId=" + clientId, Optional.empty(), 200);
+        if (found.isEmpty()) {
+            throw new IllegalStateException("realm " + realm + " has no client " + clientId);
+        }
+        ObjectNode client = found.get(0).deepCopy();
+        String originText = origin.toString().replaceAll("/+$", "");
+        boolean changed = add(client.withArray("redirectUris"), originText + "/ui/*")
+                | add(client.withArray("webOrigins"), originText);
+        if (changed) {
+            admin(
+                    "PUT",
+                    "/admin/realms/" + realm + "/clients/" + client.get("id").asText(),
+                    Optional.of(client),
+                    204);
+        }
+    }
+
+    private static boolean add(ArrayNode values, String value) {
+        for (JsonNode present : values) {
+            if (present.asText().equals(value)) {
+                return false;
+            }
+        }
+        values.add(value);
+        return true;
     }
 
     /** A form body, {@code application/x-www-form-urlencoded}. */

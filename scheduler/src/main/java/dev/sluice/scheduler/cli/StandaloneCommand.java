@@ -6,7 +6,9 @@ import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.api.Views;
 import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.http.ApiServer;
+import dev.sluice.scheduler.http.AuthenticationSettings;
 import dev.sluice.scheduler.store.DatabaseSettings;
+import dev.sluice.servers.KeycloakRequests;
 import dev.sluice.servers.LocalKeycloak;
 import dev.sluice.servers.LocalPostgres;
 import dev.sluice.servers.LocalTrino;
@@ -221,6 +223,9 @@ final class StandaloneCommand implements Callable<Integer> {
                     .ifPresent(started::add);
             Optional<Views.Backfill> demo = trino.isPresent() ? startDemoBackfill(service) : Optional.empty();
             ApiServer server = started.add(api.start(service.operations()));
+            // The realm file's UI client knows the default address only.
+            realm.ifPresent(local -> KeycloakRequests.of(local)
+                    .allowBrowserOrigin(REALM, AuthenticationSettings.UI_CLIENT, server.uri()));
             printBanner(postgres, durability, service, server, trino, demo);
             realm.ifPresent(this::printLogins);
             started.awaitStop();
@@ -245,6 +250,7 @@ final class StandaloneCommand implements Callable<Integer> {
                 .printf(
                         """
                 Sluice standalone is running with %d DAG(s): %s
+                Web UI: %s/ui/
                 REST API: %s/api/v1 (OpenAPI document: %s/api/v1/openapi.yaml)
                 Authentication: %s
                 Run history: Postgres at %s (%s)
@@ -256,6 +262,7 @@ final class StandaloneCommand implements Callable<Integer> {
                 """,
                         service.registry().dags().size(),
                         dagIds,
+                        server.uri(),
                         server.uri(),
                         server.uri(),
                         api.describeAuthentication(),
@@ -272,7 +279,8 @@ final class StandaloneCommand implements Callable<Integer> {
                 .printf(
                         """
 
-                The S&P 500 pipeline (sp500_daily) is backfilling %s to %s as backfill %d; follow it with:
+                The S&P 500 pipeline (sp500_daily) is backfilling %s to %s as backfill %d; watch it live at
+                  %s/ui/backfills or with:
                   %s backfill show %d --watch%s
                 Its results are Iceberg tables in the local Trino (%s); once runs finish, for instance:
                   %s trino "SELECT trade_date, sector, stock_count, round(average_return * 100, 3) AS return_pct \
@@ -281,6 +289,7 @@ final class StandaloneCommand implements Callable<Integer> {
                         backfill.from(),
                         backfill.to(),
                         backfill.id(),
+                        server.uri(),
                         sluice,
                         backfill.id(),
                         serverFlag,

@@ -3,8 +3,6 @@ package dev.sluice.scheduler.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.TestDatabase;
 import dev.sluice.scheduler.api.Operations;
@@ -92,20 +90,8 @@ class UiKeycloakBrowserTest {
                         Clock.systemUTC()),
                 "127.0.0.1",
                 0);
-        allowOrigin(server.uri());
-    }
-
-    /** What an administrator does for a Sluice on another address than the realm file's: the UI's client accepts it. */
-    private static void allowOrigin(URI origin) {
-        KeycloakRequests requests = KeycloakRequests.of(keycloak);
-        JsonNode client = requests.admin(
-                        "GET", "/admin/realms/" + REALM + "/clients?clientId=sluice-ui", Optional.empty(), 200)
-                .get(0);
-        ObjectNode changed = client.deepCopy();
-        changed.withArray("redirectUris").add(origin + "/ui/*");
-        changed.withArray("webOrigins").add(origin.toString());
-        requests.admin(
-                "PUT", "/admin/realms/" + REALM + "/clients/" + client.get("id").asText(), Optional.of(changed), 204);
+        // What an administrator does for a Sluice on another address than the realm file's.
+        KeycloakRequests.of(keycloak).allowBrowserOrigin(REALM, "sluice-ui", server.uri());
     }
 
     @AfterAll
