@@ -81,7 +81,7 @@ public record NamedConnection(
         return ConnectionUriParser.parse(name, uri);
     }
 
-    /** The port of the URI, else the scheme's usual one (Trino 8080, Postgres 5432, Dremio 32010). */
+    /** The port of the URI, else the scheme's usual one (Trino 8080, Postgres 5432, Dremio 32010, Nessie's Iceberg 19120). */
     public int portOrDefault() {
         if (port.isPresent()) {
             return port.getAsInt();
@@ -90,6 +90,7 @@ public record NamedConnection(
             case "trino" -> 8080;
             case "postgresql", "postgres" -> 5432;
             case "dremio" -> 32010;
+            case "iceberg" -> 19120;
             default ->
                 throw new IllegalStateException("connection " + name + " has no port and scheme " + scheme
                         + " has no usual one: add :<port> to its URI");

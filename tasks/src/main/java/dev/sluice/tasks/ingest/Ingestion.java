@@ -6,6 +6,7 @@ import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.TaskSkippedException;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.NamedConnection;
+import dev.sluice.tasks.iceberg.IcebergCatalogs;
 import dev.sluice.tasks.sql.SqlTasks;
 import java.time.LocalDate;
 import java.util.LinkedHashMap;
@@ -84,8 +85,19 @@ final class Ingestion {
         if (rows.isEmpty() && target.skipWhenEmpty()) {
             throw new TaskSkippedException("no rows in " + source.name() + span + ": nothing to load");
         }
-        TableWriter.replace(
-                connection, target.table(), target.columns(), range, rows, target.tableProperties(), context);
+        Map<String, Object> written = Map.of();
+        if (connection.scheme().equals(IcebergCatalogs.SCHEME)) {
+            target.tableProperties()
+                    .ifPresent(properties -> context.log()
+                            .warn(
+                                    "the table properties {} are Trino's; the Iceberg writer partitions a new table by"
+                                            + " its interval column's day",
+                                    properties));
+            written = IcebergWriter.replace(connection, target.table(), target.columns(), range, rows, context);
+        } else {
+            TableWriter.replace(
+                    connection, target.table(), target.columns(), range, rows, target.tableProperties(), context);
+        }
         double seconds = (System.nanoTime() - started) / 1e9;
         context.log()
                 .info(
@@ -104,6 +116,7 @@ final class Ingestion {
         output.put("rows_loaded", rows.size());
         output.put("bad_rows", bad.count());
         output.put("bad_row_samples", bad.samples());
+        output.putAll(written);
         return output;
     }
 

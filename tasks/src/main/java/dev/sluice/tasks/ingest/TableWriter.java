@@ -33,7 +33,11 @@ final class TableWriter {
 
     private TableWriter() {}
 
-    record Range(String column, LocalDate from, LocalDate until) {}
+    record Range(String column, LocalDate from, LocalDate until) {
+        boolean covers(LocalDate day) {
+            return !day.isBefore(from) && day.isBefore(until);
+        }
+    }
 
     static void replace(
             NamedConnection connection,

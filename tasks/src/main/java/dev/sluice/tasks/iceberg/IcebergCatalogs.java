@@ -1,0 +1,77 @@
+package dev.sluice.tasks.iceberg;
+
+import static java.util.Objects.requireNonNull;
+
+import dev.sluice.tasks.connection.NamedConnection;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ConcurrentMap;
+import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.rest.RESTCatalog;
+
+/**
+ * Iceberg catalogs named by connections, for tasks that write tables with the Iceberg Java API rather
+ * than through a SQL engine. A connection {@code iceberg://nessie:19120/iceberg?warehouse=datalake}
+ * is an Iceberg REST catalog, such as Nessie's, at {@code http://nessie:19120/iceberg}
+ * ({@code ssl=true} for https); its other parameters are catalog properties, such as the S3 storage's
+ * {@code s3.endpoint}, {@code s3.path-style-access}, {@code s3.access-key-id} and
+ * {@code s3.secret-access-key} (secrets, masked like every connection secret). Data files go to S3
+ * through Iceberg's {@code S3FileIO} unless {@code io-impl} names another.
+ *
+ * <p>A catalog is opened once a process and connection, and kept: opening one asks the server for its
+ * configuration. Thread-safe.
+ */
+public final class IcebergCatalogs {
+    /** The scheme of an Iceberg REST catalog's connection. */
+    public static final String SCHEME = "iceberg";
+    /** The catalog's name in Trino, which a three-part table name may start with; {@code catalog=} changes it. */
+    public static final String DEFAULT_CATALOG_NAME = "iceberg";
+
+    private static final ConcurrentMap<NamedConnection, Catalog> OPEN = new ConcurrentHashMap<>();
+
+    private IcebergCatalogs() {}
+
+    /**
+     * @throws IllegalArgumentException when the connection is not an Iceberg catalog's, saying why
+     */
+    public static Catalog open(NamedConnection connection) {
+        requireNonNull(connection, "connection is null");
+        if (!connection.scheme().equals(SCHEME)) {
+            throw new IllegalArgumentException("connection " + connection.name() + " is a " + connection.scheme()
+                    + " connection, not an Iceberg catalog's (" + SCHEME + "://host:port/path?warehouse=...)");
+        }
+        return OPEN.computeIfAbsent(connection, IcebergCatalogs::restCatalog);
+    }
+
+    /** The name a three-part table name may start with for this connection: {@code catalog=}, else {@code iceberg}. */
+    public static String catalogName(NamedConnection connection) {
+        return connection.properties().getOrDefault("catalog", DEFAULT_CATALOG_NAME);
+    }
+
+    private static Catalog restCatalog(NamedConnection connection) {
+        Map<String, String> properties = new LinkedHashMap<>();
+        properties.put(CatalogProperties.FILE_IO_IMPL, "org.apache.iceberg.aws.s3.S3FileIO");
+        // The JDK's HTTP client: the Apache one is left out of the class path.
+        properties.put("http-client.type", "urlconnection");
+        connection.properties().forEach((key, value) -> {
+            if (!key.equals("ssl") && !key.equals("catalog")) {
+                properties.put(key, value);
+            }
+        });
+        connection.secretProperties().forEach((key, value) -> properties.put(key, value.reveal()));
+        boolean tls = "true".equalsIgnoreCase(connection.properties().get("ssl"));
+        String host = connection.host().contains(":") ? "[" + connection.host() + "]" : connection.host();
+        properties.put(
+                CatalogProperties.URI,
+                (tls ? "https://" : "http://") + host + ":" + connection.portOrDefault()
+                        + connection
+                                .path()
+                                .map(path -> "/" + path.replaceAll("/+$", ""))
+                                .orElse(""));
+        RESTCatalog catalog = new RESTCatalog();
+        catalog.initialize(connection.name(), properties);
+        return catalog;
+    }
+}

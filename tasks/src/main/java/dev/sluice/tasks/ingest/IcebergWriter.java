@@ -1,0 +1,333 @@
+package dev.sluice.tasks.ingest;
+
+import dev.sluice.dag.ErrorCategory;
+import dev.sluice.dag.TaskContext;
+import dev.sluice.dag.TaskFailedException;
+import dev.sluice.tasks.connection.NamedConnection;
+import dev.sluice.tasks.iceberg.IcebergCatalogs;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.apache.iceberg.DataFile;
+import org.apache.iceberg.OverwriteFiles;
+import org.apache.iceberg.PartitionKey;
+import org.apache.iceberg.PartitionSpec;
+import org.apache.iceberg.Schema;
+import org.apache.iceberg.Snapshot;
+import org.apache.iceberg.Table;
+import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.catalog.Namespace;
+import org.apache.iceberg.catalog.SupportsNamespaces;
+import org.apache.iceberg.catalog.TableIdentifier;
+import org.apache.iceberg.data.GenericRecord;
+import org.apache.iceberg.data.IcebergGenerics;
+import org.apache.iceberg.data.InternalRecordWrapper;
+import org.apache.iceberg.data.Record;
+import org.apache.iceberg.data.parquet.GenericParquetWriter;
+import org.apache.iceberg.exceptions.AlreadyExistsException;
+import org.apache.iceberg.exceptions.CommitFailedException;
+import org.apache.iceberg.exceptions.ValidationException;
+import org.apache.iceberg.expressions.Expression;
+import org.apache.iceberg.expressions.Expressions;
+import org.apache.iceberg.io.CloseableIterable;
+import org.apache.iceberg.io.DataWriter;
+import org.apache.iceberg.io.OutputFile;
+import org.apache.iceberg.parquet.Parquet;
+import org.apache.iceberg.types.Type;
+import org.apache.iceberg.types.Types;
+
+/**
+ * Replaces rows of an Iceberg table with the Iceberg Java API: the rows become Parquet data files,
+ * written straight to the table's storage, and one commit replaces the rows of the interval (or all
+ * rows) with them, an overwrite by filter. A reader sees the table before the load or after it,
+ * never half of it; a load that fails before its commit leaves the table as it was (its files are
+ * orphans, which Iceberg's maintenance removes).
+ *
+ * <p>The overwrite replaces whole partitions, so that it never has to split a file: the rows of the
+ * interval's partitions that lie outside the interval are read and written again with the new ones
+ * (copy on write). A new table is partitioned by the month of its interval column: a run of a day
+ * rewrites its month (about 10,000 price rows), a run of a quarter four or five months, and a file
+ * holds a month rather than a day (a day's file of the five years' 1,259 would cost a write each).
+ * Loads of other partitions may commit at the same time: Iceberg retries the commit on the new state;
+ * a load that committed to the same partitions meanwhile makes this one fail with an external,
+ * retried error, to run again on the new state.
+ */
+final class IcebergWriter {
+    private IcebergWriter() {}
+
+    static Map<String, Object> replace(
+            NamedConnection connection,
+            String table,
+            List<Column> columns,
+            Optional<TableWriter.Range> range,
+            List<Object[]> rows,
+            TaskContext context) {
+        Catalog catalog;
+        TableIdentifier identifier;
+        try {
+            catalog = IcebergCatalogs.open(connection);
+            identifier = identifier(connection, table);
+        } catch (IllegalArgumentException e) {
+            throw new TaskFailedException(ErrorCategory.USER_ERROR, e.getMessage(), e);
+        }
+        try {
+            Table iceberg = tableFor(catalog, identifier, columns, range);
+            List<Record> records = records(iceberg, columns, range, rows);
+            // The overwrite replaces whole partitions: the rows of the interval's partitions outside it are kept.
+            Optional<TableWriter.Range> replaced = range.map(r -> partitionsOf(iceberg, r));
+            int kept = 0;
+            if (replaced.isPresent() && !replaced.equals(range)) {
+                List<Record> outside = read(iceberg, outside(replaced.get(), range.get()));
+                kept = outside.size();
+                records.addAll(outside);
+            }
+            Snapshot base = iceberg.currentSnapshot();
+            List<DataFile> files = write(iceberg, records);
+            Expression filter = replaced.map(IcebergWriter::filter).orElse(Expressions.alwaysTrue());
+            OverwriteFiles overwrite = iceberg.newOverwrite().overwriteByRowFilter(filter);
+            if (base != null) {
+                // Serializable for the partitions: another load of them committed since this one read the table fails
+                // this one, which a retry runs again on the new state.
+                overwrite
+                        .validateFromSnapshot(base.snapshotId())
+                        .conflictDetectionFilter(filter)
+                        .validateNoConflictingData()
+                        .validateNoConflictingDeletes();
+            }
+            files.forEach(overwrite::addFile);
+            overwrite.commit();
+            Snapshot committed = iceberg.currentSnapshot();
+            context.log()
+                    .info(
+                            "committed {} rows of {} ({} kept from the partitions' other days) in {} data files as"
+                                    + " snapshot {}",
+                            rows.size(),
+                            identifier,
+                            kept,
+                            files.size(),
+                            committed.snapshotId());
+            Map<String, Object> written = new LinkedHashMap<>();
+            written.put("snapshot_id", committed.snapshotId());
+            written.put("data_files", files.size());
+            return written;
+        } catch (ValidationException | CommitFailedException e) {
+            throw new TaskFailedException(
+                    ErrorCategory.EXTERNAL,
+                    "another load changed " + identifier + " while this one wrote it: " + e.getMessage(),
+                    e);
+        } catch (UncheckedIOException e) {
+            throw new TaskFailedException(
+                    ErrorCategory.EXTERNAL,
+                    "writing " + identifier + " through connection " + connection.name() + " failed: " + e.getMessage(),
+                    e);
+        } catch (RuntimeException e) {
+            if (e instanceof TaskFailedException) {
+                throw e;
+            }
+            throw new TaskFailedException(
+                    ErrorCategory.EXTERNAL,
+                    "loading " + identifier + " through connection " + connection.name() + " failed: " + e,
+                    e);
+        }
+    }
+
+    /** {@code namespace.table}, or {@code <catalog>.namespace.table} as Trino names it. */
+    static TableIdentifier identifier(NamedConnection connection, String table) {
+        String[] parts = table.split("\\.");
+        String catalog = IcebergCatalogs.catalogName(connection);
+        if (parts.length == 3 && parts[0].equals(catalog)) {
+            return TableIdentifier.of(Namespace.of(parts[1]), parts[2]);
+        }
+        if (parts.length == 2) {
+            return TableIdentifier.of(Namespace.of(parts[0]), parts[1]);
+        }
+        throw new IllegalArgumentException("table " + table + " of connection " + connection.name()
+                + " is neither namespace.table nor " + catalog + ".namespace.table");
+    }
+
+    private static Table tableFor(
+            Catalog catalog, TableIdentifier identifier, List<Column> columns, Optional<TableWriter.Range> range) {
+        if (catalog.tableExists(identifier)) {
+            return catalog.loadTable(identifier);
+        }
+        if (catalog instanceof SupportsNamespaces namespaces && !namespaces.namespaceExists(identifier.namespace())) {
+            try {
+                namespaces.createNamespace(identifier.namespace());
+            } catch (AlreadyExistsException e) {
+                // Another load made it meanwhile.
+            }
+        }
+        Schema schema = new Schema(fields(columns));
+        PartitionSpec spec = range.map(
+                        r -> PartitionSpec.builderFor(schema).month(r.column()).build())
+                .orElse(PartitionSpec.unpartitioned());
+        try {
+            return catalog.createTable(identifier, schema, spec);
+        } catch (AlreadyExistsException e) {
+            return catalog.loadTable(identifier);
+        }
+    }
+
+    private static List<Types.NestedField> fields(List<Column> columns) {
+        List<Types.NestedField> fields = new ArrayList<>();
+        for (int index = 0; index < columns.size(); index++) {
+            Column column = columns.get(index);
+            // Optional like the columns Trino creates, so that either may load the table.
+            fields.add(Types.NestedField.optional(index + 1, column.name(), type(column.type())));
+        }
+        return fields;
+    }
+
+    private static Type type(ColumnType type) {
+        return switch (type) {
+            case TEXT -> Types.StringType.get();
+            case DATE -> Types.DateType.get();
+            case DOUBLE -> Types.DoubleType.get();
+            case BIGINT -> Types.LongType.get();
+        };
+    }
+
+    /** The rows as records of the table, each checked to lie in the interval. */
+    private static List<Record> records(
+            Table table, List<Column> columns, Optional<TableWriter.Range> range, List<Object[]> rows) {
+        Schema schema = table.schema();
+        for (Column column : columns) {
+            if (schema.findField(column.name()) == null) {
+                throw new TaskFailedException(
+                        ErrorCategory.USER_ERROR,
+                        "table " + table.name() + " has no column " + column.name() + "; its columns are "
+                                + schema.columns().stream()
+                                        .map(Types.NestedField::name)
+                                        .toList());
+            }
+        }
+        GenericRecord template = GenericRecord.create(schema);
+        List<Record> records = new ArrayList<>(rows.size());
+        for (Object[] row : rows) {
+            GenericRecord record = template.copy();
+            for (int index = 0; index < columns.size(); index++) {
+                record.setField(columns.get(index).name(), row[index]);
+            }
+            if (range.isPresent()) {
+                Object day = record.getField(range.get().column());
+                if (day instanceof LocalDate date && !range.get().covers(date)) {
+                    throw new TaskFailedException(
+                            ErrorCategory.USER_ERROR,
+                            "a row of " + date + " lies outside the interval "
+                                    + range.get().from() + " until "
+                                    + range.get().until() + ", which the load replaces");
+                }
+            }
+            records.add(record);
+        }
+        return records;
+    }
+
+    /**
+     * The days of the partitions that hold the interval's days: the interval widened to whole months
+     * or years when the table is partitioned by month or year of the interval column; the interval
+     * itself when by day or identity; every day when the table is not partitioned by that column.
+     */
+    static TableWriter.Range partitionsOf(Table table, TableWriter.Range range) {
+        int source = table.schema().findField(range.column()).fieldId();
+        Optional<String> transform = table.spec().fields().stream()
+                .filter(field -> field.sourceId() == source)
+                .map(field -> field.transform().toString())
+                .findFirst();
+        LocalDate last = range.until().minusDays(1);
+        return switch (transform.orElse("none")) {
+            case "identity", "day" -> range;
+            case "month" ->
+                new TableWriter.Range(
+                        range.column(),
+                        range.from().withDayOfMonth(1),
+                        last.withDayOfMonth(1).plusMonths(1));
+            case "year" ->
+                new TableWriter.Range(
+                        range.column(),
+                        range.from().withDayOfYear(1),
+                        last.withDayOfYear(1).plusYears(1));
+            default -> new TableWriter.Range(range.column(), LocalDate.of(1, 1, 1), LocalDate.of(9999, 1, 1));
+        };
+    }
+
+    private static Expression filter(TableWriter.Range range) {
+        return Expressions.and(
+                Expressions.greaterThanOrEqual(range.column(), range.from().toString()),
+                Expressions.lessThan(range.column(), range.until().toString()));
+    }
+
+    /** The days of {@code partitions} outside {@code interval}. */
+    private static Expression outside(TableWriter.Range partitions, TableWriter.Range interval) {
+        return Expressions.or(
+                filter(new TableWriter.Range(interval.column(), partitions.from(), interval.from())),
+                filter(new TableWriter.Range(interval.column(), interval.until(), partitions.until())));
+    }
+
+    /** The table's rows that match the filter, with row-level deletes applied, as Iceberg reads them. */
+    private static List<Record> read(Table table, Expression filter) {
+        List<Record> records = new ArrayList<>();
+        try (CloseableIterable<Record> rows =
+                IcebergGenerics.read(table).where(filter).build()) {
+            for (Record row : rows) {
+                records.add(row.copy());
+            }
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return records;
+    }
+
+    /** One Parquet file a partition. */
+    private static List<DataFile> write(Table table, List<Record> records) {
+        Schema schema = table.schema();
+        Map<PartitionKey, List<Record>> partitions =
+                new TreeMap<>((left, right) -> left.toPath().compareTo(right.toPath()));
+        PartitionKey key = new PartitionKey(table.spec(), schema);
+        // Partition transforms read Iceberg's internal values (days since the epoch), not LocalDate.
+        InternalRecordWrapper internal = new InternalRecordWrapper(schema.asStruct());
+        for (Record record : records) {
+            key.partition(internal.wrap(record));
+            partitions.computeIfAbsent(key.copy(), ignored -> new ArrayList<>()).add(record);
+        }
+        List<DataFile> files = new ArrayList<>();
+        for (Map.Entry<PartitionKey, List<Record>> partition : partitions.entrySet()) {
+            files.add(writeFile(table, partition.getKey(), partition.getValue()));
+        }
+        return files;
+    }
+
+    private static DataFile writeFile(Table table, PartitionKey partition, List<Record> records) {
+        String name = UUID.randomUUID() + ".parquet";
+        OutputFile file = table.io()
+                .newOutputFile(
+                        table.spec().isUnpartitioned()
+                                ? table.locationProvider().newDataLocation(name)
+                                : table.locationProvider().newDataLocation(table.spec(), partition, name));
+        DataWriter<Record> writer;
+        try {
+            writer = Parquet.writeData(file)
+                    .schema(table.schema())
+                    .createWriterFunc(GenericParquetWriter::create)
+                    .withSpec(table.spec())
+                    .withPartition(table.spec().isUnpartitioned() ? null : partition)
+                    .overwrite()
+                    .build();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        try (writer) {
+            records.forEach(writer::write);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+        return writer.toDataFile();
+    }
+}

@@ -1,0 +1,283 @@
+package dev.sluice.tasks.ingest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.dag.DataInterval;
+import dev.sluice.dag.ErrorCategory;
+import dev.sluice.dag.TaskFailedException;
+import dev.sluice.dag.local.LocalTaskContext;
+import dev.sluice.servers.LocalNessie;
+import dev.sluice.servers.LocalPostgres;
+import dev.sluice.servers.LocalS3;
+import dev.sluice.servers.LocalTrino;
+import dev.sluice.tasks.TestServers;
+import dev.sluice.tasks.connection.Connections;
+import dev.sluice.tasks.connection.NamedConnection;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CyclicBarrier;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Loads written with the Iceberg Java API into real servers: s3proxy as the S3 storage, Nessie's
+ * Iceberg REST catalog on the embedded Postgres, and a Trino on the same catalog that reads what the
+ * loads committed.
+ */
+class IcebergWriterTest {
+    private static final List<Column> COLUMNS = List.of(
+            new Column("trade_date", "date", ColumnType.DATE, true),
+            new Column("symbol", "Name", ColumnType.TEXT, true),
+            new Column("close", "close", ColumnType.DOUBLE, true));
+
+    @TempDir
+    static Path directory;
+
+    private static LocalPostgres postgres;
+    private static LocalS3 s3;
+    private static LocalNessie nessie;
+    private static LocalTrino trino;
+    private static NamedConnection lakehouse;
+
+    @BeforeAll
+    static void start() {
+        postgres = LocalPostgres.builder().start();
+        s3 = LocalS3.builder()
+                .directory(directory.resolve("s3"))
+                .bucket("datalake")
+                .start();
+        nessie = LocalNessie.builder()
+                .directory(directory.resolve("nessie"))
+                .postgres(postgres)
+                .s3(s3)
+                .start();
+        trino = LocalTrino.builder()
+                .postgres(postgres)
+                .directory(directory.resolve("trino"))
+                .nessie(nessie, s3)
+                .start();
+        String rest = nessie.icebergRestUri().toString();
+        lakehouse = NamedConnection.parse(
+                "lakehouse",
+                "iceberg://127.0.0.1:" + nessie.httpPort() + "/iceberg?warehouse=" + nessie.warehouse()
+                        + "&s3.endpoint=" + encode(s3.endpoint().toString()) + "&s3.path-style-access=true"
+                        + "&client.region=" + s3.region() + "&s3.access-key-id=" + encode(s3.accessKey())
+                        + "&s3.secret-access-key=" + encode(s3.secretKey()));
+        assertThat(rest).endsWith("/iceberg/");
+    }
+
+    @AfterAll
+    static void stop() {
+        for (AutoCloseable server : new AutoCloseable[] {trino, nessie, s3, postgres}) {
+            if (server != null) {
+                try {
+                    server.close();
+                } catch (Exception e) {
+                    throw new IllegalStateException(e);
+                }
+            }
+        }
+    }
+
+    @Test
+    void aCsvLoadCommitsParquetFilesThatTrinoReadsAndReportsTheSnapshot() throws Exception {
+        Path csv = Files.write(
+                directory.resolve("prices.csv"),
+                List.of(
+                        "date,close,Name",
+                        "2013-02-07,14.8,AAL",
+                        "2013-02-08,14.75,AAL",
+                        "2013-02-08,67.85,AAPL",
+                        "2013-02-11,14.46,AAL"));
+        CsvIngest task = CsvIngest.file(csv.toString())
+                .into("lakehouse", "iceberg.csv_test.prices")
+                .requiredColumn("trade_date", "date", ColumnType.DATE)
+                .requiredColumn("symbol", "Name", ColumnType.TEXT)
+                .requiredColumn("close", "close", ColumnType.DOUBLE)
+                .intervalColumn("trade_date")
+                .connections(Connections.builder().connection(lakehouse).build())
+                .build();
+
+        @SuppressWarnings("unchecked")
+        Map<String, Object> output = (Map<String, Object>) task.run(day(LocalDate.of(2013, 2, 8)));
+
+        assertThat(output).containsEntry("rows_loaded", 2).containsEntry("data_files", 1);
+        assertThat(output.get("snapshot_id")).isInstanceOf(Long.class);
+        assertThat(query("SELECT symbol, close FROM iceberg.csv_test.prices ORDER BY symbol"))
+                .containsExactly("AAL 14.75", "AAPL 67.85");
+        assertThat(query("SELECT CAST(snapshot_id AS varchar) FROM iceberg.csv_test.\"prices$snapshots\""))
+                .contains(output.get("snapshot_id").toString());
+    }
+
+    @Test
+    void aReloadReplacesItsIntervalOnlyAndLeavesTheOthers() throws Exception {
+        String table = "replace_test.prices";
+        load(table, LocalDate.of(2013, 2, 8), 2, 1.0);
+        load(table, LocalDate.of(2013, 2, 11), 2, 2.0);
+
+        load(table, LocalDate.of(2013, 2, 8), 3, 5.0);
+
+        assertThat(query("SELECT CAST(trade_date AS varchar) || ' ' || CAST(count(*) AS varchar) || ' '"
+                        + " || CAST(CAST(sum(close) AS bigint) AS varchar) FROM iceberg.replace_test.prices GROUP BY trade_date"
+                        + " ORDER BY trade_date"))
+                .containsExactly("2013-02-08 3 15", "2013-02-11 2 4");
+    }
+
+    @Test
+    void aReaderSeesAnIntervalBeforeOrAfterItsReloadNeverHalfOfIt() throws Exception {
+        String table = "atomic_test.prices";
+        LocalDate day = LocalDate.of(2013, 2, 8);
+        int rows = 500;
+        load(table, day, rows, 1.0);
+        Set<Long> seen = ConcurrentHashMap.newKeySet();
+        AtomicBoolean loading = new AtomicBoolean(true);
+        ExecutorService reader = Executors.newSingleThreadExecutor();
+        try {
+            Future<?> reads = reader.submit(() -> {
+                try (Connection connection = trinoConnection();
+                        Statement statement = connection.createStatement()) {
+                    while (loading.get()) {
+                        try (ResultSet result = statement.executeQuery(
+                                "SELECT count(*) FROM iceberg.atomic_test.prices WHERE trade_date = DATE '" + day
+                                        + "'")) {
+                            result.next();
+                            seen.add(result.getLong(1));
+                        }
+                    }
+                }
+                return null;
+            });
+            for (int reload = 0; reload < 5; reload++) {
+                load(table, day, rows, 2.0 + reload);
+            }
+            loading.set(false);
+            reads.get();
+        } finally {
+            reader.shutdownNow();
+        }
+
+        assertThat(seen).containsExactly((long) rows);
+    }
+
+    @Test
+    void loadsOfOtherPartitionsCommitTogether() throws Exception {
+        String table = "concurrent_test.prices";
+        int loads = 4;
+        CyclicBarrier start = new CyclicBarrier(loads);
+        ExecutorService threads = Executors.newFixedThreadPool(loads);
+        try {
+            List<Future<?>> running = new ArrayList<>();
+            for (int load = 0; load < loads; load++) {
+                // A month each: the table's partitions.
+                LocalDate day = LocalDate.of(2013, 3 + load, 1);
+                running.add(threads.submit(() -> {
+                    start.await();
+                    load(table, day, 10, 1.0);
+                    return null;
+                }));
+            }
+            for (Future<?> load : running) {
+                load.get();
+            }
+        } finally {
+            threads.shutdownNow();
+        }
+
+        assertThat(query("SELECT CAST(count(*) AS varchar) FROM iceberg.concurrent_test.prices"))
+                .containsExactly("40");
+    }
+
+    @Test
+    void aRowOutsideTheIntervalFailsTheLoadAndCommitsNothing() throws Exception {
+        String table = "outside_test.prices";
+        load(table, LocalDate.of(2013, 2, 8), 2, 1.0);
+        List<Object[]> rows = List.<Object[]>of(
+                new Object[] {LocalDate.of(2013, 2, 8), "AAA", 9.0},
+                new Object[] {LocalDate.of(2013, 2, 9), "BBB", 9.0});
+
+        assertThatThrownBy(() -> IcebergWriter.replace(
+                        lakehouse,
+                        table,
+                        COLUMNS,
+                        Optional.of(new TableWriter.Range(
+                                "trade_date", LocalDate.of(2013, 2, 8), LocalDate.of(2013, 2, 9))),
+                        rows,
+                        day(LocalDate.of(2013, 2, 8))))
+                .isInstanceOfSatisfying(TaskFailedException.class, failure -> {
+                    assertThat(failure.category()).isEqualTo(ErrorCategory.USER_ERROR);
+                    assertThat(failure.getMessage()).contains("2013-02-09 lies outside the interval");
+                });
+        assertThat(query("SELECT CAST(CAST(sum(close) AS bigint) AS varchar) FROM iceberg.outside_test.prices"))
+                .containsExactly("2");
+    }
+
+    private static void load(String table, LocalDate day, int rows, double close) {
+        List<Object[]> values = new ArrayList<>();
+        for (int row = 0; row < rows; row++) {
+            values.add(new Object[] {day, "S" + row, close});
+        }
+        IcebergWriter.replace(
+                lakehouse,
+                table,
+                COLUMNS,
+                Optional.of(new TableWriter.Range("trade_date", day, day.plusDays(1))),
+                values,
+                day(day));
+    }
+
+    private static LocalTaskContext day(LocalDate day) {
+        Instant start = day.atStartOfDay(ZoneOffset.UTC).toInstant();
+        return TestServers.context("load")
+                .dataInterval(new DataInterval(start, start.plusSeconds(86_400)))
+                .timezone(ZoneOffset.UTC)
+                .build();
+    }
+
+    private static List<String> query(String sql) throws SQLException {
+        List<String> rows = new ArrayList<>();
+        try (Connection connection = trinoConnection();
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery(sql)) {
+            int columns = result.getMetaData().getColumnCount();
+            while (result.next()) {
+                List<String> values = new ArrayList<>();
+                for (int column = 1; column <= columns; column++) {
+                    values.add(result.getString(column));
+                }
+                rows.add(String.join(" ", values));
+            }
+        }
+        return rows;
+    }
+
+    private static Connection trinoConnection() throws SQLException {
+        return DriverManager.getConnection(trino.jdbcUrl(), "sluice-test", null);
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+    }
+}
