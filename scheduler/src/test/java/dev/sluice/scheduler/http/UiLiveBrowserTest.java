@@ -1,0 +1,178 @@
+package dev.sluice.scheduler.http;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+import dev.sluice.scheduler.SluiceService;
+import dev.sluice.scheduler.TestDatabase;
+import dev.sluice.scheduler.TestGates;
+import dev.sluice.scheduler.api.Operations;
+import dev.sluice.scheduler.dags.ClasspathProviders;
+import dev.sluice.scheduler.engine.EngineSettings;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.openqa.selenium.By;
+import org.openqa.selenium.WebElement;
+import org.openqa.selenium.chrome.ChromeDriver;
+import org.openqa.selenium.support.ui.Select;
+
+/**
+ * The web UI in headless Chromium on a real service, where things happen over time: a backfill
+ * created from the UI shows its plan before it is confirmed, then its progress until it completes;
+ * a running task's log shows each new line as the task writes it. The tasks wait on gates the
+ * test opens ({@link UiLiveTestDags}), so the page is seen between two steps, not only at the end.
+ */
+class UiLiveBrowserTest {
+    private static SluiceService service;
+    private static ApiServer server;
+    private static TestBrowser chromium;
+    private static ChromeDriver browser;
+
+    @BeforeAll
+    static void start() {
+        assumeTrue(TestBrowser.missing().isEmpty(), () -> TestBrowser.missing().orElseThrow());
+        service = SluiceService.start(
+                TestDatabase.create(),
+                EngineSettings.DEFAULT,
+                Clock.systemUTC(),
+                ClasspathProviders.only(Set.of(UiLiveTestDags.class.getName())));
+        server = ApiServer.start(service.operations(), Authenticator.disabled(), "127.0.0.1", 0);
+        chromium = TestBrowser.start();
+        browser = chromium.driver();
+    }
+
+    @AfterAll
+    static void stop() {
+        if (chromium != null) {
+            chromium.close();
+        }
+        if (server != null) {
+            server.close();
+        }
+        if (service != null) {
+            service.close();
+        }
+    }
+
+    @Test
+    void aBackfillCreatedInTheUiShowsItsPlanBeforeItIsConfirmedThenItsProgressUntilItCompletes() throws IOException {
+        open("/ui/backfills");
+        waitUntil(() -> browser.findElements(By.cssSelector("#backfill-dag option")).stream()
+                .anyMatch(option -> option.getText().equals(UiLiveTestDags.BACKFILL)));
+        new Select(browser.findElement(By.id("backfill-dag"))).selectByVisibleText(UiLiveTestDags.BACKFILL);
+        // Chromium's date fields take the digits of the month, day and year in the en-US order.
+        browser.findElement(By.id("backfill-from")).sendKeys("01012024");
+        browser.findElement(By.id("backfill-to")).sendKeys("01032024");
+        browser.findElement(By.id("backfill-max-active-runs")).sendKeys("1");
+        browser.findElement(By.id("backfill-plan")).click();
+
+        WebElement plan = chromium.waitFor(By.id("backfill-plan-result"));
+        assertThat(plan.getText()).contains("3 run(s) over 3 interval(s): 3 create");
+        assertThat(plan.findElements(By.cssSelector("tr[data-action='create']")))
+                .hasSize(3);
+        assertThat(service.operations().listBackfills(Optional.of(UiLiveTestDags.BACKFILL)))
+                .as("the plan creates nothing")
+                .isEmpty();
+        chromium.screenshot("backfill-plan");
+
+        browser.findElement(By.id("backfill-create")).click();
+        waitUntil(() ->
+                backfillRow().map(row -> row.getDomAttribute("data-state")).equals(Optional.of("running")));
+        long id = service.operations()
+                .listBackfills(Optional.of(UiLiveTestDags.BACKFILL))
+                .getFirst()
+                .id();
+        assertThat(service.operations().backfill(id).maxActiveRuns()).isEqualTo(1);
+        assertThat(backfillRow().orElseThrow().getDomAttribute("data-done")).isEqualTo("0");
+
+        TestGates.open(UiLiveTestDags.BACKFILL + " 2024-01-01");
+        waitUntil(
+                () -> backfillRow().map(row -> row.getDomAttribute("data-done")).equals(Optional.of("1")));
+        assertThat(backfillRow().orElseThrow().getText()).contains("1/3");
+        assertThat(backfillRow().orElseThrow().getDomAttribute("data-state")).isEqualTo("running");
+        chromium.screenshot("backfill-progress");
+
+        TestGates.open(UiLiveTestDags.BACKFILL + " 2024-01-02");
+        TestGates.open(UiLiveTestDags.BACKFILL + " 2024-01-03");
+        waitUntil(() ->
+                backfillRow().map(row -> row.getDomAttribute("data-state")).equals(Optional.of("completed")));
+        assertThat(backfillRow().orElseThrow().getText()).contains("3/3", "success 3");
+        assertThat(service.operations().backfill(id).runsByState()).containsEntry("success", 3);
+    }
+
+    @Test
+    void aRunningTasksLogShowsEachNewLineAsTheTaskWritesItWithoutAReload() {
+        String runId = service.operations()
+                .trigger(UiLiveTestDags.FOLLOW, Optional.empty(), Map.of())
+                .runId();
+        open("/ui/dags/" + UiLiveTestDags.FOLLOW + "/grid");
+        waitUntil(() -> cellState("steps").equals("running"));
+        browser.findElement(By.cssSelector("#grid .cell[data-task='steps']")).click();
+        waitUntil(() -> logText().contains("started, 3 steps to go"));
+        browser.executeScript("window.sluiceNotReloaded = true");
+        assertThat(browser.findElement(By.cssSelector("#log .log-tools")).getText())
+                .contains("following");
+
+        for (int step = 1; step <= UiLiveTestDags.STEPS; step++) {
+            String line = "step " + step + " of " + UiLiveTestDags.STEPS + " done";
+            assertThat(logText()).doesNotContain(line);
+            TestGates.open(UiLiveTestDags.FOLLOW + " step " + step);
+            waitUntil(() -> logText().contains(line));
+        }
+        waitUntil(() -> cellState("steps").equals("success"));
+        long total = service.operations()
+                .log(UiLiveTestDags.FOLLOW, runId, "steps", 1, 0, 100)
+                .total();
+        waitUntil(() ->
+                browser.findElement(By.cssSelector("#log .log-tools")).getText().contains(total + " lines"));
+        assertThat(browser.findElements(By.cssSelector("#log-lines .log-line"))).hasSize((int) total);
+        assertThat(logText())
+                .containsSubsequence("started", "step 1 of 3 done", "step 2 of 3 done", "step 3 of 3 done");
+        assertThat(browser.executeScript("return window.sluiceNotReloaded"))
+                .as("the lines arrived without a reload")
+                .isEqualTo(true);
+    }
+
+    private static void open(String path) {
+        browser.get(server.uri().resolve(path).toString());
+    }
+
+    private static Optional<WebElement> backfillRow() {
+        return browser.findElements(By.cssSelector("#backfills tr[data-backfill]")).stream()
+                .findFirst();
+    }
+
+    private static String logText() {
+        return browser.findElements(By.id("log-lines")).stream()
+                .findFirst()
+                .map(WebElement::getText)
+                .orElse("");
+    }
+
+    /** The state of the task in the newest run; "" while the grid has no cell for it yet. */
+    private static String cellState(String taskId) {
+        List<WebElement> cells = browser.findElements(By.cssSelector("#grid .cell[data-task='" + taskId + "']"));
+        return cells.isEmpty()
+                ? ""
+                : Optional.ofNullable(cells.getLast().getDomAttribute("data-state"))
+                        .orElse("");
+    }
+
+    private static void waitUntil(BooleanSupplier condition) {
+        chromium.waitUntil(
+                condition,
+                () -> "while the server has: "
+                        + service.operations()
+                                .listRuns(Operations.RunFilter.any(), 0, 5)
+                                .items() + " and backfills "
+                        + service.operations().listBackfills(Optional.empty()));
+    }
+}
