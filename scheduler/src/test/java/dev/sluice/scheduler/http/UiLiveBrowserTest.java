@@ -27,7 +27,8 @@ import org.openqa.selenium.support.ui.Select;
 /**
  * The web UI in headless Chromium on a real service, where things happen over time: a backfill
  * created from the UI shows its plan before it is confirmed, then its progress until it completes;
- * a running task's log shows each new line as the task writes it. The tasks wait on gates the
+ * a running task's log shows each new line as the task writes it; a dbt task's results are a table
+ * per model and test. The tasks wait on gates the
  * test opens ({@link UiLiveTestDags}), so the page is seen between two steps, not only at the end.
  */
 class UiLiveBrowserTest {
@@ -141,6 +142,31 @@ class UiLiveBrowserTest {
                 .isEqualTo(true);
     }
 
+    @Test
+    void aDbtTasksResultsAreATableOfItsModelsAndTests() throws IOException {
+        service.operations().trigger(UiLiveTestDags.DBT, Optional.empty(), Map.of());
+        open("/ui/dags/" + UiLiveTestDags.DBT + "/grid");
+        waitUntil(() -> cellState("dbt_build").equals("success"));
+        browser.findElement(By.cssSelector("#grid .cell[data-task='dbt_build']"))
+                .click();
+
+        WebElement results = chromium.waitFor(By.id("dbt-results"));
+        assertThat(results.findElements(By.cssSelector("tbody tr"))).hasSize(5);
+        assertThat(results.getText()).contains("dbt build --select shop", "1 fail", "2 failing");
+        WebElement orders = results.findElement(By.cssSelector("tr[data-node='model.shop.orders']"));
+        assertThat(cells(orders)).containsExactly("orders", "model", "success", "1200", "", "1.25", "SELECT 1200");
+        WebElement failingTest = results.findElement(By.cssSelector("tr[data-node='test.shop.not_null_orders_id']"));
+        assertThat(cells(failingTest))
+                .containsExactly("not_null_orders_id", "test", "fail", "", "3", "0.2", "Got 3 results");
+        assertThat(failingTest.findElement(By.cssSelector(".pill")).getCssValue("background-color"))
+                .as("a failing test is red")
+                .isEqualTo("rgba(207, 34, 46, 1)");
+        assertThat(results.findElement(By.cssSelector("tr[data-node='model.shop.margins']"))
+                        .getDomAttribute("data-status"))
+                .isEqualTo("skipped");
+        chromium.screenshot("dbt");
+    }
+
     private static void open(String path) {
         browser.get(server.uri().resolve(path).toString());
     }
@@ -155,6 +181,12 @@ class UiLiveBrowserTest {
                 .findFirst()
                 .map(WebElement::getText)
                 .orElse("");
+    }
+
+    private static List<String> cells(WebElement row) {
+        return row.findElements(By.tagName("td")).stream()
+                .map(WebElement::getText)
+                .toList();
     }
 
     /** The state of the task in the newest run; "" while the grid has no cell for it yet. */
