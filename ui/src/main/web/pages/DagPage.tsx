@@ -10,6 +10,7 @@ import { GraphView } from "./GraphView";
 import { GridView } from "./GridView";
 import { TaskPanel } from "./TaskPanel";
 import { TriggerForm } from "./TriggerForm";
+import { VersionsView } from "./VersionsView";
 
 /** How many of the latest runs the grid can show: the page's ?runs=, 25 unless it says otherwise. */
 const RUNS_CHOICES = [25, 50, 100, 365];
@@ -126,6 +127,7 @@ export function DagPage({ session }: { session: Session }) {
           <nav className="tabs">
             <NavLink to={`/dags/${encodeURIComponent(dagId)}/grid`}>Grid</NavLink>
             <NavLink to={`/dags/${encodeURIComponent(dagId)}/graph`}>Graph</NavLink>
+            <NavLink to={`/dags/${encodeURIComponent(dagId)}/versions`}>Versions</NavLink>
             <label className="runs-shown">
               Runs{" "}
               <select
@@ -144,6 +146,7 @@ export function DagPage({ session }: { session: Session }) {
           </nav>
           <div className="dag-body">
             <Routes>
+              <Route path="versions" element={<VersionsView dagId={dagId} onError={setError} />} />
               <Route
                 path="graph"
                 element={

@@ -3,11 +3,14 @@ package dev.sluice.scheduler.http;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
+import dev.sluice.dag.Dag;
+import dev.sluice.dag.DagBuilder;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.TestDatabase;
 import dev.sluice.scheduler.TestGates;
 import dev.sluice.scheduler.api.Operations;
 import dev.sluice.scheduler.dags.ClasspathProviders;
+import dev.sluice.scheduler.dags.DagOrigin;
 import dev.sluice.scheduler.engine.EngineSettings;
 import java.io.IOException;
 import java.time.Clock;
@@ -28,7 +31,7 @@ import org.openqa.selenium.support.ui.Select;
  * The web UI in headless Chromium on a real service, where things happen over time: a backfill
  * created from the UI shows its plan before it is confirmed, then its progress until it completes;
  * a running task's log shows each new line as the task writes it; a dbt task's results are a table
- * per model and test. The tasks wait on gates the
+ * per model and test; a DAG's versions and the difference between two. The tasks wait on gates the
  * test opens ({@link UiLiveTestDags}), so the page is seen between two steps, not only at the end.
  */
 class UiLiveBrowserTest {
@@ -165,6 +168,42 @@ class UiLiveBrowserTest {
                         .getDomAttribute("data-status"))
                 .isEqualTo("skipped");
         chromium.screenshot("dbt");
+    }
+
+    @Test
+    void theVersionsOfADagAndWhatChangedBetweenTwo() throws IOException {
+        String first = service.operations().dag(UiLiveTestDags.VERSIONS).dag().currentVersion();
+        DagBuilder changed = Dag.builder(UiLiveTestDags.VERSIONS)
+                .description("A DAG with two versions, the second one from the test")
+                .maxActiveRuns(3);
+        changed.task("extract", context -> null).then(changed.task("load", context -> null));
+        String second = service.registry()
+                .register(changed.build(), new DagOrigin("test", "UiLiveBrowserTest", "2"))
+                .version();
+        assertThat(second).isNotEqualTo(first);
+
+        open("/ui/dags/" + UiLiveTestDags.VERSIONS + "/versions");
+        waitUntil(() -> browser.findElements(By.cssSelector("#versions tr[data-version]"))
+                        .size()
+                == 2);
+        List<String> listed = browser.findElements(By.cssSelector("#versions tr[data-version]")).stream()
+                .map(row -> row.getDomAttribute("data-version"))
+                .toList();
+        assertThat(listed).as("newest first").containsExactly(second, first);
+        WebElement difference = chromium.waitFor(By.id("version-difference"));
+        assertThat(difference.findElement(By.tagName("h3")).getText()).isEqualTo("From " + first + " to " + second);
+        assertThat(browser.findElement(By.id("tasks-added")).getText()).contains("load");
+        assertThat(browser.findElement(By.id("tasks-removed")).getText()).contains("none");
+        assertThat(browser.findElement(By.id("settings-changed")).getText()).contains("max_active_runs");
+        chromium.screenshot("versions");
+
+        // Comparing the other way round asks the server again.
+        browser.findElement(By.cssSelector("input[aria-label='from " + second + "']"))
+                .click();
+        browser.findElement(By.cssSelector("input[aria-label='to " + first + "']"))
+                .click();
+        waitUntil(() -> browser.findElement(By.id("tasks-removed")).getText().contains("load"));
+        assertThat(browser.findElement(By.id("tasks-added")).getText()).contains("none");
     }
 
     private static void open(String path) {

@@ -19,18 +19,20 @@ import java.util.Map;
  *       {@code "ui_follow step <n>"} opens;
  *   <li>{@value #DBT}: one task whose output has the shape of a dbt invocation's
  *       ({@code DbtResult.toOutput()} in dbt-bridge), with a model that failed, one skipped and a
- *       failing test.
+ *       failing test;
+ *   <li>{@value #VERSIONS}: one task; the test registers a second version.
  * </ul>
  */
 public final class UiLiveTestDags implements DagProvider {
     static final String BACKFILL = "ui_backfill";
     static final String FOLLOW = "ui_follow";
     static final String DBT = "ui_dbt";
+    static final String VERSIONS = "ui_versions";
     static final int STEPS = 3;
 
     @Override
     public List<Dag> dags() {
-        return List.of(backfill(), follow(), dbt());
+        return List.of(backfill(), follow(), dbt(), versions());
     }
 
     private static Dag backfill() {
@@ -108,6 +110,12 @@ public final class UiLiveTestDags implements DagProvider {
             output.put("nodes", nodes);
             return output;
         });
+        return dag.build();
+    }
+
+    private static Dag versions() {
+        DagBuilder dag = Dag.builder(VERSIONS).description("A DAG with two versions, the first one");
+        dag.task("extract", context -> null);
         return dag.build();
     }
 }
