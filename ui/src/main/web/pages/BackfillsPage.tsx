@@ -1,7 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { get, send } from "../api";
 import type { Session } from "../auth";
-import { dateTime, stateClass } from "../format";
+import { dateTime, isoDuration, stateClass } from "../format";
 import { useLiveEvents } from "../live";
 import type { Backfill, BackfillPlan, DagSummary } from "../types";
 import { ErrorBanner, messageOf } from "./ErrorBanner";
@@ -189,7 +189,7 @@ export function BackfillsPage({ session }: { session: Session }) {
                   <progress max={Math.max(1, backfill.plannedRuns)} value={done} /> {done}/{backfill.plannedRuns}{" "}
                   <span className="muted">
                     {Object.entries(backfill.runsByState).map(([state, count]) => `${state} ${count}`).join(", ")}
-                    {backfill.estimatedRemaining ? `, about ${backfill.estimatedRemaining.replace(/^PT/, "").toLowerCase()} left` : ""}
+                    {backfill.estimatedRemaining ? `, about ${isoDuration(backfill.estimatedRemaining)} left` : ""}
                   </span>
                 </td>
                 <td>{dateTime(backfill.createdAt)}{backfill.createdBy ? ` by ${backfill.createdBy}` : ""}</td>

@@ -1,5 +1,5 @@
 import { useCallback, useEffect, useState } from "react";
-import { NavLink, Route, Routes, useParams, useSearchParams } from "react-router";
+import { NavLink, Route, Routes, useMatch, useParams, useSearchParams } from "react-router";
 import { get, path, send } from "../api";
 import type { Session } from "../auth";
 import { dateTime, stateClass } from "../format";
@@ -28,6 +28,8 @@ export function DagPage({ session }: { session: Session }) {
   const [search, setSearch] = useSearchParams();
   const asked = Number(search.get("runs"));
   const runsShown = RUNS_CHOICES.includes(asked) ? asked : DEFAULT_RUNS_SHOWN;
+  // The versions are the DAG's, not its runs': that tab has no choice of runs.
+  const onVersions = useMatch("/dags/:dagId/versions") !== null;
   const [details, setDetails] = useState<DagDetails>();
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [states, setStates] = useState<TaskStates>({});
@@ -128,21 +130,23 @@ export function DagPage({ session }: { session: Session }) {
             <NavLink to={`/dags/${encodeURIComponent(dagId)}/grid`}>Grid</NavLink>
             <NavLink to={`/dags/${encodeURIComponent(dagId)}/graph`}>Graph</NavLink>
             <NavLink to={`/dags/${encodeURIComponent(dagId)}/versions`}>Versions</NavLink>
-            <label className="runs-shown">
-              Runs{" "}
-              <select
-                id="runs-shown"
-                value={runsShown}
-                onChange={(event) => {
-                  search.set("runs", event.target.value);
-                  setSearch(search);
-                }}
-              >
-                {RUNS_CHOICES.map((choice) => (
-                  <option key={choice}>{choice}</option>
-                ))}
-              </select>
-            </label>
+            {!onVersions && (
+              <label className="runs-shown">
+                Runs{" "}
+                <select
+                  id="runs-shown"
+                  value={runsShown}
+                  onChange={(event) => {
+                    search.set("runs", event.target.value);
+                    setSearch(search);
+                  }}
+                >
+                  {RUNS_CHOICES.map((choice) => (
+                    <option key={choice}>{choice}</option>
+                  ))}
+                </select>
+              </label>
+            )}
           </nav>
           <div className="dag-body">
             <Routes>
@@ -185,7 +189,7 @@ export function DagPage({ session }: { session: Session }) {
               />
             )}
           </div>
-          {runs.length === 0 && <p className="muted">No runs yet.</p>}
+          {runs.length === 0 && !onVersions && <p className="muted">No runs yet.</p>}
         </>
       )}
     </section>

@@ -190,6 +190,9 @@ class UiLiveBrowserTest {
                 .map(row -> row.getDomAttribute("data-version"))
                 .toList();
         assertThat(listed).as("newest first").containsExactly(second, first);
+        assertThat(browser.findElements(By.id("runs-shown")))
+                .as("a choice of runs has no place here")
+                .isEmpty();
         WebElement difference = chromium.waitFor(By.id("version-difference"));
         assertThat(difference.findElement(By.tagName("h3")).getText()).isEqualTo("From " + first + " to " + second);
         assertThat(browser.findElement(By.id("tasks-added")).getText()).contains("load");
