@@ -14,6 +14,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.ScheduledExecutorService;
@@ -110,9 +111,34 @@ final class RunWatcher implements AutoCloseable {
         Subscriber subscriber = new Subscriber(client, dagId);
         client.onClose(() -> subscribers.remove(subscriber));
         subscribers.add(subscriber);
+        readIfNobodyWatched();
         client.sendComment("connected");
         startPolling();
         client.keepAlive();
+    }
+
+    /**
+     * Reads the states at once when no client was listening: a first reading sends nothing, having
+     * nothing to compare with, so a change between the page's own reading (when its stream opens)
+     * and a first reading up to {@link #POLL_INTERVAL} later never reached the page, and its cell
+     * kept the old state. Read now, the change comes after this reading and is sent with the next.
+     * (A page that read its data before this reading would still miss a change between the two;
+     * the page reads when the response starts, which is before this runs, but its request arrives
+     * after.)
+     */
+    private void readIfNobodyWatched() {
+        try {
+            executor.submit(() -> {
+                        if (!primed) {
+                            pollSafely();
+                        }
+                    })
+                    .get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        } catch (ExecutionException | RejectedExecutionException e) {
+            log.warn("reading the runs' states for a new event stream client failed", e);
+        }
     }
 
     private void startPolling() {

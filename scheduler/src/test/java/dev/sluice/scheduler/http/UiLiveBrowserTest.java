@@ -14,6 +14,7 @@ import dev.sluice.scheduler.dags.DagOrigin;
 import dev.sluice.scheduler.engine.EngineSettings;
 import java.io.IOException;
 import java.time.Clock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -26,6 +27,7 @@ import org.openqa.selenium.By;
 import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.support.ui.Select;
+import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web UI in headless Chromium on a real service, where things happen over time: a backfill
@@ -207,6 +209,38 @@ class UiLiveBrowserTest {
                 .click();
         waitUntil(() -> browser.findElement(By.id("tasks-removed")).getText().contains("load"));
         assertThat(browser.findElement(By.id("tasks-added")).getText()).contains("none");
+    }
+
+    /**
+     * A page that opens the event stream of a server nobody watched before, and a task that ends
+     * at once: the change comes between the page's first reading and the server's first reading of
+     * the states, and must reach the page all the same.
+     */
+    @Test
+    void aTaskThatEndsJustAfterThePageOpensItsStreamChangesColourToo() {
+        String runId = service.operations()
+                .trigger(UiLiveTestDags.GATE, Optional.empty(), Map.of())
+                .runId();
+        chromium.waitUntil(
+                () -> service.operations()
+                        .run(UiLiveTestDags.GATE, runId)
+                        .taskInstances()
+                        .getFirst()
+                        .state()
+                        .equals("running"),
+                () -> "the task did not start");
+        try (ApiServer fresh = ApiServer.start(service.operations(), Authenticator.disabled(), "127.0.0.1", 0)) {
+            browser.get(fresh.uri()
+                    .resolve("/ui/dags/" + UiLiveTestDags.GATE + "/grid")
+                    .toString());
+            // Looked at often: the gate must open as soon as the page has its stream, not half a second later.
+            new WebDriverWait(browser, Duration.ofSeconds(60))
+                    .pollingEvery(Duration.ofMillis(5))
+                    .until(page -> cellState("wait").equals("running")
+                            && page.findElement(By.id("live")).getText().equals("live"));
+            TestGates.open(UiLiveTestDags.GATE);
+            waitUntil(() -> cellState("wait").equals("success"));
+        }
     }
 
     private static void open(String path) {

@@ -20,7 +20,8 @@ import java.util.Map;
  *   <li>{@value #DBT}: one task whose output has the shape of a dbt invocation's
  *       ({@code DbtResult.toOutput()} in dbt-bridge), with a model that failed, one skipped and a
  *       failing test;
- *   <li>{@value #VERSIONS}: one task; the test registers a second version.
+ *   <li>{@value #VERSIONS}: one task; the test registers a second version;
+ *   <li>{@value #GATE}: one task that ends once the gate {@code "ui_gate"} opens.
  * </ul>
  */
 public final class UiLiveTestDags implements DagProvider {
@@ -28,11 +29,12 @@ public final class UiLiveTestDags implements DagProvider {
     static final String FOLLOW = "ui_follow";
     static final String DBT = "ui_dbt";
     static final String VERSIONS = "ui_versions";
+    static final String GATE = "ui_gate";
     static final int STEPS = 3;
 
     @Override
     public List<Dag> dags() {
-        return List.of(backfill(), follow(), dbt(), versions());
+        return List.of(backfill(), follow(), dbt(), versions(), gate());
     }
 
     private static Dag backfill() {
@@ -116,6 +118,15 @@ public final class UiLiveTestDags implements DagProvider {
     private static Dag versions() {
         DagBuilder dag = Dag.builder(VERSIONS).description("A DAG with two versions, the first one");
         dag.task("extract", context -> null);
+        return dag.build();
+    }
+
+    private static Dag gate() {
+        DagBuilder dag = Dag.builder(GATE).description("A task that ends when the test says so");
+        dag.task("wait", context -> {
+            TestGates.await(GATE);
+            return "opened";
+        });
         return dag.build();
     }
 }
