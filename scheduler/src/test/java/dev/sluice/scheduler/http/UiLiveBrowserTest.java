@@ -33,8 +33,9 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * The web UI in headless Chromium on a real service, where things happen over time: a backfill
  * created from the UI shows its plan before it is confirmed, then its progress until it completes;
  * a running task's log shows each new line as the task writes it; a dbt task's results are a table
- * per model and test; a DAG's versions and the difference between two. The tasks wait on gates the
- * test opens ({@link UiLiveTestDags}), so the page is seen between two steps, not only at the end.
+ * per model and test; a DAG's versions and the difference between two; a task that ends just after
+ * a page opens its event stream changes colour there. The tasks wait on gates the test opens
+ * ({@link UiLiveTestDags}), so the page is seen between two steps, not only at the end.
  */
 class UiLiveBrowserTest {
     private static SluiceService service;
