@@ -160,3 +160,22 @@ export interface Whoami {
 export type LiveEvent =
   | { kind: "run"; run: RunSummary }
   | { kind: "task"; dagId: string; runId: string; taskInstance: TaskInstance };
+
+export interface DagVersion {
+  version: string;
+  originKind: string;
+  originLocation: string;
+  originDigest: string;
+  createdAt: string;
+  current: boolean;
+}
+
+export interface VersionDifference {
+  dagId: string;
+  fromVersion: string;
+  toVersion: string;
+  tasksAdded: string[];
+  tasksRemoved: string[];
+  tasksChanged: string[];
+  settingsChanged: string[];
+}

@@ -1,7 +1,7 @@
 import { type FormEvent, useCallback, useEffect, useRef, useState } from "react";
 import { get, send } from "../api";
 import type { Session } from "../auth";
-import { dateTime, stateClass } from "../format";
+import { dateTime, isoDuration, stateClass } from "../format";
 import { useLiveEvents } from "../live";
 import type { Backfill, BackfillPlan, DagSummary } from "../types";
 import { ErrorBanner, messageOf } from "./ErrorBanner";
@@ -123,7 +123,7 @@ export function BackfillsPage({ session }: { session: Session }) {
           </label>
           <label>
             Max active runs{" "}
-            <input type="number" min={1} placeholder="the DAG's" value={request.maxActiveRuns ?? ""}
+            <input id="backfill-max-active-runs" type="number" min={1} placeholder="the DAG's" value={request.maxActiveRuns ?? ""}
               onChange={(event) => setRequest({ ...request, maxActiveRuns: event.target.value ? Number(event.target.value) : undefined })} />
           </label>
           <label>
@@ -153,7 +153,7 @@ export function BackfillsPage({ session }: { session: Session }) {
                 </thead>
                 <tbody>
                   {plan.runs.slice(0, 20).map((run) => (
-                    <tr key={run.logicalDate}>
+                    <tr key={run.logicalDate} data-action={run.action}>
                       <td>{run.action}</td>
                       <td>{dateTime(run.logicalDate)}</td>
                       <td>{dateTime(run.dataIntervalStart)} – {dateTime(run.dataIntervalEnd)}</td>
@@ -180,7 +180,7 @@ export function BackfillsPage({ session }: { session: Session }) {
           {backfills.map((backfill) => {
             const done = (backfill.runsByState.success ?? 0) + (backfill.runsByState.failed ?? 0);
             return (
-              <tr key={backfill.id} data-backfill={backfill.id}>
+              <tr key={backfill.id} data-backfill={backfill.id} data-state={backfill.state} data-done={done}>
                 <td>{backfill.id}</td>
                 <td>{backfill.dagId}</td>
                 <td>{backfill.from} – {backfill.to}</td>
@@ -189,7 +189,7 @@ export function BackfillsPage({ session }: { session: Session }) {
                   <progress max={Math.max(1, backfill.plannedRuns)} value={done} /> {done}/{backfill.plannedRuns}{" "}
                   <span className="muted">
                     {Object.entries(backfill.runsByState).map(([state, count]) => `${state} ${count}`).join(", ")}
-                    {backfill.estimatedRemaining ? `, about ${backfill.estimatedRemaining.replace(/^PT/, "").toLowerCase()} left` : ""}
+                    {backfill.estimatedRemaining ? `, about ${isoDuration(backfill.estimatedRemaining)} left` : ""}
                   </span>
                 </td>
                 <td>{dateTime(backfill.createdAt)}{backfill.createdBy ? ` by ${backfill.createdBy}` : ""}</td>

@@ -1,17 +1,20 @@
 import { useCallback, useEffect, useState } from "react";
-import { NavLink, Route, Routes, useParams } from "react-router";
+import { NavLink, Route, Routes, useMatch, useParams, useSearchParams } from "react-router";
 import { get, path, send } from "../api";
 import type { Session } from "../auth";
 import { dateTime, stateClass } from "../format";
 import { mergeRun, useLiveEvents } from "../live";
-import type { DagDetails, DagSummary, Page, RunSummary, TaskInstance } from "../types";
+import type { DagDetails, DagSummary, Page, RunDetails, RunSummary, TaskInstance } from "../types";
 import { ErrorBanner, messageOf } from "./ErrorBanner";
 import { GraphView } from "./GraphView";
 import { GridView } from "./GridView";
 import { TaskPanel } from "./TaskPanel";
 import { TriggerForm } from "./TriggerForm";
+import { VersionsView } from "./VersionsView";
 
-const RUNS_SHOWN = 25;
+/** How many of the latest runs the grid can show: the page's ?runs=, 25 unless it says otherwise. */
+const RUNS_CHOICES = [25, 50, 100, 365];
+const DEFAULT_RUNS_SHOWN = 25;
 
 export type TaskStates = Record<string, Record<string, TaskInstance>>;
 
@@ -22,6 +25,11 @@ export interface Selection {
 
 export function DagPage({ session }: { session: Session }) {
   const dagId = useParams().dagId!;
+  const [search, setSearch] = useSearchParams();
+  const asked = Number(search.get("runs"));
+  const runsShown = RUNS_CHOICES.includes(asked) ? asked : DEFAULT_RUNS_SHOWN;
+  // The versions are the DAG's, not its runs': that tab has no choice of runs.
+  const onVersions = useMatch("/dags/:dagId/versions") !== null;
   const [details, setDetails] = useState<DagDetails>();
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [states, setStates] = useState<TaskStates>({});
@@ -31,20 +39,18 @@ export function DagPage({ session }: { session: Session }) {
 
   const load = useCallback(async () => {
     try {
-      const [dag, page] = await Promise.all([
+      // The runs and their task instances in one request: a request per run made the page slow to show.
+      const [dag, grid] = await Promise.all([
         get<DagDetails>(path("dags", dagId)),
-        get<Page<RunSummary>>(`${path("dags", dagId, "runs")}?limit=${RUNS_SHOWN}`),
+        get<Page<RunDetails>>(`${path("dags", dagId, "grid")}?limit=${runsShown}`),
       ]);
-      const instances = await Promise.all(
-        page.items.map((run) => get<TaskInstance[]>(path("dags", dagId, "runs", run.runId, "tasks"))),
-      );
       setDetails(dag);
-      setRuns(page.items);
+      setRuns(grid.items.map((item) => item.run));
       setStates(
         Object.fromEntries(
-          page.items.map((run, index) => [
-            run.runId,
-            Object.fromEntries(instances[index].map((task) => [task.taskId, task])),
+          grid.items.map((item) => [
+            item.run.runId,
+            Object.fromEntries(item.taskInstances.map((task) => [task.taskId, task])),
           ]),
         ),
       );
@@ -52,7 +58,7 @@ export function DagPage({ session }: { session: Session }) {
     } catch (failure) {
       setError(messageOf(failure));
     }
-  }, [dagId]);
+  }, [dagId, runsShown]);
   useEffect(() => {
     load();
   }, [load]);
@@ -60,7 +66,7 @@ export function DagPage({ session }: { session: Session }) {
     dagId,
     (event) => {
       if (event.kind === "run") {
-        setRuns((known) => mergeRun(known, event.run, RUNS_SHOWN));
+        setRuns((known) => mergeRun(known, event.run, runsShown));
       } else {
         setStates((known) => ({
           ...known,
@@ -86,7 +92,7 @@ export function DagPage({ session }: { session: Session }) {
     });
   const triggered = (run: RunSummary) => {
     setTriggering(false);
-    setRuns((known) => mergeRun(known, run, RUNS_SHOWN));
+    setRuns((known) => mergeRun(known, run, runsShown));
   };
 
   const selectedRun = runs.find((run) => run.runId === selection?.runId) ?? runs[0];
@@ -123,9 +129,28 @@ export function DagPage({ session }: { session: Session }) {
           <nav className="tabs">
             <NavLink to={`/dags/${encodeURIComponent(dagId)}/grid`}>Grid</NavLink>
             <NavLink to={`/dags/${encodeURIComponent(dagId)}/graph`}>Graph</NavLink>
+            <NavLink to={`/dags/${encodeURIComponent(dagId)}/versions`}>Versions</NavLink>
+            {!onVersions && (
+              <label className="runs-shown">
+                Runs{" "}
+                <select
+                  id="runs-shown"
+                  value={runsShown}
+                  onChange={(event) => {
+                    search.set("runs", event.target.value);
+                    setSearch(search);
+                  }}
+                >
+                  {RUNS_CHOICES.map((choice) => (
+                    <option key={choice}>{choice}</option>
+                  ))}
+                </select>
+              </label>
+            )}
           </nav>
           <div className="dag-body">
             <Routes>
+              <Route path="versions" element={<VersionsView dagId={dagId} onError={setError} />} />
               <Route
                 path="graph"
                 element={
@@ -164,7 +189,7 @@ export function DagPage({ session }: { session: Session }) {
               />
             )}
           </div>
-          {runs.length === 0 && <p className="muted">No runs yet.</p>}
+          {runs.length === 0 && !onVersions && <p className="muted">No runs yet.</p>}
         </>
       )}
     </section>

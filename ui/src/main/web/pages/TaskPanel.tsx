@@ -3,6 +3,7 @@ import { get, path, send } from "../api";
 import type { Session } from "../auth";
 import { dateTime, duration, stateClass } from "../format";
 import type { Attempt, DagDetails, RunSummary, TaskInstance } from "../types";
+import { DbtResults, isDbtOutput } from "./DbtResults";
 import { messageOf } from "./ErrorBanner";
 import { LogViewer } from "./LogViewer";
 
@@ -178,11 +179,22 @@ export function TaskPanel({
                   <strong>{shown.errorCategory ?? "error"}</strong>: <pre>{shown.error}</pre>
                 </div>
               )}
-              {shown.output !== undefined && shown.output !== null && (
-                <div>
-                  <strong>Output</strong>
-                  <pre className="output">{JSON.stringify(shown.output, null, 2)}</pre>
-                </div>
+              {isDbtOutput(shown.output) ? (
+                <>
+                  <DbtResults output={shown.output} />
+                  <details>
+                    <summary>Output</summary>
+                    <pre className="output">{JSON.stringify(shown.output, null, 2)}</pre>
+                  </details>
+                </>
+              ) : (
+                shown.output !== undefined &&
+                shown.output !== null && (
+                  <div>
+                    <strong>Output</strong>
+                    <pre className="output">{JSON.stringify(shown.output, null, 2)}</pre>
+                  </div>
+                )
               )}
               <LogViewer
                 key={`${taskId} ${shown.tryNumber}`}

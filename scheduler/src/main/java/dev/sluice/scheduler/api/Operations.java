@@ -49,6 +49,12 @@ public interface Operations {
 
     Views.RunDetails run(String dagId, String runId);
 
+    /**
+     * A page of a DAG's runs, newest logical date first, each with its task instances: what the
+     * grid of runs by tasks shows, read in one call rather than one per run.
+     */
+    Views.Page<Views.RunDetails> grid(String dagId, int offset, int limit);
+
     // Runs (operator)
 
     /** A manual run; without a logical date, for now. Params override the DAG's defaults. */

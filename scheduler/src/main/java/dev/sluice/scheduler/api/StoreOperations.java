@@ -276,18 +276,42 @@ public final class StoreOperations implements Operations {
         return jdbi.withHandle(handle -> {
             RunDao.Run run = findRun(handle, dagId, runId);
             List<Views.TaskInstance> instances = Daos.on(handle, TaskInstanceDao.class).ofRun(run.id()).stream()
-                    .map(instance -> new Views.TaskInstance(
-                            instance.taskId(),
-                            instance.state().sqlName(),
-                            instance.tryNumber(),
-                            instance.maxTries(),
-                            instance.pool(),
-                            Optional.ofNullable(instance.startedAt()),
-                            Optional.ofNullable(instance.endedAt()),
-                            json(instance.output())))
+                    .map(StoreOperations::taskInstance)
                     .toList();
             return new Views.RunDetails(runSummary(run), instances);
         });
+    }
+
+    @Override
+    public Views.Page<Views.RunDetails> grid(String dagId, int offset, int limit) {
+        checkPage(offset, limit);
+        dagSummary(dagId);
+        return jdbi.withHandle(handle -> {
+            RunDao runs = Daos.on(handle, RunDao.class);
+            long total = runs.count(dagId, null, null, null, null, null);
+            List<RunDao.Run> page = runs.list(dagId, null, null, null, null, null, offset, limit);
+            Map<Long, List<Views.TaskInstance>> instances = new LinkedHashMap<>();
+            page.forEach(run -> instances.put(run.id(), new ArrayList<>()));
+            Daos.on(handle, TaskInstanceDao.class)
+                    .ofRuns(instances.keySet())
+                    .forEach(instance -> instances.get(instance.runPk()).add(taskInstance(instance.instance())));
+            List<Views.RunDetails> items = page.stream()
+                    .map(run -> new Views.RunDetails(runSummary(run), List.copyOf(instances.get(run.id()))))
+                    .toList();
+            return new Views.Page<>(items, offset, limit, total);
+        });
+    }
+
+    private static Views.TaskInstance taskInstance(TaskInstanceDao.TaskInstance instance) {
+        return new Views.TaskInstance(
+                instance.taskId(),
+                instance.state().sqlName(),
+                instance.tryNumber(),
+                instance.maxTries(),
+                instance.pool(),
+                Optional.ofNullable(instance.startedAt()),
+                Optional.ofNullable(instance.endedAt()),
+                json(instance.output()));
     }
 
     private RunDao.Run findRun(Handle handle, String dagId, String runId) {

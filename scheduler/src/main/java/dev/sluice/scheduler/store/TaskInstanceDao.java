@@ -27,6 +27,22 @@ public interface TaskInstanceDao {
             Instant endedAt,
             String output) {}
 
+    /** A task instance of one of several runs, by the run's key. */
+    record OfRun(
+            long runPk,
+            String taskId,
+            TaskState state,
+            int tryNumber,
+            int maxTries,
+            String pool,
+            Instant startedAt,
+            Instant endedAt,
+            String output) {
+        public TaskInstance instance() {
+            return new TaskInstance(taskId, state, tryNumber, maxTries, pool, startedAt, endedAt, output);
+        }
+    }
+
     /** A task instance to insert with its run. */
     record NewTaskInstance(
             long runPk, String dagId, String taskId, int maxTries, String pool, int priority, boolean backfill) {}
@@ -86,6 +102,14 @@ public interface TaskInstanceDao {
             """)
     @RegisterConstructorMapper(TaskInstance.class)
     List<TaskInstance> ofRun(long runPk);
+
+    /** The task instances of several runs in one statement, each run's in task order. */
+    @SqlQuery("""
+            SELECT run_pk, task_id, state, try_number, max_tries, pool, started_at, ended_at, output::text AS output
+            FROM task_instance WHERE run_pk = ANY(:runPks) ORDER BY run_pk, id
+            """)
+    @RegisterConstructorMapper(OfRun.class)
+    List<OfRun> ofRuns(Collection<Long> runPks);
 
     @SqlQuery("SELECT id FROM task_instance WHERE run_pk = :runPk AND task_id = :taskId")
     Optional<Long> id(long runPk, String taskId);

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import dev.sluice.scheduler.ManualClock;
 import dev.sluice.scheduler.SluiceService;
 import dev.sluice.scheduler.TestDatabase;
+import dev.sluice.scheduler.api.Views;
 import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.engine.EngineSettings;
 import dev.sluice.scheduler.store.Json;
@@ -19,6 +20,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 import java.util.Locale;
@@ -88,7 +90,7 @@ class ApiServerTest {
                         (first, second) -> first,
                         TreeMap::new));
         assertThat(documented).isEqualTo(served);
-        assertThat(served).hasSize(29);
+        assertThat(served).hasSize(30);
     }
 
     @Test
@@ -257,6 +259,43 @@ class ApiServerTest {
                         .isEqualTo("sign in: send Authorization: Bearer <token>");
             }
         }
+    }
+
+    @Test
+    void theGridIsAPageOfRunsNewestFirstEachWithItsTaskInstances() throws Exception {
+        String older = service.operations()
+                .trigger("cli_daily", Optional.of(Instant.parse("2024-01-10T11:00:00Z")), Map.of())
+                .runId();
+        String newer = service.operations()
+                .trigger("cli_daily", Optional.of(Instant.parse("2024-01-11T11:00:00Z")), Map.of())
+                .runId();
+        List<String> tasks = service.operations().dag("cli_daily").tasks().stream()
+                .map(Views.TaskSummary::taskId)
+                .toList();
+
+        HttpResponse<String> response =
+                send(open, "GET", "/api/v1/dags/cli_daily/grid?limit=1000", Optional.empty(), Optional.empty());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        JsonNode grid = Json.MAPPER.readTree(response.body());
+        List<String> runIds = new ArrayList<>();
+        grid.get("items").forEach(item -> runIds.add(item.at("/run/runId").asText()));
+        assertThat(runIds).contains(older, newer);
+        assertThat(runIds.indexOf(newer)).as("newest first").isLessThan(runIds.indexOf(older));
+        assertThat(grid.get("total").asLong()).isEqualTo(runIds.size());
+        List<String> instances = new ArrayList<>();
+        grid.get("items")
+                .get(runIds.indexOf(older))
+                .get("taskInstances")
+                .forEach(instance -> instances.add(instance.get("taskId").asText()));
+        assertThat(instances).as("the run's task instances in task order").isEqualTo(tasks);
+
+        JsonNode first = Json.MAPPER.readTree(
+                send(open, "GET", "/api/v1/dags/cli_daily/grid?limit=1", Optional.empty(), Optional.empty())
+                        .body());
+        assertThat(first.get("items")).hasSize(1);
+        assertThat(first.get("total").asLong()).isEqualTo(runIds.size());
+        assertError("GET", "/api/v1/dags/cli_daily/grid?limit=0", null, 400, "must be from 1 to 1000");
+        assertError("GET", "/api/v1/dags/nothing/grid", null, 404, "nothing");
     }
 
     @Test

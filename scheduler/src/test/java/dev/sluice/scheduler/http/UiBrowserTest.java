@@ -12,10 +12,7 @@ import java.io.IOException;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
@@ -24,66 +21,39 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.openqa.selenium.By;
 import org.openqa.selenium.JavascriptExecutor;
-import org.openqa.selenium.OutputType;
-import org.openqa.selenium.StaleElementReferenceException;
-import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
-import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The web UI in a real browser (headless Chromium through chromedriver) on a real service: it
  * triggers a run and sees its cells change as the server pushes the states, opens the failed task's
  * log, clears it and sees it run again, all without reloading the page. With {@code
  * -Dsluice.ui.screenshots=FOLDER} it saves a PNG of each page there (the ones in {@code
- * docs/screenshots}).
+ * docs/screenshots}), through {@link TestBrowser}.
  */
 class UiBrowserTest {
-    /** Debian's packages chromium and chromium-driver; other places by these system properties. */
-    private static final Path CHROMIUM = Path.of(System.getProperty("sluice.ui.chromium", "/usr/bin/chromium"));
-
-    private static final Path CHROMEDRIVER =
-            Path.of(System.getProperty("sluice.ui.chromedriver", "/usr/bin/chromedriver"));
-    private static final Duration WAIT = Duration.ofSeconds(60);
-
     private static SluiceService service;
     private static ApiServer server;
+    private static TestBrowser chromium;
     private static WebDriver browser;
 
     @BeforeAll
     static void start() {
-        assumeTrue(
-                Files.isExecutable(CHROMIUM),
-                "the browser test needs Chromium at " + CHROMIUM
-                        + " (apt-get install chromium, or -Dsluice.ui.chromium)");
-        assumeTrue(
-                Files.isExecutable(CHROMEDRIVER),
-                "the browser test needs chromedriver at " + CHROMEDRIVER
-                        + " (apt-get install chromium-driver, or -Dsluice.ui.chromedriver)");
+        assumeTrue(TestBrowser.missing().isEmpty(), () -> TestBrowser.missing().orElseThrow());
         service = SluiceService.start(
                 TestDatabase.create(),
                 EngineSettings.DEFAULT,
                 Clock.systemUTC(),
                 ClasspathProviders.only(Set.of(UiTestDags.class.getName())));
         server = ApiServer.start(service.operations(), Authenticator.disabled(), "127.0.0.1", 0);
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM.toFile())
-                // As root in a container Chromium has no sandbox to use; /dev/shm may be small there.
-                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900");
-        ChromeDriverService driver = new ChromeDriverService.Builder()
-                .usingDriverExecutable(CHROMEDRIVER.toFile())
-                .usingAnyFreePort()
-                .build();
-        browser = new ChromeDriver(driver, options);
+        chromium = TestBrowser.start();
+        browser = chromium.driver();
     }
 
     @AfterAll
     static void stop() {
-        if (browser != null) {
-            browser.quit();
+        if (chromium != null) {
+            chromium.close();
         }
         if (server != null) {
             server.close();
@@ -204,34 +174,19 @@ class UiBrowserTest {
     }
 
     private static WebElement waitFor(By locator) {
-        return new WebDriverWait(browser, WAIT).until(driver -> driver.findElement(locator));
+        return chromium.waitFor(locator);
     }
 
-    /** Waits for the condition; when it does not come, the failure shows what the page said instead. */
     private static void waitUntil(BooleanSupplier condition) {
-        try {
-            new WebDriverWait(browser, WAIT)
-                    .ignoring(StaleElementReferenceException.class)
-                    .until(driver -> condition.getAsBoolean());
-        } catch (TimeoutException e) {
-            throw new AssertionError(
-                    "the page did not come to the expected state; it shows:\n"
-                            + browser.findElement(By.tagName("body")).getText() + "\nwhile the server has: "
-                            + service.operations().listRuns(Operations.RunFilter.any(), 0, 5).items().stream()
-                                    .map(run -> service.operations().run(run.dagId(), run.runId()))
-                                    .toList(),
-                    e);
-        }
+        chromium.waitUntil(
+                condition,
+                () -> "while the server has: "
+                        + service.operations().listRuns(Operations.RunFilter.any(), 0, 5).items().stream()
+                                .map(run -> service.operations().run(run.dagId(), run.runId()))
+                                .toList());
     }
 
     private static void screenshot(String page) throws IOException {
-        String folder = System.getProperty("sluice.ui.screenshots", "");
-        if (folder.isBlank()) {
-            return;
-        }
-        Path directory = Path.of(folder);
-        Files.createDirectories(directory);
-        byte[] png = ((ChromeDriver) browser).getScreenshotAs(OutputType.BYTES);
-        Files.write(directory.resolve(page + ".png"), png);
+        chromium.screenshot(page);
     }
 }
