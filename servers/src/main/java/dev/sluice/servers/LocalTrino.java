@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  * A real Trino 476 server run as a plain process from the distribution on Maven Central, on
  * 127.0.0.1 only, with the catalogs {@code memory}, {@code tpch}, {@code postgresql} (a database in
  * a Postgres server) and {@code iceberg} (a JDBC catalog in the same Postgres server, warehouse on the
- * local file system; or, with {@link Builder#nessie}, Nessie's Iceberg REST catalog, warehouse on S3).
+ * local file system; or, with {@link Builder#nessie}, Nessie's Iceberg REST catalog, warehouse on S3),
+ * and with {@link Builder#hiveMetastore} {@code iceberg_hive} (Iceberg in a Hive Metastore, warehouse on S3).
  *
  * <p>Tests use {@link #shared()}: one server for the whole test run, reused by every test JVM (see
  * {@link SharedTrino}). Tests that share it give themselves their own schemas, named after the test.
@@ -182,8 +183,20 @@ public final class LocalTrino implements AutoCloseable {
         private Optional<TrinoJwtAuthentication> jwt = Optional.empty();
         private Supplier<String> readinessTokens;
         private Optional<TrinoConfiguration.NessieCatalog> nessie = Optional.empty();
+        private Optional<TrinoConfiguration.HiveMetastoreCatalog> hiveMetastore = Optional.empty();
 
         private Builder() {}
+
+        /**
+         * Adds the {@code iceberg_hive} catalog: Iceberg tables in the Hive Metastore, with their files on the
+         * S3 storage of the metastore's warehouse. The metastore and S3 must outlive this server.
+         */
+        public Builder hiveMetastore(LocalHiveMetastore metastore, LocalS3 s3) {
+            requireNonNull(metastore, "metastore is null");
+            requireNonNull(s3, "s3 is null");
+            this.hiveMetastore = Optional.of(TrinoConfiguration.HiveMetastoreCatalog.of(metastore, s3));
+            return this;
+        }
 
         /**
          * The {@code iceberg} catalog on Nessie's Iceberg REST catalog, with the warehouse's files on the S3
@@ -245,7 +258,7 @@ public final class LocalTrino implements AutoCloseable {
                                 TrinoTls.create(Files.createDirectories(instance.resolve("etc"))),
                                 jwt.get(),
                                 randomSecret()));
-                TrinoConfiguration.write(instance, installation, port, endpoint, secure, nessie);
+                TrinoConfiguration.write(instance, installation, port, endpoint, secure, nessie, hiveMetastore);
                 log.info("starting Trino {} on 127.0.0.1:{} in {}", TrinoDistribution.VERSION, port, instance);
                 process = TrinoProcess.start(installation, instance);
                 directory = instance;

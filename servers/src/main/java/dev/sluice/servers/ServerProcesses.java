@@ -10,6 +10,7 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -35,10 +36,17 @@ final class ServerProcesses {
 
     /** Starts the command in {@code directory}; its output, standard and error, replaces {@code logFile}. */
     static Process start(List<String> command, Path directory, Path logFile) throws IOException {
+        return start(command, directory, logFile, Map.of());
+    }
+
+    /** As {@link #start(List, Path, Path)}, with these variables added to the process's environment. */
+    static Process start(List<String> command, Path directory, Path logFile, Map<String, String> environment)
+            throws IOException {
         Files.deleteIfExists(logFile);
         ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
         // The caller's JVM options would change what starts here.
         builder.environment().keySet().removeIf(name -> name.startsWith("JAVA") || name.startsWith("JDK_"));
+        builder.environment().putAll(environment);
         Process process = builder.redirectErrorStream(true)
                 .redirectOutput(logFile.toFile())
                 .start();

@@ -15,7 +15,8 @@ import java.util.Optional;
 /**
  * Writes one Trino instance's {@code etc/} folder: a single loopback node with the catalogs
  * {@code memory}, {@code tpch}, {@code postgresql} and {@code iceberg} (JDBC catalog in Postgres,
- * warehouse on the local file system; or Nessie's Iceberg REST catalog, warehouse on S3).
+ * warehouse on the local file system; or Nessie's Iceberg REST catalog, warehouse on S3), and
+ * {@code iceberg_hive} (Iceberg in a Hive Metastore, warehouse on S3) when a metastore is given.
  */
 final class TrinoConfiguration {
     /** The Postgres database behind the {@code postgresql} catalog. */
@@ -46,7 +47,8 @@ final class TrinoConfiguration {
             int port,
             PostgresEndpoint postgres,
             Optional<SecureListener> secure,
-            Optional<NessieCatalog> nessie)
+            Optional<NessieCatalog> nessie,
+            Optional<HiveMetastoreCatalog> hiveMetastore)
             throws IOException {
         Path etc = Files.createDirectories(instance.resolve("etc"));
         Path catalogs = Files.createDirectories(etc.resolve("catalog"));
@@ -85,6 +87,12 @@ final class TrinoConfiguration {
                         "connection-url=" + postgres.jdbcUrl(POSTGRESQL_CATALOG_DATABASE),
                         "connection-user=" + postgres.user(),
                         "connection-password=" + postgres.password()));
+        if (hiveMetastore.isPresent()) {
+            // Holds the S3 secret.
+            ServerProcesses.writeSecretFile(
+                    catalogs.resolve("iceberg_hive.properties"),
+                    lines(hiveMetastore.get().properties()));
+        }
         if (nessie.isPresent()) {
             // Holds the S3 secret.
             ServerProcesses.writeSecretFile(
@@ -188,6 +196,36 @@ final class TrinoConfiguration {
         @Override
         public String toString() {
             return "NessieCatalog[restUri=" + restUri + ", warehouse=" + warehouse + ", s3Endpoint=" + s3Endpoint + "]";
+        }
+    }
+
+    /**
+     * The {@code iceberg_hive} catalog: Iceberg tables in a Hive Metastore, their files written by Trino's
+     * own S3 client into the metastore's warehouse.
+     */
+    record HiveMetastoreCatalog(
+            URI thriftUri, URI s3Endpoint, String s3Region, String s3AccessKey, String s3SecretKey) {
+        static HiveMetastoreCatalog of(LocalHiveMetastore metastore, LocalS3 s3) {
+            return new HiveMetastoreCatalog(
+                    metastore.thriftUri(), s3.endpoint(), s3.region(), s3.accessKey(), s3.secretKey());
+        }
+
+        List<String> properties() {
+            return List.of(
+                    "connector.name=iceberg",
+                    "iceberg.catalog.type=hive_metastore",
+                    "hive.metastore.uri=" + thriftUri,
+                    "fs.native-s3.enabled=true",
+                    "s3.endpoint=" + s3Endpoint,
+                    "s3.path-style-access=true",
+                    "s3.region=" + s3Region,
+                    "s3.aws-access-key=" + s3AccessKey,
+                    "s3.aws-secret-key=" + s3SecretKey);
+        }
+
+        @Override
+        public String toString() {
+            return "HiveMetastoreCatalog[thriftUri=" + thriftUri + ", s3Endpoint=" + s3Endpoint + "]";
         }
     }
 
