@@ -33,9 +33,6 @@ import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.TimeoutException;
 import org.openqa.selenium.WebDriver;
 import org.openqa.selenium.WebElement;
-import org.openqa.selenium.chrome.ChromeDriver;
-import org.openqa.selenium.chrome.ChromeDriverService;
-import org.openqa.selenium.chrome.ChromeOptions;
 import org.openqa.selenium.logging.LogType;
 import org.openqa.selenium.logging.LoggingPreferences;
 import org.openqa.selenium.support.ui.ExpectedConditions;
@@ -48,9 +45,6 @@ import org.openqa.selenium.support.ui.WebDriverWait;
  * refuses a request forged from the page all the same.
  */
 class UiKeycloakBrowserTest {
-    private static final Path CHROMIUM = Path.of(System.getProperty("sluice.ui.chromium", "/usr/bin/chromium"));
-    private static final Path CHROMEDRIVER =
-            Path.of(System.getProperty("sluice.ui.chromedriver", "/usr/bin/chromedriver"));
     private static final Duration WAIT = Duration.ofSeconds(60);
     private static final String REALM = "nemo";
 
@@ -60,18 +54,12 @@ class UiKeycloakBrowserTest {
     private static LocalKeycloak keycloak;
     private static SluiceService service;
     private static ApiServer server;
+    private TestBrowser chromium;
     private WebDriver browser;
 
     @BeforeAll
     static void start() {
-        assumeTrue(
-                Files.isExecutable(CHROMIUM),
-                "the browser test needs Chromium at " + CHROMIUM
-                        + " (apt-get install chromium, or -Dsluice.ui.chromium)");
-        assumeTrue(
-                Files.isExecutable(CHROMEDRIVER),
-                "the browser test needs chromedriver at " + CHROMEDRIVER
-                        + " (apt-get install chromium-driver, or -Dsluice.ui.chromedriver)");
+        assumeTrue(TestBrowser.missing().isEmpty(), () -> TestBrowser.missing().orElseThrow());
         keycloak = LocalKeycloak.builder()
                 .directory(keycloakHome)
                 .realm(repositoryFile("docker/keycloak/realm-nemo.json"))
@@ -109,8 +97,8 @@ class UiKeycloakBrowserTest {
 
     @AfterEach
     void closeBrowser() {
-        if (browser != null) {
-            browser.quit();
+        if (chromium != null) {
+            chromium.close();
         }
     }
 
@@ -155,19 +143,10 @@ class UiKeycloakBrowserTest {
 
     /** Opens the UI, which sends the browser to Keycloak's login page; signs in there and comes back. */
     private void signIn(String user, String password) {
-        ChromeOptions options = new ChromeOptions()
-                .setBinary(CHROMIUM.toFile())
-                .addArguments("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1400,900");
         LoggingPreferences logs = new LoggingPreferences();
         logs.enable(LogType.BROWSER, Level.ALL);
-        options.setCapability("goog:loggingPrefs", logs);
-        // One driver process a browser: quitting a browser stops its driver.
-        browser = new ChromeDriver(
-                new ChromeDriverService.Builder()
-                        .usingDriverExecutable(CHROMEDRIVER.toFile())
-                        .usingAnyFreePort()
-                        .build(),
-                options);
+        chromium = TestBrowser.start(options -> options.setCapability("goog:loggingPrefs", logs));
+        browser = chromium.driver();
         browser.get(server.uri().resolve("/ui/dags").toString());
         WebElement username = waitFor(By.id("username"));
         assertThat(URI.create(browser.getCurrentUrl()).getPort())
