@@ -11,6 +11,7 @@ export interface DagSummary {
   dagId: string;
   description: string;
   schedule: string;
+  scheduleDescription: string;
   timezone: string;
   paused: boolean;
   active: boolean;

@@ -137,7 +137,7 @@ export function DagsPage({ session }: { session: Session }) {
                 <div className="muted">{dag.description}</div>
               </td>
               <td>
-                <code>{dag.schedule}</code>
+                <span className="schedule">{dag.scheduleDescription}</span> <code>{dag.schedule}</code>
               </td>
               <td>{dag.timezone}</td>
               <td>{dateTime(dag.nextLogicalDate)}</td>

@@ -1,9 +1,46 @@
-import { memo } from "react";
+import { Fragment, memo, useState } from "react";
 import type { DagDetails, RunSummary, TaskInstance } from "../types";
 import { stateClass } from "../format";
 import { runTitle, type Selection, type TaskStates } from "./DagPage";
 
-/** Runs as columns, oldest on the left; tasks as rows in the DAG's order. */
+/** The worst state first: a group's row shows the worst state of its tasks. */
+const SEVERITY = [
+  "failed",
+  "upstream_failed",
+  "up_for_retry",
+  "running",
+  "queued",
+  "scheduled",
+  "up_for_reschedule",
+  "deferred",
+  "none",
+  "skipped",
+  "success",
+];
+
+function worst(states: (string | undefined)[]): string {
+  let worstIndex = SEVERITY.length - 1;
+  let seen = false;
+  for (const state of states) {
+    const index = SEVERITY.indexOf(state ?? "none");
+    seen = true;
+    if (index >= 0 && index < worstIndex) {
+      worstIndex = index;
+    }
+  }
+  return seen ? SEVERITY[worstIndex] : "none";
+}
+
+/** A task's top-level group: the part of its id before the first dot, as task groups prefix their tasks' ids. */
+function groupOf(taskId: string): string | undefined {
+  const dot = taskId.indexOf(".");
+  return dot > 0 ? taskId.slice(0, dot) : undefined;
+}
+
+/**
+ * Runs as columns, oldest on the left; tasks as rows in the DAG's order, under a row for each task
+ * group that shows the worst state of its tasks and folds them away.
+ */
 export function GridView({
   details,
   runs,
@@ -18,6 +55,15 @@ export function GridView({
   onSelect: (selection: Selection) => void;
 }) {
   const columns = [...runs].reverse();
+  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
+  const toggle = (group: string) =>
+    setCollapsed((known) => {
+      const next = new Set(known);
+      if (!next.delete(group)) {
+        next.add(group);
+      }
+      return next;
+    });
   return (
     <div className="grid-scroll">
       <table className="grid" id="grid">
@@ -39,21 +85,58 @@ export function GridView({
           </tr>
         </thead>
         <tbody>
-          {details.tasks.map((task) => (
-            <tr key={task.taskId}>
-              <th className="task-name">{task.taskId}</th>
-              {columns.map((run) => (
-                <Cell
-                  key={run.runId}
-                  run={run}
-                  taskId={task.taskId}
-                  instance={states[run.runId]?.[task.taskId]}
-                  selected={selection?.runId === run.runId && selection.taskId === task.taskId}
-                  onSelect={onSelect}
-                />
-              ))}
-            </tr>
-          ))}
+          {details.tasks.map((task, index) => {
+            const group = groupOf(task.taskId);
+            const firstOfGroup = group !== undefined && groupOf(details.tasks[index - 1]?.taskId ?? "") !== group;
+            const members = group === undefined ? [] : details.tasks.filter((other) => groupOf(other.taskId) === group);
+            return (
+              <Fragment key={task.taskId}>
+                {firstOfGroup && (
+                  <tr className="group-row" data-group={group}>
+                    <th className="task-name">
+                      <button
+                        type="button"
+                        className="group-toggle"
+                        aria-expanded={!collapsed.has(group)}
+                        onClick={() => toggle(group)}
+                      >
+                        {collapsed.has(group) ? "▸" : "▾"} {group} ({members.length})
+                      </button>
+                    </th>
+                    {columns.map((run) => {
+                      const state = worst(members.map((member) => states[run.runId]?.[member.taskId]?.state));
+                      return (
+                        <td key={run.runId}>
+                          <span
+                            className={stateClass(state) + " cell group-cell"}
+                            data-run={run.runId}
+                            data-group={group}
+                            data-state={state}
+                            title={`${group}: ${state}\n${runTitle(run)}`}
+                          />
+                        </td>
+                      );
+                    })}
+                  </tr>
+                )}
+                {(group === undefined || !collapsed.has(group)) && (
+                  <tr>
+                    <th className={group === undefined ? "task-name" : "task-name in-group"}>{task.taskId}</th>
+                    {columns.map((run) => (
+                      <Cell
+                        key={run.runId}
+                        run={run}
+                        taskId={task.taskId}
+                        instance={states[run.runId]?.[task.taskId]}
+                        selected={selection?.runId === run.runId && selection.taskId === task.taskId}
+                        onSelect={onSelect}
+                      />
+                    ))}
+                  </tr>
+                )}
+              </Fragment>
+            );
+          })}
         </tbody>
       </table>
     </div>

@@ -9,22 +9,44 @@ import { ErrorBanner, messageOf } from "./ErrorBanner";
 const STATES = ["", "queued", "running", "success", "failed"];
 const LIMIT = 100;
 
+/** The day of an instant in the browser's time zone, as a date field writes it (yyyy-mm-dd). */
+function localDay(instant: Date): string {
+  const pad = (value: number) => String(value).padStart(2, "0");
+  return `${instant.getFullYear()}-${pad(instant.getMonth() + 1)}-${pad(instant.getDate())}`;
+}
+
 export function RunsPage() {
   const [state, setState] = useState("");
+  // Days in the browser's time zone, as the date fields give them: from the first day's start to the last day's end.
+  const [from, setFrom] = useState("");
+  const [to, setTo] = useState("");
   const [runs, setRuns] = useState<RunSummary[]>([]);
   const [total, setTotal] = useState(0);
   const [error, setError] = useState<string>();
 
   const load = useCallback(async () => {
     try {
-      const page = await get<Page<RunSummary>>(`/runs?limit=${LIMIT}${state ? `&state=${state}` : ""}`);
+      const query = new URLSearchParams({ limit: String(LIMIT) });
+      if (state) {
+        query.set("state", state);
+      }
+      if (from) {
+        query.set("logicalDateFrom", new Date(`${from}T00:00:00`).toISOString());
+      }
+      if (to) {
+        const end = new Date(`${to}T00:00:00`);
+        end.setDate(end.getDate() + 1);
+        // The API's bound is inclusive: the last millisecond of the day.
+        query.set("logicalDateTo", new Date(end.getTime() - 1).toISOString());
+      }
+      const page = await get<Page<RunSummary>>(`/runs?${query}`);
       setRuns(page.items);
       setTotal(page.total);
       setError(undefined);
     } catch (failure) {
       setError(messageOf(failure));
     }
-  }, [state]);
+  }, [state, from, to]);
   useEffect(() => {
     load();
   }, [load]);
@@ -34,8 +56,10 @@ export function RunsPage() {
       if (event.kind !== "run") {
         return;
       }
+      const day = localDay(new Date(event.run.logicalDate));
+      const inDates = (!from || day >= from) && (!to || day <= to);
       setRuns((known) =>
-        state === "" || event.run.state === state
+        (state === "" || event.run.state === state) && inDates
           ? mergeRun(known, event.run, LIMIT)
           : known.filter((run) => !(run.dagId === event.run.dagId && run.runId === event.run.runId)),
       );
@@ -57,6 +81,13 @@ export function RunsPage() {
               </option>
             ))}
           </select>
+        </label>
+        <label>
+          Logical date from{" "}
+          <input id="run-from" type="date" value={from} onChange={(event) => setFrom(event.target.value)} />
+        </label>
+        <label>
+          to <input id="run-to" type="date" value={to} onChange={(event) => setTo(event.target.value)} />
         </label>
         <span className="muted">
           {runs.length} of {total}

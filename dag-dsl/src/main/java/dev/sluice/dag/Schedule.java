@@ -2,6 +2,7 @@ package dev.sluice.dag;
 
 import static java.util.Objects.requireNonNull;
 
+import com.cronutils.descriptor.CronDescriptor;
 import com.cronutils.model.CronType;
 import com.cronutils.model.definition.CronDefinitionBuilder;
 import com.cronutils.model.time.ExecutionTime;
@@ -61,6 +62,9 @@ public sealed interface Schedule {
     /** As the user wrote it: the cron expression or the preset's name. */
     String expression();
 
+    /** In words, for people: "at 17:30 every day between Monday and Friday", "once", "never on its own". */
+    String description();
+
     /** The first tick at or after {@code instant}, if the schedule has one. */
     Optional<Instant> firstTickAtOrAfter(Instant instant, ZoneId zone);
 
@@ -83,6 +87,11 @@ public sealed interface Schedule {
             } catch (IllegalArgumentException e) {
                 throw new IllegalArgumentException("invalid cron expression '" + cron + "': " + e.getMessage(), e);
             }
+        }
+
+        @Override
+        public String description() {
+            return CronDescriptor.instance(Locale.ENGLISH).describe(PARSER.parse(cron));
         }
 
         private ExecutionTime executionTime() {
@@ -127,6 +136,11 @@ public sealed interface Schedule {
         }
 
         @Override
+        public String description() {
+            return "once, at the start date";
+        }
+
+        @Override
         public Optional<Instant> firstTickAtOrAfter(Instant instant, ZoneId zone) {
             return Optional.of(instant);
         }
@@ -144,6 +158,11 @@ public sealed interface Schedule {
         @Override
         public String expression() {
             return "none";
+        }
+
+        @Override
+        public String description() {
+            return "never on its own: triggered or backfilled";
         }
 
         @Override

@@ -110,6 +110,7 @@ public final class StoreOperations implements Operations {
                 row.dagId(),
                 registered.map(dag -> dag.dag().description()).orElse(""),
                 row.schedule(),
+                scheduleDescription(row.schedule()),
                 row.timezone(),
                 row.isPaused(),
                 row.isActive(),
@@ -117,6 +118,15 @@ public final class StoreOperations implements Operations {
                 registered.map(dag -> dag.dag().tags()).orElse(List.of()),
                 Optional.ofNullable(row.nextLogicalDate()),
                 Optional.ofNullable(row.pausedBy()));
+    }
+
+    /** The stored schedule in words; as it is stored when it cannot be parsed (a schedule of an older release). */
+    private static String scheduleDescription(String schedule) {
+        try {
+            return Schedule.parse(schedule).description();
+        } catch (IllegalArgumentException e) {
+            return schedule;
+        }
     }
 
     private Views.DagSummary dagSummary(String dagId) {

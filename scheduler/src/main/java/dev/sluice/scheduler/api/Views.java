@@ -24,6 +24,7 @@ public final class Views {
             String dagId,
             String description,
             String schedule,
+            String scheduleDescription,
             String timezone,
             boolean paused,
             boolean active,

@@ -244,6 +244,56 @@ class UiLiveBrowserTest {
         }
     }
 
+    @Test
+    void aTaskGroupFoldsInTheGridShowingItsWorstStateAndTheScheduleReadsInWords() {
+        service.operations().trigger(UiLiveTestDags.GROUPS, Optional.empty(), Map.of());
+        open("/ui/dags/" + UiLiveTestDags.GROUPS + "/grid");
+        waitUntil(() -> cellState("ingest.companies").equals("failed")
+                && cellState("report").equals("upstream_failed"));
+        WebElement group = chromium.waitFor(By.cssSelector("#grid tr.group-row[data-group='ingest']"));
+        assertThat(group.getText()).contains("ingest (2)");
+        assertThat(browser.findElements(By.cssSelector("#grid .group-cell[data-group='ingest']"))
+                        .getLast()
+                        .getDomAttribute("data-state"))
+                .as("the worst state of the group's tasks")
+                .isEqualTo("failed");
+
+        group.findElement(By.cssSelector(".group-toggle")).click();
+
+        waitUntil(() -> browser.findElements(By.cssSelector("#grid .cell[data-task='ingest.prices']"))
+                .isEmpty());
+        assertThat(browser.findElements(By.cssSelector("#grid .cell[data-task='report']")))
+                .isNotEmpty();
+        browser.findElement(By.cssSelector("#grid tr.group-row .group-toggle")).click();
+        waitUntil(() -> !browser.findElements(By.cssSelector("#grid .cell[data-task='ingest.prices']"))
+                .isEmpty());
+
+        open("/ui/dags");
+        waitUntil(() -> browser.findElements(By.cssSelector("tr[data-dag='" + UiLiveTestDags.GROUPS + "']"))
+                        .size()
+                == 1);
+        assertThat(browser.findElement(By.cssSelector("tr[data-dag='" + UiLiveTestDags.GROUPS + "']"))
+                        .getText())
+                .contains("at 17:30 every day between Monday and Friday", "30 17 * * 1-5");
+    }
+
+    @Test
+    void theRunsPageFiltersByLogicalDate() {
+        service.operations().trigger(UiLiveTestDags.GROUPS, Optional.empty(), Map.of());
+        open("/ui/runs");
+        waitUntil(() ->
+                !browser.findElements(By.cssSelector("#runs tr[data-state]")).isEmpty());
+        // Chromium's date fields take the digits of the month, day and year in the en-US order.
+        browser.findElement(By.id("run-to")).sendKeys("01012000");
+        waitUntil(() ->
+                browser.findElements(By.cssSelector("#runs tr[data-state]")).isEmpty());
+
+        open("/ui/runs");
+        browser.findElement(By.id("run-from")).sendKeys("01012000");
+        waitUntil(() ->
+                !browser.findElements(By.cssSelector("#runs tr[data-state]")).isEmpty());
+    }
+
     private static void open(String path) {
         browser.get(server.uri().resolve(path).toString());
     }

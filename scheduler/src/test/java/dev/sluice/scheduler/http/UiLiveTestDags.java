@@ -3,6 +3,10 @@ package dev.sluice.scheduler.http;
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagBuilder;
 import dev.sluice.dag.DagProvider;
+import dev.sluice.dag.ErrorCategory;
+import dev.sluice.dag.TaskBuilder;
+import dev.sluice.dag.TaskFailedException;
+import dev.sluice.dag.TaskGroup;
 import dev.sluice.scheduler.TestGates;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -30,11 +34,12 @@ public final class UiLiveTestDags implements DagProvider {
     static final String DBT = "ui_dbt";
     static final String VERSIONS = "ui_versions";
     static final String GATE = "ui_gate";
+    static final String GROUPS = "ui_groups";
     static final int STEPS = 3;
 
     @Override
     public List<Dag> dags() {
-        return List.of(backfill(), follow(), dbt(), versions(), gate());
+        return List.of(backfill(), follow(), dbt(), versions(), gate(), groups());
     }
 
     private static Dag backfill() {
@@ -50,6 +55,26 @@ public final class UiLiveTestDags implements DagProvider {
             TestGates.await(BACKFILL + " " + context.ds());
             return "loaded " + context.ds();
         });
+        return dag.build();
+    }
+
+    /** A task group of two tasks, the second failing, on a weekday schedule (no catch-up). */
+    private static Dag groups() {
+        DagBuilder dag = Dag.builder(GROUPS)
+                .description("Task groups in the grid")
+                .schedule("30 17 * * 1-5")
+                .timezone("America/New_York")
+                .startDate("2024-01-01")
+                .catchup(false)
+                .defaults(policy -> policy.retries(0));
+        TaskGroup ingest = dag.group("ingest");
+        TaskBuilder prices = ingest.task("prices", context -> "loaded");
+        TaskBuilder companies = ingest.task("companies", context -> {
+            throw new TaskFailedException(ErrorCategory.USER_ERROR, "no companies file");
+        });
+        TaskBuilder report = dag.task("report", context -> "reported");
+        prices.then(report);
+        companies.then(report);
         return dag.build();
     }
 
