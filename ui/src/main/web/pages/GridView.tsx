@@ -1,41 +1,8 @@
-import { Fragment, memo, useState } from "react";
+import { Fragment, memo } from "react";
 import type { DagDetails, RunSummary, TaskInstance } from "../types";
 import { stateClass } from "../format";
+import { groupOf, useCollapsed, worst } from "../groups";
 import { runTitle, type Selection, type TaskStates } from "./DagPage";
-
-/** The worst state first: a group's row shows the worst state of its tasks. */
-const SEVERITY = [
-  "failed",
-  "upstream_failed",
-  "up_for_retry",
-  "running",
-  "queued",
-  "scheduled",
-  "up_for_reschedule",
-  "deferred",
-  "none",
-  "skipped",
-  "success",
-];
-
-function worst(states: (string | undefined)[]): string {
-  let worstIndex = SEVERITY.length - 1;
-  let seen = false;
-  for (const state of states) {
-    const index = SEVERITY.indexOf(state ?? "none");
-    seen = true;
-    if (index >= 0 && index < worstIndex) {
-      worstIndex = index;
-    }
-  }
-  return seen ? SEVERITY[worstIndex] : "none";
-}
-
-/** A task's top-level group: the part of its id before the first dot, as task groups prefix their tasks' ids. */
-function groupOf(taskId: string): string | undefined {
-  const dot = taskId.indexOf(".");
-  return dot > 0 ? taskId.slice(0, dot) : undefined;
-}
 
 /**
  * Runs as columns, oldest on the left; tasks as rows in the DAG's order, under a row for each task
@@ -55,15 +22,7 @@ export function GridView({
   onSelect: (selection: Selection) => void;
 }) {
   const columns = [...runs].reverse();
-  const [collapsed, setCollapsed] = useState<Set<string>>(new Set());
-  const toggle = (group: string) =>
-    setCollapsed((known) => {
-      const next = new Set(known);
-      if (!next.delete(group)) {
-        next.add(group);
-      }
-      return next;
-    });
+  const [collapsed, toggle] = useCollapsed();
   return (
     <div className="grid-scroll">
       <table className="grid" id="grid">

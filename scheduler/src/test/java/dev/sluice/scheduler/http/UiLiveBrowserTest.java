@@ -278,6 +278,45 @@ class UiLiveBrowserTest {
     }
 
     @Test
+    void aTaskGroupCollapsesInTheGraphToOneNodeWithItsWorstStateAndItsTasksEdges() throws IOException {
+        service.operations().trigger(UiLiveTestDags.GROUPS, Optional.empty(), Map.of());
+        open("/ui/dags/" + UiLiveTestDags.GROUPS + "/graph");
+        waitUntil(() -> nodeState("ingest.prices").equals("success")
+                && nodeState("ingest.companies").equals("failed")
+                && nodeState("report").equals("upstream_failed"));
+        WebElement box = chromium.waitFor(By.cssSelector("#graph .group-box[data-group='ingest']"));
+        assertThat(box.getText()).contains("ingest");
+        assertThat(edges("ingest.prices", "report")).hasSize(1);
+        assertThat(edges("ingest.companies", "report")).hasSize(1);
+        chromium.screenshot("graph-groups");
+
+        box.findElement(By.cssSelector(".group-toggle")).click();
+
+        waitUntil(() -> browser.findElements(By.cssSelector("#graph .node[data-task='ingest.prices']"))
+                .isEmpty());
+        assertThat(browser.findElements(By.cssSelector("#graph .node[data-task='ingest.companies']")))
+                .isEmpty();
+        List<WebElement> groups = browser.findElements(By.cssSelector("#graph .node[data-group='ingest']"));
+        assertThat(groups).hasSize(1);
+        assertThat(groups.getFirst().getText()).contains("ingest (2 tasks)");
+        assertThat(groups.getFirst().getDomAttribute("data-state"))
+                .as("the worst state of the group's tasks")
+                .isEqualTo("failed");
+        assertThat(edges("ingest", "report"))
+                .as("the two tasks' edges to report, as one edge from the group")
+                .hasSize(1);
+        assertThat(browser.findElements(By.cssSelector("#graph .edge"))).hasSize(1);
+        assertThat(browser.findElements(By.cssSelector("#graph .group-box"))).isEmpty();
+
+        groups.getFirst().findElement(By.cssSelector(".group-toggle")).click();
+        waitUntil(() -> nodeState("ingest.prices").equals("success")
+                && nodeState("ingest.companies").equals("failed"));
+        assertThat(browser.findElements(By.cssSelector("#graph .node[data-group='ingest']")))
+                .isEmpty();
+        assertThat(browser.findElements(By.cssSelector("#graph .edge"))).hasSize(2);
+    }
+
+    @Test
     void theRunsPageFiltersByLogicalDate() {
         service.operations().trigger(UiLiveTestDags.GROUPS, Optional.empty(), Map.of());
         open("/ui/runs");
@@ -323,6 +362,20 @@ class UiLiveBrowserTest {
                 ? ""
                 : Optional.ofNullable(cells.getLast().getDomAttribute("data-state"))
                         .orElse("");
+    }
+
+    /** The state of the task's node in the graph; "" while the graph has no node for it. */
+    private static String nodeState(String taskId) {
+        return browser.findElements(By.cssSelector("#graph .node[data-task='" + taskId + "']")).stream()
+                .findFirst()
+                .map(node ->
+                        Optional.ofNullable(node.getDomAttribute("data-state")).orElse(""))
+                .orElse("");
+    }
+
+    /** The graph's edges from a task or group to another. */
+    private static List<WebElement> edges(String from, String to) {
+        return browser.findElements(By.cssSelector("#graph .edge[data-from='" + from + "'][data-to='" + to + "']"));
     }
 
     private static void waitUntil(BooleanSupplier condition) {
