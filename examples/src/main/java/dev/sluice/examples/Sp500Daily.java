@@ -5,6 +5,7 @@ import static java.util.Objects.requireNonNull;
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagBuilder;
 import dev.sluice.dag.TaskBody;
+import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskGroup;
 import dev.sluice.dag.TaskSkippedException;
 import dev.sluice.dbt.DbtExecutable;
@@ -22,6 +23,7 @@ import dev.sluice.tasks.ingest.CsvIngest;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.function.Function;
 
 /**
  * The S&P 500 lakehouse pipeline, run every weekday after the US market closes: load the day's
@@ -37,6 +39,12 @@ import java.util.Map;
 public final class Sp500Daily {
     public static final String DAG_ID = "sp500_daily";
     public static final String TRINO = "trino";
+    /**
+     * The Iceberg catalog the loads write through with the Iceberg Java API (standalone's Nessie); where no
+     * such connection is configured they load through Trino.
+     */
+    public static final String LAKEHOUSE = "lakehouse";
+
     public static final String DREMIO = "dremio";
     /**
      * A backfill run may cover up to a quarter of weekdays: every task works on whatever data
@@ -82,8 +90,8 @@ public final class Sp500Daily {
         TaskGroup ingest = dag.group("ingest");
         ingest.task(
                 "prices",
-                CsvIngest.file("{{ params.data_dir }}/all_stocks_5yr.csv")
-                        .into(TRINO, "iceberg.raw.prices")
+                lakehouseOrTrino(connection -> CsvIngest.file("{{ params.data_dir }}/all_stocks_5yr.csv")
+                        .into(connection, "iceberg.raw.prices")
                         .requiredColumn("trade_date", "date", ColumnType.DATE)
                         .requiredColumn("symbol", "Name", ColumnType.TEXT)
                         .column("open", "open", ColumnType.DOUBLE)
@@ -94,25 +102,27 @@ public final class Sp500Daily {
                         .intervalColumn("trade_date")
                         .skipWhenEmpty(true)
                         .badRowLimit(BadRowLimit.rows(10))
+                        // Trino's partitioning; the Iceberg writer partitions a new table by month of trade_date.
                         .tableProperties("WITH (partitioning = ARRAY['year(trade_date)'])")
-                        .build());
+                        .build()));
         ingest.task(
                 "index_levels",
-                CsvIngest.file("{{ params.data_dir }}/sp500_index_daily_1990-2022_skfolio.csv")
-                        .into(TRINO, "iceberg.raw.index_levels")
-                        .requiredColumn("trade_date", "Date", ColumnType.DATE)
-                        .requiredColumn("level", "SP500", ColumnType.DOUBLE)
-                        .intervalColumn("trade_date")
-                        .skipWhenEmpty(true)
-                        .build());
+                lakehouseOrTrino(
+                        connection -> CsvIngest.file("{{ params.data_dir }}/sp500_index_daily_1990-2022_skfolio.csv")
+                                .into(connection, "iceberg.raw.index_levels")
+                                .requiredColumn("trade_date", "Date", ColumnType.DATE)
+                                .requiredColumn("level", "SP500", ColumnType.DOUBLE)
+                                .intervalColumn("trade_date")
+                                .skipWhenEmpty(true)
+                                .build()));
         ingest.task(
                 "companies",
-                CsvIngest.file("{{ params.data_dir }}/constituents_2018-04-02.csv")
-                        .into(TRINO, "iceberg.raw.companies")
+                lakehouseOrTrino(connection -> CsvIngest.file("{{ params.data_dir }}/constituents_2018-04-02.csv")
+                        .into(connection, "iceberg.raw.companies")
                         .requiredColumn("symbol", "Symbol", ColumnType.TEXT)
                         .requiredColumn("name", "Name", ColumnType.TEXT)
                         .requiredColumn("sector", "Sector", ColumnType.TEXT)
-                        .build());
+                        .build()));
 
         DbtRunner runner = DbtRunner.builder(settings.dbt(), settings.dbtProject())
                 .target("trino")
@@ -185,6 +195,25 @@ public final class Sp500Daily {
                 })
                 .doc("Reads the day's gold rows through Dremio; skipped where no Dremio connection is configured."));
         return dag.build();
+    }
+
+    /** A load through the {@link #LAKEHOUSE} catalog when the process that runs it has one, else through Trino. */
+    private static TaskBody lakehouseOrTrino(Function<String, TaskBody> load) {
+        return new LakehouseOrTrino(load.apply(LAKEHOUSE), load.apply(TRINO));
+    }
+
+    private record LakehouseOrTrino(TaskBody lakehouse, TaskBody trino) implements TaskBody {
+        @Override
+        public Object run(TaskContext context) throws Exception {
+            boolean catalog = Connections.defaults().tryConnection(LAKEHOUSE).isPresent();
+            context.log().info("loading through {}", catalog ? "the lakehouse catalog (Iceberg Java API)" : "Trino");
+            return (catalog ? lakehouse : trino).run(context);
+        }
+
+        @Override
+        public Map<String, Object> describe() {
+            return Map.of("type", "lakehouse or trino", LAKEHOUSE, lakehouse.describe(), TRINO, trino.describe());
+        }
     }
 
     /**

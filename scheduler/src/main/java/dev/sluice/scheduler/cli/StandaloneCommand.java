@@ -10,15 +10,20 @@ import dev.sluice.scheduler.http.AuthenticationSettings;
 import dev.sluice.scheduler.store.DatabaseSettings;
 import dev.sluice.servers.KeycloakRequests;
 import dev.sluice.servers.LocalKeycloak;
+import dev.sluice.servers.LocalNessie;
 import dev.sluice.servers.LocalPostgres;
+import dev.sluice.servers.LocalS3;
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.tasks.connection.Connections;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.LocalDate;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
@@ -40,6 +45,8 @@ final class StandaloneCommand implements Callable<Integer> {
     private static final String DEMO_DAG = "sp500_daily";
     private static final String REALM = "nemo";
     private static final String REALM_FILE = "docker/keycloak/realm-nemo.json";
+    /** The lakehouse's bucket, as the users' stack names it. */
+    private static final String LAKEHOUSE_BUCKET = "datalake";
 
     @Spec
     CommandSpec spec;
@@ -64,6 +71,16 @@ final class StandaloneCommand implements Callable<Integer> {
             description = "start a local Trino with Iceberg on the embedded Postgres and run the S&P 500 pipeline "
                     + "(default; --no-lakehouse runs only the scheduler)")
     boolean lakehouse;
+
+    @Option(
+            names = "--catalog",
+            paramLabel = "CATALOG",
+            defaultValue = "${env:SLUICE_STANDALONE_CATALOG:-nessie}",
+            description = "the lakehouse's Iceberg catalog: nessie (default: Nessie's Iceberg REST catalog on the "
+                    + "embedded Postgres, data files in an S3 bucket datalake served by s3proxy, loads written with "
+                    + "the Iceberg Java API) or jdbc (the lighter layout: Trino's JDBC catalog, files on the local disk, "
+                    + "loads through Trino)")
+    String catalog;
 
     @Option(
             names = "--keycloak",
@@ -96,19 +113,42 @@ final class StandaloneCommand implements Callable<Integer> {
      * Starts Trino with its data under the home folder, makes it the {@code trino} connection of the
      * tasks, and writes its URL where {@code sluice trino} finds it.
      */
-    private LocalTrino startTrino(LocalPostgres postgres) {
+    private LocalTrino startTrino(LocalPostgres postgres, StartedResources started, Map<String, String> connections) {
+        LocalTrino.Builder builder = LocalTrino.builder()
+                .postgres(postgres)
+                .directory(home.resolve("trino").toAbsolutePath());
+        switch (catalog) {
+            case "nessie" -> {
+                spec.commandLine()
+                        .getOut()
+                        .println("Starting the S3 storage (s3proxy) and Nessie (the first start downloads them from"
+                                + " Maven Central, about 320 MB)...");
+                spec.commandLine().getOut().flush();
+                LocalS3 s3 = started.add(LocalS3.builder()
+                        .directory(home.resolve("s3").toAbsolutePath())
+                        .bucket(LAKEHOUSE_BUCKET)
+                        .start());
+                LocalNessie nessie = started.add(LocalNessie.builder()
+                        .directory(home.resolve("nessie").toAbsolutePath())
+                        .postgres(postgres)
+                        .s3(s3, LAKEHOUSE_BUCKET)
+                        .start());
+                builder.nessie(nessie, s3);
+                connections.put("lakehouse", lakehouseConnection(nessie, s3));
+            }
+            case "jdbc" -> {}
+            default ->
+                throw new IllegalArgumentException("--catalog is " + catalog + "; use nessie (the default) or jdbc");
+        }
         spec.commandLine()
                 .getOut()
                 .println("Starting the local Trino (the first start downloads it from Maven Central, about 800 MB)...");
         spec.commandLine().getOut().flush();
-        LocalTrino trino = LocalTrino.builder()
-                .postgres(postgres)
-                .directory(home.resolve("trino").toAbsolutePath())
-                .start();
-        Connections.setDefaults(Connections.builder()
-                .environment(System.getenv())
-                .connection("trino", trinoConnection(trino))
-                .build());
+        LocalTrino trino = builder.start();
+        connections.put("trino", trinoConnection(trino));
+        Connections.Builder defaults = Connections.builder().environment(System.getenv());
+        connections.forEach(defaults::connection);
+        Connections.setDefaults(defaults.build());
         try {
             Files.writeString(home.resolve(TrinoCommand.URL_FILE), trino.jdbcUrl() + System.lineSeparator());
         } catch (IOException e) {
@@ -154,6 +194,21 @@ final class StandaloneCommand implements Callable<Integer> {
                   %s login
                 """, local.issuer(REALM), REALM, local.baseUri(), sluice);
         spec.commandLine().getOut().flush();
+    }
+
+    /**
+     * The {@code lakehouse} connection of the tasks: Nessie's Iceberg REST catalog with the S3
+     * storage's development keys, which the loads write through.
+     */
+    private static String lakehouseConnection(LocalNessie nessie, LocalS3 s3) {
+        return "iceberg://127.0.0.1:" + nessie.httpPort() + "/iceberg?warehouse=" + nessie.warehouse()
+                + "&s3.endpoint=" + encode(s3.endpoint().toString()) + "&s3.path-style-access=true&client.region="
+                + s3.region() + "&s3.access-key-id=" + encode(s3.accessKey()) + "&s3.secret-access-key="
+                + encode(s3.secretKey());
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
     /** The {@code trino} connection of the tasks, to the local Trino: it has no password. */
@@ -206,7 +261,11 @@ final class StandaloneCommand implements Callable<Integer> {
             postgres.createDatabase("sluice");
             DatabaseSettings settings = new DatabaseSettings(
                     postgres.jdbcUrl("sluice"), postgres.user(), new DatabaseSettings.Secret(postgres.password()), 16);
-            Optional<LocalTrino> trino = lakehouse ? Optional.of(started.add(startTrino(postgres))) : Optional.empty();
+            // Connection name to URI, for this process and the worker processes.
+            Map<String, String> lakehouseConnections = new LinkedHashMap<>();
+            Optional<LocalTrino> trino = lakehouse
+                    ? Optional.of(started.add(startTrino(postgres, started, lakehouseConnections)))
+                    : Optional.empty();
             Optional<LocalKeycloak> realm = keycloak ? Optional.of(started.add(startKeycloak())) : Optional.empty();
             realm.ifPresent(local -> api.defaultIssuer(local.issuer(REALM)));
             ClasspathProviders providers = engine.providers(ClasspathProviders.ALL);
@@ -216,9 +275,9 @@ final class StandaloneCommand implements Callable<Integer> {
                     Clock.systemUTC(),
                     providers,
                     sources.settings()));
-            // The worker processes run the task bodies, with the connection to the local Trino.
-            Map<String, String> connections = trino.map(local -> Map.of("SLUICE_CONN_TRINO", trinoConnection(local)))
-                    .orElse(Map.of());
+            // The worker processes run the task bodies, with the connections to the local Trino and catalog.
+            Map<String, String> connections = new LinkedHashMap<>();
+            lakehouseConnections.forEach((name, uri) -> connections.put(Connections.variable(name), uri));
             workers.start(service, settings, engine.settings(), providers, sources.settings(), connections)
                     .ifPresent(started::add);
             Optional<Views.Backfill> demo = trino.isPresent() ? startDemoBackfill(service) : Optional.empty();

@@ -55,11 +55,13 @@ import org.apache.iceberg.types.Types;
  * (copy on write). A new table is partitioned by the month of its interval column: a run of a day
  * rewrites its month (about 10,000 price rows), a run of a quarter four or five months, and a file
  * holds a month rather than a day (a day's file of the five years' 1,259 would cost a write each).
- * Loads of other partitions may commit at the same time: Iceberg retries the commit on the new state;
- * a load that committed to the same partitions meanwhile makes this one fail with an external,
- * retried error, to run again on the new state.
+ * A load that another commits to the same table meanwhile starts again on the new state (see
+ * {@link #tryReplace}), so concurrent loads serialise and none loses the other's rows.
  */
 final class IcebergWriter {
+    /** Concurrent loads of one table each win one round: enough for the loads a backfill runs at once. */
+    private static final int COMMIT_ATTEMPTS = 8;
+
     private IcebergWriter() {}
 
     static Map<String, Object> replace(
@@ -79,49 +81,26 @@ final class IcebergWriter {
         }
         try {
             Table iceberg = tableFor(catalog, identifier, columns, range);
-            List<Record> records = records(iceberg, columns, range, rows);
-            // The overwrite replaces whole partitions: the rows of the interval's partitions outside it are kept.
-            Optional<TableWriter.Range> replaced = range.map(r -> partitionsOf(iceberg, r));
-            int kept = 0;
-            if (replaced.isPresent() && !replaced.equals(range)) {
-                List<Record> outside = read(iceberg, outside(replaced.get(), range.get()));
-                kept = outside.size();
-                records.addAll(outside);
+            for (int attempt = 1; ; attempt++) {
+                Optional<Map<String, Object>> written = tryReplace(iceberg, identifier, columns, range, rows, context);
+                if (written.isPresent()) {
+                    return written.get();
+                }
+                if (attempt == COMMIT_ATTEMPTS || context.isCancelled()) {
+                    throw new TaskFailedException(
+                            ErrorCategory.EXTERNAL,
+                            "other loads kept committing to " + identifier + " while this one wrote it: "
+                                    + COMMIT_ATTEMPTS + " attempts lost the race");
+                }
+                context.log()
+                        .info(
+                                "another load committed to {} while this one wrote it; writing again on the new state"
+                                        + " (attempt {} of {})",
+                                identifier,
+                                attempt + 1,
+                                COMMIT_ATTEMPTS);
+                iceberg.refresh();
             }
-            Snapshot base = iceberg.currentSnapshot();
-            List<DataFile> files = write(iceberg, records);
-            Expression filter = replaced.map(IcebergWriter::filter).orElse(Expressions.alwaysTrue());
-            OverwriteFiles overwrite = iceberg.newOverwrite().overwriteByRowFilter(filter);
-            if (base != null) {
-                // Serializable for the partitions: another load of them committed since this one read the table fails
-                // this one, which a retry runs again on the new state.
-                overwrite
-                        .validateFromSnapshot(base.snapshotId())
-                        .conflictDetectionFilter(filter)
-                        .validateNoConflictingData()
-                        .validateNoConflictingDeletes();
-            }
-            files.forEach(overwrite::addFile);
-            overwrite.commit();
-            Snapshot committed = iceberg.currentSnapshot();
-            context.log()
-                    .info(
-                            "committed {} rows of {} ({} kept from the partitions' other days) in {} data files as"
-                                    + " snapshot {}",
-                            rows.size(),
-                            identifier,
-                            kept,
-                            files.size(),
-                            committed.snapshotId());
-            Map<String, Object> written = new LinkedHashMap<>();
-            written.put("snapshot_id", committed.snapshotId());
-            written.put("data_files", files.size());
-            return written;
-        } catch (ValidationException | CommitFailedException e) {
-            throw new TaskFailedException(
-                    ErrorCategory.EXTERNAL,
-                    "another load changed " + identifier + " while this one wrote it: " + e.getMessage(),
-                    e);
         } catch (UncheckedIOException e) {
             throw new TaskFailedException(
                     ErrorCategory.EXTERNAL,
@@ -136,6 +115,62 @@ final class IcebergWriter {
                     "loading " + identifier + " through connection " + connection.name() + " failed: " + e,
                     e);
         }
+    }
+
+    /**
+     * One attempt: reads the kept rows, writes the files and commits, serializable for the
+     * partitions it replaces: empty when another load committed to the table since this one read it.
+     * Iceberg can tell whether that commit touched the same partitions only from the snapshots in
+     * between, which Nessie's catalog does not keep, so any commit in between makes this attempt start
+     * again on the new state; its files, never committed, are deleted.
+     */
+    private static Optional<Map<String, Object>> tryReplace(
+            Table iceberg,
+            TableIdentifier identifier,
+            List<Column> columns,
+            Optional<TableWriter.Range> range,
+            List<Object[]> rows,
+            TaskContext context) {
+        List<Record> records = records(iceberg, columns, range, rows);
+        // The overwrite replaces whole partitions: the rows of the interval's partitions outside it are kept.
+        Optional<TableWriter.Range> replaced = range.map(r -> partitionsOf(iceberg, r));
+        Snapshot base = iceberg.currentSnapshot();
+        int kept = 0;
+        if (replaced.isPresent() && !replaced.equals(range)) {
+            List<Record> outside = read(iceberg, outside(replaced.get(), range.get()));
+            kept = outside.size();
+            records.addAll(outside);
+        }
+        List<DataFile> files = write(iceberg, records);
+        Expression filter = replaced.map(IcebergWriter::filter).orElse(Expressions.alwaysTrue());
+        OverwriteFiles overwrite = iceberg.newOverwrite().overwriteByRowFilter(filter);
+        // Without a snapshot to start from, Iceberg checks every snapshot: a first load that another first load beat
+        // to an empty table starts again too.
+        if (base != null) {
+            overwrite.validateFromSnapshot(base.snapshotId());
+        }
+        overwrite.conflictDetectionFilter(filter).validateNoConflictingData().validateNoConflictingDeletes();
+        files.forEach(overwrite::addFile);
+        try {
+            overwrite.commit();
+        } catch (ValidationException | CommitFailedException e) {
+            files.forEach(file -> iceberg.io().deleteFile(file.location()));
+            return Optional.empty();
+        }
+        Snapshot committed = iceberg.currentSnapshot();
+        context.log()
+                .info(
+                        "committed {} rows of {} ({} kept from the partitions' other days) in {} data files as"
+                                + " snapshot {}",
+                        rows.size(),
+                        identifier,
+                        kept,
+                        files.size(),
+                        committed.snapshotId());
+        Map<String, Object> written = new LinkedHashMap<>();
+        written.put("snapshot_id", committed.snapshotId());
+        written.put("data_files", files.size());
+        return Optional.of(written);
     }
 
     /** {@code namespace.table}, or {@code <catalog>.namespace.table} as Trino names it. */

@@ -37,6 +37,7 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.IntFunction;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -184,15 +185,31 @@ class IcebergWriterTest {
 
     @Test
     void loadsOfOtherPartitionsCommitTogether() throws Exception {
-        String table = "concurrent_test.prices";
-        int loads = 4;
-        CyclicBarrier start = new CyclicBarrier(loads);
-        ExecutorService threads = Executors.newFixedThreadPool(loads);
+        // A month each: the table's partitions.
+        loadAtOnce("concurrent_test.prices", List.of(1, 2, 3, 4), load -> LocalDate.of(2013, 3 + load, 1));
+
+        assertThat(query("SELECT CAST(count(*) AS varchar) FROM iceberg.concurrent_test.prices"))
+                .containsExactly("40");
+    }
+
+    @Test
+    void loadsOfDaysOfOneMonthAtOnceLoseNoneOfEachOthersRows() throws Exception {
+        // One partition, which each load rewrites with the other days it finds there.
+        loadAtOnce("one_month_test.prices", List.of(4, 5, 6, 7), day -> LocalDate.of(2013, 2, day));
+
+        assertThat(query("SELECT CAST(trade_date AS varchar) || ' ' || CAST(count(*) AS varchar)"
+                        + " FROM iceberg.one_month_test.prices GROUP BY trade_date ORDER BY trade_date"))
+                .containsExactly("2013-02-04 10", "2013-02-05 10", "2013-02-06 10", "2013-02-07 10");
+    }
+
+    /** Loads of ten rows a day, started together, one thread each. */
+    private static void loadAtOnce(String table, List<Integer> keys, IntFunction<LocalDate> days) throws Exception {
+        CyclicBarrier start = new CyclicBarrier(keys.size());
+        ExecutorService threads = Executors.newFixedThreadPool(keys.size());
         try {
             List<Future<?>> running = new ArrayList<>();
-            for (int load = 0; load < loads; load++) {
-                // A month each: the table's partitions.
-                LocalDate day = LocalDate.of(2013, 3 + load, 1);
+            for (int key : keys) {
+                LocalDate day = days.apply(key);
                 running.add(threads.submit(() -> {
                     start.await();
                     load(table, day, 10, 1.0);
@@ -205,9 +222,6 @@ class IcebergWriterTest {
         } finally {
             threads.shutdownNow();
         }
-
-        assertThat(query("SELECT CAST(count(*) AS varchar) FROM iceberg.concurrent_test.prices"))
-                .containsExactly("40");
     }
 
     @Test
