@@ -115,7 +115,12 @@ export function GraphView({
             </option>
           ))}
         </select>
-        {run && <span className="muted"> logical date {dateTime(run.logicalDate)}</span>}
+        {run && (
+          <span className="muted" id="graph-version" data-version={run.dagVersion}>
+            {" "}
+            logical date {dateTime(run.logicalDate)} · DAG version {run.dagVersion}
+          </span>
+        )}
       </label>
       <svg id="graph" width={drawn.width} height={drawn.height} viewBox={`0 0 ${drawn.width} ${drawn.height}`}>
         <defs>

@@ -147,6 +147,13 @@ class UiBrowserTest {
         waitUntil(() -> browser.findElements(By.cssSelector("#graph .node[data-state='success']"))
                         .size()
                 == 3);
+        // The version the run used, as the server recorded it with the run.
+        assertThat(browser.findElement(By.id("graph-version")).getDomAttribute("data-version"))
+                .isEqualTo(service.operations()
+                        .listRuns(Operations.RunFilter.any(), 0, 1)
+                        .items()
+                        .getFirst()
+                        .dagVersion());
         screenshot("graph");
 
         browser.findElement(By.linkText("Runs")).click();
