@@ -109,6 +109,9 @@ final class StandaloneCommand implements Callable<Integer> {
     @Mixin
     WorkerProcessOptions workers = new WorkerProcessOptions();
 
+    /** What the banner says of the lakehouse's catalog and storage, once they run. */
+    private Optional<String> lakehouseDescription = Optional.empty();
+
     /**
      * Starts Trino with its data under the home folder, makes it the {@code trino} connection of the
      * tasks, and writes its URL where {@code sluice trino} finds it.
@@ -135,8 +138,14 @@ final class StandaloneCommand implements Callable<Integer> {
                         .start());
                 builder.nessie(nessie, s3);
                 connections.put("lakehouse", lakehouseConnection(nessie, s3));
+                lakehouseDescription = Optional.of("Lakehouse: Iceberg tables in Nessie's catalog (API "
+                        + nessie.apiUri()
+                        + ", Iceberg REST " + nessie.icebergRestUri() + "), files in the S3 bucket " + LAKEHOUSE_BUCKET
+                        + " at " + s3.endpoint() + " (s3proxy, development keys)");
             }
-            case "jdbc" -> {}
+            case "jdbc" ->
+                lakehouseDescription = Optional.of("Lakehouse: Trino's Iceberg JDBC catalog in Postgres, files under "
+                        + home.resolve("trino").toAbsolutePath() + "/warehouse");
             default ->
                 throw new IllegalArgumentException("--catalog is " + catalog + "; use nessie (the default) or jdbc");
         }
@@ -312,7 +321,7 @@ final class StandaloneCommand implements Callable<Integer> {
                 Web UI: %s/ui/
                 REST API: %s/api/v1 (OpenAPI document: %s/api/v1/openapi.yaml)
                 Authentication: %s
-                Run history: Postgres at %s (%s)
+                Run history: Postgres at %s (%s)%s
                 Try, from the repository root:
                   %s dags list%s
                   %s runs list%s --limit 10
@@ -327,6 +336,7 @@ final class StandaloneCommand implements Callable<Integer> {
                         api.describeAuthentication(),
                         postgresUrl,
                         durability,
+                        lakehouseDescription.map(line -> "\n" + line).orElse(""),
                         sluice,
                         serverFlag,
                         sluice,
