@@ -31,6 +31,10 @@ import java.util.Optional;
 import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.logging.LogEntry;
 import org.openqa.selenium.logging.LogType;
@@ -207,7 +211,7 @@ public final class UiBenchmark {
     }
 
     private static void measureLive(TestBrowser browser, Operations operations, int liveRuns)
-            throws InterruptedException {
+            throws InterruptedException, ExecutionException {
         ChromeDriver driver = browser.driver();
         await().atMost(WAIT)
                 .until(() -> driver.executeScript("return document.getElementById('live').textContent")
@@ -216,24 +220,33 @@ public final class UiBenchmark {
         driver.executeScript("window.sluiceBenchmark.recording = true");
         List<Double> delays = new ArrayList<>();
         Random random = new Random(1);
-        for (int run = 1; run <= liveRuns; run++) {
-            // The last cell of a run shows just after the server's poll; triggering the next at once
-            // would start every run at the same point of the poll's period, and measure that point only.
-            Thread.sleep(random.nextInt((int) POLL_PERIOD.toMillis()));
-            Instant logicalDate = Instant.parse("2025-01-01T12:00:00Z").plus(Duration.ofDays(run - 1));
-            String runId = operations
-                    .trigger(UiBenchmarkDags.DAG, Optional.of(logicalDate), Map.of())
-                    .runId();
-            await().atMost(WAIT)
-                    .pollInterval(Duration.ofMillis(50))
-                    .until(() -> shown(driver, runId).size() == UiBenchmarkDags.TASKS);
-            Map<String, Double> seen = shown(driver, runId);
-            for (Views.TaskInstance task :
-                    operations.run(UiBenchmarkDags.DAG, runId).taskInstances()) {
-                Instant ended = task.endedAt().orElseThrow();
-                double endedMillis = ended.getEpochSecond() * 1e3 + ended.getNano() / 1e6;
-                delays.add(seen.get(task.taskId()) - endedMillis);
+        ScheduledExecutorService triggers = Executors.newSingleThreadScheduledExecutor();
+        try {
+            for (int run = 1; run <= liveRuns; run++) {
+                // The last cell of a run shows just after the server's read; triggering the next at once
+                // would start every run at the same point of the read's period, and measure that point only:
+                // each run is triggered at a random point of the period instead.
+                Instant logicalDate = Instant.parse("2025-01-01T12:00:00Z").plus(Duration.ofDays(run - 1));
+                String runId = triggers.schedule(
+                                () -> operations
+                                        .trigger(UiBenchmarkDags.DAG, Optional.of(logicalDate), Map.of())
+                                        .runId(),
+                                random.nextInt((int) POLL_PERIOD.toMillis()),
+                                TimeUnit.MILLISECONDS)
+                        .get();
+                await().atMost(WAIT)
+                        .pollInterval(Duration.ofMillis(50))
+                        .until(() -> shown(driver, runId).size() == UiBenchmarkDags.TASKS);
+                Map<String, Double> seen = shown(driver, runId);
+                for (Views.TaskInstance task :
+                        operations.run(UiBenchmarkDags.DAG, runId).taskInstances()) {
+                    Instant ended = task.endedAt().orElseThrow();
+                    double endedMillis = ended.getEpochSecond() * 1e3 + ended.getNano() / 1e6;
+                    delays.add(seen.get(task.taskId()) - endedMillis);
+                }
             }
+        } finally {
+            triggers.shutdownNow();
         }
         checkClocks(driver);
         Collections.sort(delays);
