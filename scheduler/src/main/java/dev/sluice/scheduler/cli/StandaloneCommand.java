@@ -15,10 +15,9 @@ import dev.sluice.servers.LocalPostgres;
 import dev.sluice.servers.LocalS3;
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.tasks.connection.Connections;
+import dev.sluice.tasks.iceberg.IcebergCatalogs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -210,14 +209,13 @@ final class StandaloneCommand implements Callable<Integer> {
      * storage's development keys, which the loads write through.
      */
     private static String lakehouseConnection(LocalNessie nessie, LocalS3 s3) {
-        return "iceberg://127.0.0.1:" + nessie.httpPort() + "/iceberg?warehouse=" + nessie.warehouse()
-                + "&s3.endpoint=" + encode(s3.endpoint().toString()) + "&s3.path-style-access=true&client.region="
-                + s3.region() + "&s3.access-key-id=" + encode(s3.accessKey()) + "&s3.secret-access-key="
-                + encode(s3.secretKey());
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8);
+        return IcebergCatalogs.restConnectionUri(
+                nessie.icebergRestUri(),
+                nessie.warehouse(),
+                s3.endpoint(),
+                s3.region(),
+                s3.accessKey(),
+                s3.secretKey());
     }
 
     /** The {@code trino} connection of the tasks, to the local Trino: it has no password. */

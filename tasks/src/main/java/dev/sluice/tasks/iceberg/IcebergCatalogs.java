@@ -3,6 +3,9 @@ package dev.sluice.tasks.iceberg;
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.tasks.connection.NamedConnection;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -43,6 +46,26 @@ public final class IcebergCatalogs {
                     + " connection, not an Iceberg catalog's (" + SCHEME + "://host:port/path?warehouse=...)");
         }
         return OPEN.computeIfAbsent(connection, IcebergCatalogs::restCatalog);
+    }
+
+    /**
+     * The connection URI of an Iceberg REST catalog whose tables are on S3-compatible storage reached
+     * with static keys: {@code iceberg://host:port/path?warehouse=...&s3.endpoint=...&s3.path-style-access=true&...}.
+     *
+     * @param catalog the catalog's REST endpoint, such as Nessie's {@code http://nessie:19120/iceberg/}
+     */
+    public static String restConnectionUri(
+            URI catalog, String warehouse, URI s3Endpoint, String region, String accessKey, String secretKey) {
+        return SCHEME + "://" + catalog.getHost() + ":" + catalog.getPort()
+                + catalog.getPath().replaceAll("/+$", "")
+                + (catalog.getScheme().equals("https") ? "?ssl=true&" : "?") + "warehouse=" + encode(warehouse)
+                + "&s3.endpoint=" + encode(s3Endpoint.toString()) + "&s3.path-style-access=true&client.region="
+                + encode(region) + "&s3.access-key-id=" + encode(accessKey) + "&s3.secret-access-key="
+                + encode(secretKey);
+    }
+
+    private static String encode(String value) {
+        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 
     /** The name a three-part table name may start with for this connection: {@code catalog=}, else {@code iceberg}. */

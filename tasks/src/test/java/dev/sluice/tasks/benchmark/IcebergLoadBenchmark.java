@@ -10,8 +10,6 @@ import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.iceberg.IcebergCatalogs;
 import dev.sluice.tasks.ingest.ColumnType;
 import dev.sluice.tasks.ingest.CsvIngest;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.DayOfWeek;
@@ -59,10 +57,13 @@ public final class IcebergLoadBenchmark {
                         .start()) {
             NamedConnection lakehouse = NamedConnection.parse(
                     "lakehouse",
-                    "iceberg://127.0.0.1:" + nessie.httpPort() + "/iceberg?warehouse=" + nessie.warehouse()
-                            + "&s3.endpoint=" + encode(s3.endpoint().toString()) + "&s3.path-style-access=true"
-                            + "&client.region=" + s3.region() + "&s3.access-key-id=" + encode(s3.accessKey())
-                            + "&s3.secret-access-key=" + encode(s3.secretKey()));
+                    IcebergCatalogs.restConnectionUri(
+                            nessie.icebergRestUri(),
+                            nessie.warehouse(),
+                            s3.endpoint(),
+                            s3.region(),
+                            s3.accessKey(),
+                            s3.secretKey()));
             Connections connections =
                     Connections.builder().connection(lakehouse).build();
             CsvIngest prices = CsvIngest.file(data.resolve("all_stocks_5yr.csv").toString())
@@ -163,9 +164,5 @@ public final class IcebergLoadBenchmark {
         Path here = Path.of("").toAbsolutePath();
         Path root = Files.exists(here.resolve("examples")) ? here : here.getParent();
         return root.resolve("examples/data/sp500");
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 }

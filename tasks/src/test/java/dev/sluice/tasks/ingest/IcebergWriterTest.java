@@ -14,8 +14,7 @@ import dev.sluice.servers.LocalTrino;
 import dev.sluice.tasks.TestServers;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.NamedConnection;
-import java.net.URLEncoder;
-import java.nio.charset.StandardCharsets;
+import dev.sluice.tasks.iceberg.IcebergCatalogs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -80,14 +79,15 @@ class IcebergWriterTest {
                 .directory(directory.resolve("trino"))
                 .nessie(nessie, s3)
                 .start();
-        String rest = nessie.icebergRestUri().toString();
         lakehouse = NamedConnection.parse(
                 "lakehouse",
-                "iceberg://127.0.0.1:" + nessie.httpPort() + "/iceberg?warehouse=" + nessie.warehouse()
-                        + "&s3.endpoint=" + encode(s3.endpoint().toString()) + "&s3.path-style-access=true"
-                        + "&client.region=" + s3.region() + "&s3.access-key-id=" + encode(s3.accessKey())
-                        + "&s3.secret-access-key=" + encode(s3.secretKey()));
-        assertThat(rest).endsWith("/iceberg/");
+                IcebergCatalogs.restConnectionUri(
+                        nessie.icebergRestUri(),
+                        nessie.warehouse(),
+                        s3.endpoint(),
+                        s3.region(),
+                        s3.accessKey(),
+                        s3.secretKey()));
     }
 
     @AfterAll
@@ -289,9 +289,5 @@ class IcebergWriterTest {
 
     private static Connection trinoConnection() throws SQLException {
         return DriverManager.getConnection(trino.jdbcUrl(), "sluice-test", null);
-    }
-
-    private static String encode(String value) {
-        return URLEncoder.encode(value, StandardCharsets.UTF_8);
     }
 }
