@@ -40,6 +40,8 @@ public final class DagBuilder {
     private final Set<String> tags = new LinkedHashSet<>();
     private final Map<String, TaskBuilder> tasks = new LinkedHashMap<>();
     private final Map<String, TaskGroup> groups = new LinkedHashMap<>();
+    private TaskBuilder runStart;
+    private TaskBuilder runEnd;
 
     DagBuilder(String id) {
         this.id = Identifiers.check(null, "DAG", id);
@@ -182,6 +184,33 @@ public final class DagBuilder {
         return addTask(Identifiers.check(id, "task", taskId), Optional.empty(), body);
     }
 
+    /**
+     * A task that runs before every other task of a run, such as one that opens a branch of the
+     * lakehouse for the run: {@link #build()} makes it the upstream of every task that has none.
+     * A DAG has at most one, and it has no upstream itself.
+     */
+    public TaskBuilder atRunStart(String taskId, TaskBody body) {
+        if (runStart != null) {
+            throw new DagDefinitionException(id, taskId, "the DAG already has a run start task: " + runStart.id());
+        }
+        runStart = task(taskId, body);
+        return runStart;
+    }
+
+    /**
+     * A task that runs after every other task of a run, such as one that publishes what the run
+     * wrote: {@link #build()} gives it every task without a downstream as upstream. A DAG has at
+     * most one, and no task runs after it. Its trigger rule decides whether a run whose tasks were
+     * skipped still reaches it ({@link TriggerRule#NONE_FAILED}) or not (the default).
+     */
+    public TaskBuilder atRunEnd(String taskId, TaskBody body) {
+        if (runEnd != null) {
+            throw new DagDefinitionException(id, taskId, "the DAG already has a run end task: " + runEnd.id());
+        }
+        runEnd = task(taskId, body);
+        return runEnd;
+    }
+
     public TaskGroup group(String groupId) {
         return addGroup(Identifiers.check(id, "group", groupId));
     }
@@ -285,7 +314,43 @@ public final class DagBuilder {
                 }
             }
         }
+        wireRunStartAndEnd(resolved);
         return resolved;
+    }
+
+    private void wireRunStartAndEnd(Map<String, Set<String>> resolved) {
+        if (runStart != null) {
+            if (!resolved.get(runStart.id()).isEmpty()) {
+                throw new DagDefinitionException(
+                        id,
+                        runStart.id(),
+                        "the run start task cannot have an upstream: " + resolved.get(runStart.id()));
+            }
+            resolved.forEach((taskId, upstreams) -> {
+                if (!taskId.equals(runStart.id()) && upstreams.isEmpty() && runEnd != tasks.get(taskId)) {
+                    upstreams.add(runStart.id());
+                }
+            });
+        }
+        if (runEnd != null) {
+            for (Map.Entry<String, Set<String>> task : resolved.entrySet()) {
+                if (task.getValue().contains(runEnd.id())) {
+                    throw new DagDefinitionException(
+                            id, task.getKey(), "no task can run after the run end task " + runEnd.id());
+                }
+            }
+            Set<String> withDownstream = new HashSet<>();
+            resolved.values().forEach(withDownstream::addAll);
+            Set<String> ends = resolved.get(runEnd.id());
+            for (String taskId : resolved.keySet()) {
+                if (!taskId.equals(runEnd.id()) && !withDownstream.contains(taskId)) {
+                    ends.add(taskId);
+                }
+            }
+            if (ends.isEmpty() && runStart != null) {
+                ends.add(runStart.id());
+            }
+        }
     }
 
     private Set<String> lastTasks(TaskGroup group, Map<String, Set<String>> edges) {

@@ -107,6 +107,63 @@ class DagBuilderTest {
     }
 
     @Test
+    void theRunStartTaskPrecedesEveryRootAndTheRunEndTaskFollowsEveryLeaf() {
+        DagBuilder builder = Dag.builder("published");
+        TaskBuilder prices = builder.task("prices", NOOP);
+        TaskBuilder companies = builder.task("companies", NOOP);
+        TaskGroup quality = builder.group("quality");
+        quality.task("counts", NOOP);
+        quality.task("nulls", NOOP);
+        prices.then(quality);
+        companies.then(builder.task("report", NOOP));
+        builder.atRunEnd("publish", NOOP).triggerRule(TriggerRule.NONE_FAILED);
+        builder.atRunStart("branch", NOOP);
+
+        Dag dag = builder.build();
+
+        assertThat(dag.task("branch").orElseThrow().upstreams()).isEmpty();
+        assertThat(dag.task("prices").orElseThrow().upstreams()).containsExactly("branch");
+        assertThat(dag.task("companies").orElseThrow().upstreams()).containsExactly("branch");
+        assertThat(dag.task("quality.counts").orElseThrow().upstreams()).containsExactly("prices");
+        assertThat(dag.task("publish").orElseThrow().upstreams())
+                .containsExactlyInAnyOrder("quality.counts", "quality.nulls", "report");
+        assertThat(dag.task("publish").orElseThrow().triggerRule()).isEqualTo(TriggerRule.NONE_FAILED);
+    }
+
+    @Test
+    void nothingRunsAfterTheRunEndTaskNorBeforeTheRunStartTask() {
+        DagBuilder afterEnd = Dag.builder("after_end");
+        TaskBuilder publish = afterEnd.atRunEnd("publish", NOOP);
+        afterEnd.task("late", NOOP).after(publish);
+        assertThatThrownBy(afterEnd::build)
+                .isInstanceOf(DagDefinitionException.class)
+                .hasMessageContaining("late")
+                .hasMessageContaining("no task can run after the run end task publish");
+
+        DagBuilder beforeStart = Dag.builder("before_start");
+        TaskBuilder early = beforeStart.task("early", NOOP);
+        beforeStart.atRunStart("branch", NOOP).after(early);
+        assertThatThrownBy(beforeStart::build)
+                .isInstanceOf(DagDefinitionException.class)
+                .hasMessageContaining("the run start task cannot have an upstream");
+
+        DagBuilder twice = Dag.builder("twice");
+        twice.atRunStart("branch", NOOP);
+        assertThatThrownBy(() -> twice.atRunStart("other", NOOP))
+                .isInstanceOf(DagDefinitionException.class)
+                .hasMessageContaining("already has a run start task: branch");
+    }
+
+    @Test
+    void aDagOfOnlyItsRunStartAndEndTasksRunsThemInOrder() {
+        DagBuilder builder = Dag.builder("empty_run");
+        builder.atRunStart("branch", NOOP);
+        builder.atRunEnd("publish", NOOP);
+
+        assertThat(builder.build().task("publish").orElseThrow().upstreams()).containsExactly("branch");
+    }
+
+    @Test
     void retryDelaysDoubleUpToTheirCap() {
         TaskPolicy policy = TaskPolicy.builder()
                 .retries(5)
