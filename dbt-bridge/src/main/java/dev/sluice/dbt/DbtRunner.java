@@ -4,6 +4,7 @@ import static java.util.Objects.requireNonNull;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskLogger;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
+import java.util.function.Function;
 import java.util.function.Supplier;
 
 /**
@@ -36,6 +38,7 @@ public final class DbtRunner {
     private final OptionalInt threads;
     private final Map<String, String> environment;
     private final List<Supplier<Map<String, String>>> environmentAtStart;
+    private final List<Function<TaskContext, Map<String, String>>> environmentForTask;
     private final Path workDirectory;
     private final Duration stopGracePeriod;
     private final Duration attemptFolderRetention;
@@ -50,6 +53,7 @@ public final class DbtRunner {
         this.threads = builder.threads == 0 ? OptionalInt.empty() : OptionalInt.of(builder.threads);
         this.environment = Map.copyOf(builder.environment);
         this.environmentAtStart = List.copyOf(builder.environmentAtStart);
+        this.environmentForTask = List.copyOf(builder.environmentForTask);
         this.workDirectory = builder.workDirectory != null
                 ? builder.workDirectory
                 : projectDirectory.resolve("target").resolve("sluice");
@@ -97,6 +101,16 @@ public final class DbtRunner {
      * @throws DbtSetupException when dbt is missing or of a version Sluice cannot use
      */
     public DbtProcess start(DbtInvocation invocation, Path targetDirectory, TaskLogger log) {
+        return start(invocation, targetDirectory, log, Optional.empty());
+    }
+
+    /** Starts an invocation for a task's attempt, with the environment computed for the task (see {@link Builder#environmentForTask}). */
+    DbtProcess start(DbtInvocation invocation, Path targetDirectory, TaskContext context) {
+        return start(invocation, targetDirectory, context.log(), Optional.of(context));
+    }
+
+    private DbtProcess start(
+            DbtInvocation invocation, Path targetDirectory, TaskLogger log, Optional<TaskContext> context) {
         requireNonNull(invocation, "invocation is null");
         requireNonNull(targetDirectory, "targetDirectory is null");
         requireNonNull(log, "log is null");
@@ -108,7 +122,7 @@ public final class DbtRunner {
                     "the state folder to retry from must not be the new target folder: " + targetDirectory);
         }
         Path dbt = executable.resolve();
-        Map<String, String> processEnvironment = processEnvironment();
+        Map<String, String> processEnvironment = processEnvironment(context);
         DbtVersionCheck.check(dbt, projectDirectory, processEnvironment);
         try {
             FileTrees.delete(targetDirectory);
@@ -182,7 +196,7 @@ public final class DbtRunner {
         return line;
     }
 
-    private Map<String, String> processEnvironment() {
+    private Map<String, String> processEnvironment(Optional<TaskContext> context) {
         Map<String, String> values = new LinkedHashMap<>();
         // No network here but the package registries: dbt must not try to send usage statistics.
         values.put("DBT_SEND_ANONYMOUS_USAGE_STATS", "false");
@@ -191,6 +205,7 @@ public final class DbtRunner {
         values.put("PYTHONIOENCODING", "utf-8");
         values.putAll(environment);
         environmentAtStart.forEach(variables -> values.putAll(variables.get()));
+        context.ifPresent(task -> environmentForTask.forEach(variables -> values.putAll(variables.apply(task))));
         return values;
     }
 
@@ -210,6 +225,7 @@ public final class DbtRunner {
         private int threads;
         private final Map<String, String> environment = new LinkedHashMap<>();
         private final List<Supplier<Map<String, String>>> environmentAtStart = new ArrayList<>();
+        private final List<Function<TaskContext, Map<String, String>>> environmentForTask = new ArrayList<>();
         private Path workDirectory;
         private Duration stopGracePeriod = Duration.ofSeconds(10);
         private Duration attemptFolderRetention = Duration.ofDays(7);
@@ -260,6 +276,16 @@ public final class DbtRunner {
          */
         public Builder environmentAtStart(Supplier<Map<String, String>> variables) {
             environmentAtStart.add(requireNonNull(variables, "variables is null"));
+            return this;
+        }
+
+        /**
+         * Environment variables for dbt computed from the task's run each time a task starts dbt, such as the
+         * catalog of the run's lakehouse branch. They win over those of {@link #environmentAtStart}; dbt
+         * started outside a task (to parse the project) goes without them.
+         */
+        public Builder environmentForTask(Function<TaskContext, Map<String, String>> variables) {
+            environmentForTask.add(requireNonNull(variables, "variables is null"));
             return this;
         }
 

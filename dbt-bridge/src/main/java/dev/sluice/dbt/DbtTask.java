@@ -77,14 +77,14 @@ public final class DbtTask implements TaskBody {
                         DbtInvocation.builder(DbtCommand.RETRY).state(previous).build();
             }
         }
-        DbtProcess process = runner.start(resolved, target, context.log());
+        DbtProcess process = runner.start(resolved, target, context);
         context.onCancel(process::cancel);
         DbtResult result = process.await();
         if (DbtFailures.lostSchemaCreationRace(result) && !context.isCancelled()) {
             context.log()
                     .warn("dbt failed to create a schema that another dbt invocation created at the same moment;"
                             + " the schema exists now, so the invocation runs once more");
-            DbtProcess again = runner.start(resolved, target, context.log());
+            DbtProcess again = runner.start(resolved, target, context);
             context.onCancel(again::cancel);
             result = again.await();
         }

@@ -20,16 +20,25 @@ import dev.sluice.tasks.dremio.DremioSql;
 import dev.sluice.tasks.ingest.BadRowLimit;
 import dev.sluice.tasks.ingest.ColumnType;
 import dev.sluice.tasks.ingest.CsvIngest;
+import dev.sluice.tasks.nessie.LakehouseBranch;
+import dev.sluice.tasks.nessie.WriteAuditPublish;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
 import java.util.function.Function;
 
 /**
  * The S&P 500 lakehouse pipeline, run every weekday after the US market closes: load the day's
- * prices, the index level and the companies into Iceberg through Trino, build the dbts project's
- * bronze, silver and gold models as one task per model, check the gold layer with Trino, and
- * publish through Dremio when a Dremio connection is configured.
+ * prices, the index level and the companies into Iceberg, build the dbts project's bronze, silver
+ * and gold models as one task per model, check the gold layer with Trino, and read it through
+ * Dremio when a Dremio connection is configured.
+ *
+ * <p>A run writes on its own Nessie branch ({@link WriteAuditPublish}): the loads, dbt, the checks
+ * and Dremio all work there, and the run's last task merges the branch into {@code main} in one
+ * commit. Readers of {@code main} see a day's raw, silver and gold tables change together, and a
+ * failed check leaves {@code main} as it was, the branch kept to look at. On a lakehouse without
+ * Nessie the run writes on its catalog directly.
  *
  * <p>Each run handles its own data interval: the run of a Friday covers Friday 17:30 to Monday
  * 17:30 in New York, so it loads Friday's prices. On a market holiday the loads skip, and the rest
@@ -46,6 +55,8 @@ public final class Sp500Daily {
     public static final String LAKEHOUSE = "lakehouse";
 
     public static final String DREMIO = "dremio";
+    /** Trino's catalog on the lakehouse's {@code main}. */
+    public static final String MAIN_CATALOG = "iceberg";
     /**
      * A backfill run may cover up to a quarter of weekdays: every task works on whatever data
      * interval it is given, so a joined run gives the same tables as one run per day.
@@ -128,6 +139,12 @@ public final class Sp500Daily {
                 .target("trino")
                 .threads(4)
                 .environmentAtStart(Sp500Daily::trinoForDbt)
+                // dbt builds the models in the run's catalog, on its branch.
+                .environmentForTask(context -> Map.of(
+                        "DBT_TRINO_CATALOG",
+                        LakehouseBranch.of(context)
+                                .flatMap(LakehouseBranch::trinoCatalog)
+                                .orElse(MAIN_CATALOG)))
                 .build();
         TaskGroup transform = DbtProject.of(runner)
                 .select("+semantic_layer")
@@ -140,13 +157,17 @@ public final class Sp500Daily {
         // The checks hold for any data interval: a day's run, or a backfill run that joins many days.
         String interval =
                 "trade_date >= DATE '{{ data_interval_start_ds }}' AND trade_date < DATE '{{ data_interval_end_ds }}'";
-        String tradingDays = "(SELECT DISTINCT trade_date FROM iceberg.raw.prices WHERE " + interval + ") AS days";
+        // The run's catalog: on its branch of the lakehouse.
+        String iceberg = WriteAuditPublish.TRINO_CATALOG;
+        String tradingDays =
+                "(SELECT DISTINCT trade_date FROM " + iceberg + ".raw.prices WHERE " + interval + ") AS days";
         TaskGroup quality = dag.group("quality");
         quality.task(
                         "row_counts_match",
                         SqlCheck.connection(TRINO)
-                                .sql("SELECT (SELECT count(*) FROM iceberg.raw.prices WHERE " + interval + ")"
-                                        + " - (SELECT count(*) FROM iceberg.sp500_silver.silver_daily_prices WHERE "
+                                .sql("SELECT (SELECT count(*) FROM " + iceberg + ".raw.prices WHERE " + interval + ")"
+                                        + " - (SELECT count(*) FROM " + iceberg
+                                        + ".sp500_silver.silver_daily_prices WHERE "
                                         + interval + ")")
                                 .between(0, 0)
                                 .build())
@@ -157,7 +178,8 @@ public final class Sp500Daily {
                                 .sql(
                                         "SELECT count(*) FROM " + tradingDays
                                                 + " LEFT JOIN (SELECT trade_date, count(DISTINCT sector) AS sectors"
-                                                + " FROM iceberg.sp500_gold.gold_sector_daily WHERE sector <> 'Unknown' AND "
+                                                + " FROM " + iceberg
+                                                + ".sp500_gold.gold_sector_daily WHERE sector <> 'Unknown' AND "
                                                 + interval
                                                 + " GROUP BY trade_date) AS gold ON gold.trade_date = days.trade_date WHERE coalesce(gold.sectors, 0) <> 11")
                                 .between(0, 0)
@@ -166,9 +188,8 @@ public final class Sp500Daily {
         quality.task(
                 "no_null_close",
                 SqlCheck.connection(TRINO)
-                        .sql(
-                                "SELECT count(*) FROM iceberg.sp500_silver.silver_daily_prices WHERE close_price IS NULL AND "
-                                        + interval)
+                        .sql("SELECT count(*) FROM " + iceberg
+                                + ".sp500_silver.silver_daily_prices WHERE close_price IS NULL AND " + interval)
                         .between(0, 0)
                         .build());
         quality.task(
@@ -176,25 +197,40 @@ public final class Sp500Daily {
                         SqlCheck.connection(TRINO)
                                 .sql(
                                         "SELECT count(*) FROM " + tradingDays
-                                                + " LEFT JOIN iceberg.sp500_silver.silver_index_daily AS levels"
+                                                + " LEFT JOIN " + iceberg + ".sp500_silver.silver_index_daily AS levels"
                                                 + " ON levels.trade_date = days.trade_date AND levels.index_level IS NOT NULL WHERE levels.trade_date IS NULL")
                                 .between(0, 0)
                                 .build())
                 .doc("Trading days without an S&P 500 index level: none.");
         transform.then(quality);
 
-        TaskBody dremio = DremioSql.connection(DREMIO)
-                .sql("SELECT count(*) AS sectors FROM sp500.gold_sector_daily WHERE " + interval)
-                .build();
         quality.then(dag.task("dremio_publish", context -> {
                     if (Connections.defaults().tryConnection(DREMIO).isEmpty()) {
                         throw new TaskSkippedException(
                                 "no Dremio connection is configured (set SLUICE_CONN_DREMIO to run this step)");
                     }
-                    return dremio.run(context);
+                    return dremioRead(LakehouseBranch.of(context), interval).run(context);
                 })
-                .doc("Reads the day's gold rows through Dremio; skipped where no Dremio connection is configured."));
+                .doc("Reads the day's gold rows through Dremio, on the run's branch; skipped where no Dremio connection"
+                        + " is configured."));
+
+        WriteAuditPublish.lakehouse(LAKEHOUSE)
+                .trino(TRINO)
+                .trinoCatalog(MAIN_CATALOG)
+                .build()
+                .addTo(dag);
         return dag.build();
+    }
+
+    /**
+     * Dremio's read of the run's gold rows: on the run's branch ({@code AT BRANCH}), which a Dremio with
+     * the lakehouse's Nessie as a source sees as the loads and dbt left it.
+     */
+    static TaskBody dremioRead(Optional<LakehouseBranch> branch, String interval) {
+        String at = branch.map(b -> " AT BRANCH \"" + b.name() + "\"").orElse("");
+        return DremioSql.connection(DREMIO)
+                .sql("SELECT count(*) AS sectors FROM sp500.gold_sector_daily" + at + " WHERE " + interval)
+                .build();
     }
 
     /** A load through the {@link #LAKEHOUSE} catalog when the process that runs it has one, else through Trino. */

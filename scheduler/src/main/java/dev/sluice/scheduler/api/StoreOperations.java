@@ -288,7 +288,7 @@ public final class StoreOperations implements Operations {
             List<Views.TaskInstance> instances = Daos.on(handle, TaskInstanceDao.class).ofRun(run.id()).stream()
                     .map(StoreOperations::taskInstance)
                     .toList();
-            return new Views.RunDetails(runSummary(run), instances);
+            return Views.RunDetails.of(runSummary(run), instances);
         });
     }
 
@@ -306,7 +306,7 @@ public final class StoreOperations implements Operations {
                     .ofRuns(instances.keySet())
                     .forEach(instance -> instances.get(instance.runPk()).add(taskInstance(instance.instance())));
             List<Views.RunDetails> items = page.stream()
-                    .map(run -> new Views.RunDetails(runSummary(run), List.copyOf(instances.get(run.id()))))
+                    .map(run -> Views.RunDetails.of(runSummary(run), List.copyOf(instances.get(run.id()))))
                     .toList();
             return new Views.Page<>(items, offset, limit, total);
         });

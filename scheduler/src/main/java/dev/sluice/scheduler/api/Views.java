@@ -100,7 +100,44 @@ public final class Views {
             Optional<Instant> endedAt,
             Optional<Object> output) {}
 
-    public record RunDetails(RunSummary run, List<TaskInstance> taskInstances) {}
+    /**
+     * A run and its task instances, with what the run did to the lakehouse when its tasks' outputs say
+     * so (see {@link RunLakehouse}).
+     */
+    public record RunDetails(RunSummary run, List<TaskInstance> taskInstances, Optional<Lakehouse> lakehouse) {
+        public static RunDetails of(RunSummary run, List<TaskInstance> taskInstances) {
+            return new RunDetails(run, taskInstances, RunLakehouse.of(taskInstances));
+        }
+    }
+
+    /**
+     * What a run did to the lakehouse, read from its tasks' latest attempts.
+     *
+     * @param branch the Nessie branch the run wrote on (write-audit-publish), if any
+     * @param branchCatalog the Trino catalog on that branch, while the branch is kept (until the run
+     *     publishes it: a run stopped by a failed check keeps it to look at)
+     * @param published whether the run's branch was merged
+     * @param publishedInto the branch it was merged into, such as {@code main}
+     * @param commit the Nessie commit of the merge
+     * @param mainCatalog Trino's catalog on the branch published into, for time travel
+     * @param tables the Iceberg snapshot of each table a task committed, or the publish left
+     */
+    public record Lakehouse(
+            Optional<String> branch,
+            Optional<String> branchCatalog,
+            boolean published,
+            Optional<String> publishedInto,
+            Optional<String> commit,
+            Optional<String> mainCatalog,
+            List<TableSnapshot> tables) {}
+
+    /**
+     * One table's Iceberg snapshot as one task's attempt left it.
+     *
+     * @param ref the Nessie branch the snapshot is on, if known: the run's branch for its loads, the
+     *     published-into branch for the publish
+     */
+    public record TableSnapshot(String table, long snapshotId, String taskId, int tryNumber, Optional<String> ref) {}
 
     public record Attempt(
             int tryNumber,

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.type.TypeReference;
 import dev.sluice.scheduler.api.Views;
 import java.io.PrintWriter;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -162,9 +163,63 @@ final class RunsCommand {
                                             .orElse("")));
             fields.put("Started", run.startedAt());
             fields.put("Ended", run.endedAt());
+            details.lakehouse().ifPresent(lakehouse -> putLakehouse(lakehouse, fields));
             Fields.print(out, fields);
+            details.lakehouse().ifPresent(lakehouse -> printSnapshots(lakehouse, out));
             out.println();
             TasksCommand.printInstances(details.taskInstances(), out);
+        }
+
+        private static void putLakehouse(Views.Lakehouse lakehouse, Map<String, Object> fields) {
+            lakehouse.branch().ifPresent(branch -> {
+                String state;
+                if (lakehouse.published()) {
+                    state = " (published into " + lakehouse.publishedInto().orElse("?") + " in commit "
+                            + lakehouse.commit().orElse("?") + ", then dropped)";
+                } else if (lakehouse.branchCatalog().isPresent()) {
+                    state = " (kept, not published; Trino reads it as catalog "
+                            + lakehouse.branchCatalog().get() + ")";
+                } else {
+                    state = "";
+                }
+                fields.put("Lakehouse branch", branch + state);
+            });
+        }
+
+        /**
+         * The snapshot each task left, and for the tables on the branch the run published into (or on the
+         * catalog's own, without a branch), the Trino query that reads the table as the run left it.
+         */
+        private static void printSnapshots(Views.Lakehouse lakehouse, PrintWriter out) {
+            if (lakehouse.tables().isEmpty()) {
+                return;
+            }
+            out.println();
+            Table table = Table.of("TABLE", "SNAPSHOT", "ON", "TASK", "TRY");
+            List<String> timeTravel = new ArrayList<>();
+            for (Views.TableSnapshot snapshot : lakehouse.tables()) {
+                table.row(
+                        snapshot.table(),
+                        snapshot.snapshotId(),
+                        snapshot.ref().orElse(""),
+                        snapshot.taskId(),
+                        snapshot.tryNumber());
+                boolean onMain = snapshot.ref().isEmpty() || snapshot.ref().equals(lakehouse.publishedInto());
+                if (onMain) {
+                    String name = lakehouse
+                            .mainCatalog()
+                            .filter(catalog -> snapshot.table().split("\\.").length == 2)
+                            .map(catalog -> catalog + "." + snapshot.table())
+                            .orElse(snapshot.table());
+                    timeTravel.add("SELECT * FROM " + name + " FOR VERSION AS OF " + snapshot.snapshotId());
+                }
+            }
+            table.print(out);
+            if (!timeTravel.isEmpty()) {
+                out.println();
+                out.println("The tables as this run left them (Trino time travel):");
+                timeTravel.forEach(query -> out.println("  " + query + ";"));
+            }
         }
     }
 

@@ -8,6 +8,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.iceberg.CatalogProperties;
@@ -23,8 +24,8 @@ import org.apache.iceberg.rest.RESTCatalog;
  * {@code s3.secret-access-key} (secrets, masked like every connection secret). Data files go to S3
  * through Iceberg's {@code S3FileIO} unless {@code io-impl} names another.
  *
- * <p>A catalog is opened once a process and connection, and kept: opening one asks the server for its
- * configuration. Thread-safe.
+ * <p>A catalog is opened once a process and connection (and branch), and kept: opening one asks the
+ * server for its configuration. Thread-safe.
  */
 public final class IcebergCatalogs {
     /** The scheme of an Iceberg REST catalog's connection. */
@@ -32,7 +33,22 @@ public final class IcebergCatalogs {
     /** The catalog's name in Trino, which a three-part table name may start with; {@code catalog=} changes it. */
     public static final String DEFAULT_CATALOG_NAME = "iceberg";
 
+    /**
+     * Catalogs on a branch, such as a run's: a process works on a few at a time, and the oldest is let go
+     * (not closed, as a task may still hold it; its HTTP client holds no thread) past this many.
+     */
+    private static final int BRANCH_CATALOGS_KEPT = 16;
+
     private static final ConcurrentMap<NamedConnection, Catalog> OPEN = new ConcurrentHashMap<>();
+    // Guarded by itself.
+    private static final Map<BranchKey, Catalog> OPEN_ON_BRANCH = new LinkedHashMap<>(16, 0.75f, true) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<BranchKey, Catalog> eldest) {
+            return size() > BRANCH_CATALOGS_KEPT;
+        }
+    };
+
+    private record BranchKey(NamedConnection connection, String branch) {}
 
     private IcebergCatalogs() {}
 
@@ -46,6 +62,56 @@ public final class IcebergCatalogs {
                     + " connection, not an Iceberg catalog's (" + SCHEME + "://host:port/path?warehouse=...)");
         }
         return OPEN.computeIfAbsent(connection, IcebergCatalogs::restCatalog);
+    }
+
+    /**
+     * The catalog on a Nessie branch, such as a run's in write-audit-publish: Nessie's Iceberg REST
+     * catalog serves the branch {@code b} at its URI plus {@code /b}.
+     *
+     * @throws IllegalArgumentException when the connection is not an Iceberg catalog's, saying why
+     */
+    public static Catalog open(NamedConnection connection, Optional<String> branch) {
+        requireNonNull(branch, "branch is null");
+        if (branch.isEmpty()) {
+            return open(connection);
+        }
+        open(connection);
+        BranchKey key = new BranchKey(connection, branch.get());
+        synchronized (OPEN_ON_BRANCH) {
+            Catalog catalog = OPEN_ON_BRANCH.get(key);
+            if (catalog == null) {
+                catalog = restCatalog(connection, branch);
+                OPEN_ON_BRANCH.put(key, catalog);
+            }
+            return catalog;
+        }
+    }
+
+    /**
+     * The base of the Nessie API (its {@code v2} endpoints) behind the connection's catalog, as the
+     * catalog's server announces it; empty when the catalog is not Nessie's.
+     */
+    public static Optional<URI> nessieApiUri(NamedConnection connection) {
+        if (!(open(connection) instanceof RESTCatalog rest)) {
+            return Optional.empty();
+        }
+        Map<String, String> announced = rest.properties();
+        if (!"true".equals(announced.get("nessie.is-nessie-catalog"))) {
+            return Optional.empty();
+        }
+        return Optional.ofNullable(announced.get("nessie.core-base-uri"))
+                .map(base -> URI.create(base.endsWith("/") ? base : base + "/").resolve("v2"));
+    }
+
+    /** The catalog's REST endpoint, such as {@code http://nessie:19120/iceberg}, without a branch. */
+    public static URI restUri(NamedConnection connection) {
+        boolean tls = "true".equalsIgnoreCase(connection.properties().get("ssl"));
+        String host = connection.host().contains(":") ? "[" + connection.host() + "]" : connection.host();
+        return URI.create((tls ? "https://" : "http://") + host + ":" + connection.portOrDefault()
+                + connection
+                        .path()
+                        .map(path -> "/" + path.replaceAll("/+$", ""))
+                        .orElse(""));
     }
 
     /**
@@ -74,6 +140,10 @@ public final class IcebergCatalogs {
     }
 
     private static Catalog restCatalog(NamedConnection connection) {
+        return restCatalog(connection, Optional.empty());
+    }
+
+    private static Catalog restCatalog(NamedConnection connection, Optional<String> branch) {
         Map<String, String> properties = new LinkedHashMap<>();
         properties.put(CatalogProperties.FILE_IO_IMPL, "org.apache.iceberg.aws.s3.S3FileIO");
         // The JDK's HTTP client: the Apache one is left out of the class path.
@@ -84,17 +154,11 @@ public final class IcebergCatalogs {
             }
         });
         connection.secretProperties().forEach((key, value) -> properties.put(key, value.reveal()));
-        boolean tls = "true".equalsIgnoreCase(connection.properties().get("ssl"));
-        String host = connection.host().contains(":") ? "[" + connection.host() + "]" : connection.host();
         properties.put(
                 CatalogProperties.URI,
-                (tls ? "https://" : "http://") + host + ":" + connection.portOrDefault()
-                        + connection
-                                .path()
-                                .map(path -> "/" + path.replaceAll("/+$", ""))
-                                .orElse(""));
+                restUri(connection) + branch.map(name -> "/" + encode(name)).orElse(""));
         RESTCatalog catalog = new RESTCatalog();
-        catalog.initialize(connection.name(), properties);
+        catalog.initialize(connection.name() + branch.map(name -> "@" + name).orElse(""), properties);
         return catalog;
     }
 }

@@ -5,6 +5,7 @@ import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.iceberg.IcebergCatalogs;
+import dev.sluice.tasks.nessie.LakehouseBranch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.LocalDate;
@@ -73,9 +74,12 @@ final class IcebergWriter {
             TaskContext context) {
         Catalog catalog;
         TableIdentifier identifier;
+        // A run that writes on its own branch of the lakehouse (write-audit-publish) loads there.
+        Optional<String> branch = LakehouseBranch.of(context).map(LakehouseBranch::name);
         try {
-            catalog = IcebergCatalogs.open(connection);
+            catalog = IcebergCatalogs.open(connection, branch);
             identifier = identifier(connection, table);
+            branch.ifPresent(name -> context.log().info("writing on the run's branch {}", name));
         } catch (IllegalArgumentException e) {
             throw new TaskFailedException(ErrorCategory.USER_ERROR, e.getMessage(), e);
         }
@@ -84,6 +88,7 @@ final class IcebergWriter {
             for (int attempt = 1; ; attempt++) {
                 Optional<Map<String, Object>> written = tryReplace(iceberg, identifier, columns, range, rows, context);
                 if (written.isPresent()) {
+                    branch.ifPresent(name -> written.get().put("branch", name));
                     return written.get();
                 }
                 if (attempt == COMMIT_ATTEMPTS || context.isCancelled()) {

@@ -91,7 +91,7 @@ final class Ingestion {
                     .ifPresent(properties -> context.log()
                             .warn(
                                     "the table properties {} are Trino's; the Iceberg writer partitions a new table by"
-                                            + " its interval column's day",
+                                            + " the month of its interval column",
                                     properties));
             written = IcebergWriter.replace(connection, target.table(), target.columns(), range, rows, context);
         } else {
