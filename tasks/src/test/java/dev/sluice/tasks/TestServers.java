@@ -2,9 +2,12 @@ package dev.sluice.tasks;
 
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.local.LocalTaskContext;
+import dev.sluice.servers.LakehouseEndpoints;
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.servers.PostgresEndpoint;
 import dev.sluice.tasks.connection.Connections;
+import dev.sluice.tasks.connection.NamedConnection;
+import dev.sluice.tasks.iceberg.IcebergCatalogs;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -37,6 +40,24 @@ public final class TestServers {
                         "postgresql://" + postgres.user() + "@127.0.0.1:" + postgres.port() + "/"
                                 + trino.postgresqlCatalogDatabase())
                 .build();
+    }
+
+    /**
+     * The connection {@code lakehouse} to the shared Trino's Iceberg catalog: Nessie's Iceberg REST catalog,
+     * files in the S3 storage.
+     */
+    public static NamedConnection lakehouse() {
+        LakehouseEndpoints lakehouse = trino().lakehouse()
+                .orElseThrow(() -> new IllegalStateException("the shared Trino has no Nessie catalog"));
+        return NamedConnection.parse(
+                "lakehouse",
+                IcebergCatalogs.restConnectionUri(
+                        lakehouse.icebergRestUri(),
+                        lakehouse.warehouse(),
+                        lakehouse.s3Endpoint(),
+                        lakehouse.s3Region(),
+                        lakehouse.s3AccessKey(),
+                        lakehouse.s3SecretKey()));
     }
 
     /** A direct connection to the Postgres database that Trino's {@code postgresql} catalog shows. */
