@@ -9,6 +9,7 @@ import dev.sluice.scheduler.http.ApiServer;
 import dev.sluice.scheduler.http.AuthenticationSettings;
 import dev.sluice.scheduler.store.DatabaseSettings;
 import dev.sluice.servers.KeycloakRequests;
+import dev.sluice.servers.LocalHiveMetastore;
 import dev.sluice.servers.LocalKeycloak;
 import dev.sluice.servers.LocalNessie;
 import dev.sluice.servers.LocalPostgres;
@@ -77,7 +78,8 @@ final class StandaloneCommand implements Callable<Integer> {
             defaultValue = "${env:SLUICE_STANDALONE_CATALOG:-nessie}",
             description = "the lakehouse's Iceberg catalog: nessie (default: Nessie's Iceberg REST catalog on the "
                     + "embedded Postgres, data files in an S3 bucket datalake served by s3proxy, loads written with "
-                    + "the Iceberg Java API) or jdbc (the lighter layout: Trino's JDBC catalog, files on the local disk, "
+                    + "the Iceberg Java API; Trino's iceberg_hive catalog in a Hive Metastore beside it; each run"
+                    + " writes on its own Nessie branch, merged when its checks pass) or jdbc (the lighter layout: Trino's JDBC catalog, files on the local disk, "
                     + "loads through Trino)")
     String catalog;
 
@@ -136,11 +138,12 @@ final class StandaloneCommand implements Callable<Integer> {
                         .s3(s3, LAKEHOUSE_BUCKET)
                         .start());
                 builder.nessie(nessie, s3);
+                String hive = startHiveMetastore(postgres, s3, started, builder);
                 connections.put("lakehouse", lakehouseConnection(nessie, s3));
                 lakehouseDescription = Optional.of("Lakehouse: Iceberg tables in Nessie's catalog (API "
                         + nessie.apiUri()
                         + ", Iceberg REST " + nessie.icebergRestUri() + "), files in the S3 bucket " + LAKEHOUSE_BUCKET
-                        + " at " + s3.endpoint() + " (s3proxy, development keys)");
+                        + " at " + s3.endpoint() + " (s3proxy, development keys); " + hive);
             }
             case "jdbc" ->
                 lakehouseDescription = Optional.of("Lakehouse: Trino's Iceberg JDBC catalog in Postgres, files under "
@@ -163,6 +166,35 @@ final class StandaloneCommand implements Callable<Integer> {
             throw new UncheckedIOException("cannot write " + home.resolve(TrinoCommand.URL_FILE), e);
         }
         return trino;
+    }
+
+    /**
+     * Starts the Hive Metastore behind Trino's {@code iceberg_hive} catalog, as the users' stack has it. It
+     * runs on Java 17 to 22 only (Hadoop 3.3): where no such JDK is installed the lakehouse goes without
+     * it, and the banner says why.
+     *
+     * @return what the banner says of it
+     */
+    private String startHiveMetastore(
+            LocalPostgres postgres, LocalS3 s3, StartedResources started, LocalTrino.Builder trino) {
+        spec.commandLine()
+                .getOut()
+                .println("Starting the Hive Metastore (the first start downloads it, about 110 MB)...");
+        spec.commandLine().getOut().flush();
+        try {
+            LocalHiveMetastore metastore = started.add(LocalHiveMetastore.builder()
+                    .directory(home.resolve("hive-metastore").toAbsolutePath())
+                    .postgres(postgres)
+                    .s3(s3, LAKEHOUSE_BUCKET)
+                    .start());
+            trino.hiveMetastore(metastore, s3);
+            return "Trino's iceberg_hive catalog in the Hive Metastore at " + metastore.thriftUri();
+        } catch (IllegalStateException e) {
+            spec.commandLine().getErr().println("The Hive Metastore does not run here: " + e.getMessage());
+            spec.commandLine().getErr().flush();
+            return "no iceberg_hive catalog (the Hive Metastore needs a JDK 17 to 22: set "
+                    + LocalHiveMetastore.JAVA_HOME_VARIABLE + ")";
+        }
     }
 
     /**
