@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
  * in Trino's query history, a secret written into it would too.
  *
  * <p>Tests use {@link #shared()}: one server for the whole test run, reused by every test JVM (see
- * {@link SharedTrino}). Tests that share it give themselves their own schemas, named after the test.
+ * {@link SharedTrino}), its {@code iceberg} catalog on a Nessie and S3 storage of its own
+ * ({@link #lakehouse()}). Tests that share it give themselves their own schemas, named after the test.
  * {@link #builder()} starts a server owned by the caller instead, stopped by {@link #close()}.
  *
  * <p>Run {@code LocalTrino stop} (this class's {@code main}) at the end of a test run to stop the
@@ -85,7 +86,7 @@ public final class LocalTrino implements AutoCloseable {
                 state.trinoPid().getAsLong(),
                 new PostgresEndpoint("127.0.0.1", state.postgresPort().getAsInt(), "postgres", ""),
                 state.instance().resolve("trino"),
-                Optional.empty(),
+                state.lakehouse(),
                 Optional.empty(),
                 Optional.empty());
     }
@@ -134,7 +135,7 @@ public final class LocalTrino implements AutoCloseable {
      * Where Nessie and the S3 storage behind the {@code iceberg} catalog answer, for clients that write or
      * read its tables without Trino (the Iceberg Java API, PyIceberg, Spark) or that create a catalog per
      * Nessie branch ({@code CREATE CATALOG ... USING iceberg}); empty when the {@code iceberg} catalog is
-     * the JDBC one.
+     * the JDBC one. The shared server has one.
      */
     public Optional<LakehouseEndpoints> lakehouse() {
         return lakehouse;
