@@ -73,6 +73,11 @@ public final class LocalNessie implements AutoCloseable {
         return new Builder();
     }
 
+    /** Downloads the runner jar into the cache unless it is there already, and returns it. */
+    static Path install() {
+        return MavenRepository.fromEnvironment().resolve(RUNNER, RUNNER_SHA256);
+    }
+
     /** {@code http://127.0.0.1:<http port>}. */
     public URI baseUri() {
         return URI.create("http://127.0.0.1:" + httpPort);
@@ -206,7 +211,7 @@ public final class LocalNessie implements AutoCloseable {
             if (directory == null || postgres == null || s3 == null) {
                 throw new IllegalStateException("LocalNessie needs a directory, a postgres server and S3 storage");
             }
-            Path runner = MavenRepository.fromEnvironment().resolve(RUNNER, RUNNER_SHA256);
+            Path runner = install();
             postgres.createDatabase(database);
             s3.createBucket(warehouse);
             Path instance;

@@ -66,6 +66,11 @@ public final class LocalS3 implements AutoCloseable {
         return new Builder();
     }
 
+    /** Downloads the s3proxy jar into the cache unless it is there already, and returns it. */
+    static Path install() {
+        return MavenRepository.fromEnvironment().resolve(JAR);
+    }
+
     /** {@code http://127.0.0.1:<port>}, for path-style requests. */
     public URI endpoint() {
         return URI.create("http://127.0.0.1:" + port);
@@ -177,7 +182,7 @@ public final class LocalS3 implements AutoCloseable {
             if (directory == null) {
                 throw new IllegalStateException("LocalS3 needs a directory");
             }
-            Path jar = MavenRepository.fromEnvironment().resolve(JAR);
+            Path jar = install();
             Path instance;
             int chosenPort;
             Process process;

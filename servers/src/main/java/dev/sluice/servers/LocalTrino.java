@@ -26,8 +26,15 @@ import org.slf4j.LoggerFactory;
  * local file system; or, with {@link Builder#nessie}, Nessie's Iceberg REST catalog, warehouse on S3),
  * and with {@link Builder#hiveMetastore} {@code iceberg_hive} (Iceberg in a Hive Metastore, warehouse on S3).
  *
+ * <p>Catalogs are dynamic: {@code CREATE CATALOG} and {@code DROP CATALOG} work. When a catalog's files
+ * are on S3, the server's environment has the S3 storage's keys and region as {@code AWS_ACCESS_KEY_ID},
+ * {@code AWS_SECRET_ACCESS_KEY} and {@code AWS_REGION}, for a created catalog to name as
+ * {@code "s3.aws-secret-key" = '${ENV:AWS_SECRET_ACCESS_KEY}'}: the text of {@code CREATE CATALOG} stays
+ * in Trino's query history, a secret written into it would too.
+ *
  * <p>Tests use {@link #shared()}: one server for the whole test run, reused by every test JVM (see
- * {@link SharedTrino}). Tests that share it give themselves their own schemas, named after the test.
+ * {@link SharedTrino}), its {@code iceberg} catalog on a Nessie and S3 storage of its own
+ * ({@link #lakehouse()}). Tests that share it give themselves their own schemas, named after the test.
  * {@link #builder()} starts a server owned by the caller instead, stopped by {@link #close()}.
  *
  * <p>Run {@code LocalTrino stop} (this class's {@code main}) at the end of a test run to stop the
@@ -40,6 +47,7 @@ public final class LocalTrino implements AutoCloseable {
     private final long pid;
     private final PostgresEndpoint postgres;
     private final Path directory;
+    private final Optional<LakehouseEndpoints> lakehouse;
     private final Optional<Process> ownedProcess;
     private final Optional<TrinoConfiguration.SecureListener> secure;
 
@@ -48,12 +56,14 @@ public final class LocalTrino implements AutoCloseable {
             long pid,
             PostgresEndpoint postgres,
             Path directory,
+            Optional<LakehouseEndpoints> lakehouse,
             Optional<Process> ownedProcess,
             Optional<TrinoConfiguration.SecureListener> secure) {
         this.port = port;
         this.pid = pid;
         this.postgres = postgres;
         this.directory = directory;
+        this.lakehouse = lakehouse;
         this.ownedProcess = ownedProcess;
         this.secure = secure;
     }
@@ -76,6 +86,7 @@ public final class LocalTrino implements AutoCloseable {
                 state.trinoPid().getAsLong(),
                 new PostgresEndpoint("127.0.0.1", state.postgresPort().getAsInt(), "postgres", ""),
                 state.instance().resolve("trino"),
+                state.lakehouse(),
                 Optional.empty(),
                 Optional.empty());
     }
@@ -118,6 +129,16 @@ public final class LocalTrino implements AutoCloseable {
     /** The Postgres server behind the {@code postgresql} and (without Nessie) {@code iceberg} catalogs. */
     public PostgresEndpoint postgres() {
         return postgres;
+    }
+
+    /**
+     * Where Nessie and the S3 storage behind the {@code iceberg} catalog answer, for clients that write or
+     * read its tables without Trino (the Iceberg Java API, PyIceberg, Spark) or that create a catalog per
+     * Nessie branch ({@code CREATE CATALOG ... USING iceberg}); empty when the {@code iceberg} catalog is
+     * the JDBC one. The shared server has one.
+     */
+    public Optional<LakehouseEndpoints> lakehouse() {
+        return lakehouse;
     }
 
     /** The database of {@link #postgres()} that the {@code postgresql} catalog shows. */
@@ -182,7 +203,7 @@ public final class LocalTrino implements AutoCloseable {
         private Path directory;
         private Optional<TrinoJwtAuthentication> jwt = Optional.empty();
         private Supplier<String> readinessTokens;
-        private Optional<TrinoConfiguration.NessieCatalog> nessie = Optional.empty();
+        private Optional<LakehouseEndpoints> nessie = Optional.empty();
         private Optional<TrinoConfiguration.HiveMetastoreCatalog> hiveMetastore = Optional.empty();
 
         private Builder() {}
@@ -204,9 +225,15 @@ public final class LocalTrino implements AutoCloseable {
          * this server.
          */
         public Builder nessie(LocalNessie nessie, LocalS3 s3) {
-            requireNonNull(nessie, "nessie is null");
-            requireNonNull(s3, "s3 is null");
-            this.nessie = Optional.of(TrinoConfiguration.NessieCatalog.of(nessie, s3));
+            return nessie(LakehouseEndpoints.of(nessie, s3));
+        }
+
+        /**
+         * As {@link #nessie(LocalNessie, LocalS3)}, for a Nessie and S3 storage that may still be starting:
+         * Trino connects to its Iceberg REST catalog at the catalog's first use, not at its own start.
+         */
+        Builder nessie(LakehouseEndpoints lakehouse) {
+            this.nessie = Optional.of(requireNonNull(lakehouse, "lakehouse is null"));
             return this;
         }
 
@@ -260,7 +287,8 @@ public final class LocalTrino implements AutoCloseable {
                                 randomSecret()));
                 TrinoConfiguration.write(instance, installation, port, endpoint, secure, nessie, hiveMetastore);
                 log.info("starting Trino {} on 127.0.0.1:{} in {}", TrinoDistribution.VERSION, port, instance);
-                process = TrinoProcess.start(installation, instance);
+                process = TrinoProcess.start(
+                        installation, instance, TrinoConfiguration.environment(nessie, hiveMetastore));
                 directory = instance;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start Trino in " + directory + ": " + e.getMessage(), e);
@@ -289,7 +317,7 @@ public final class LocalTrino implements AutoCloseable {
                 TrinoProcess.stop(process.toHandle());
                 throw e;
             }
-            return new LocalTrino(port, process.pid(), endpoint, directory, Optional.of(process), secure);
+            return new LocalTrino(port, process.pid(), endpoint, directory, nessie, Optional.of(process), secure);
         }
 
         private static String randomSecret() {

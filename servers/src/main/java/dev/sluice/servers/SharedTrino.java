@@ -19,8 +19,9 @@ import org.slf4j.LoggerFactory;
  * own JVM), so that a run starts Trino at most once.
  *
  * <p>The first JVM that asks starts a small detached <em>host</em> JVM ({@link SharedTrinoHost}),
- * which starts Postgres and Trino as its children and publishes their ports in
- * {@code state.properties} in {@code <cache>/trino/shared/}. Later JVMs read that file and reuse the
+ * which starts Postgres, an S3 storage, Nessie and Trino (its {@code iceberg} catalog on Nessie, files
+ * on S3) as its children and publishes where they listen in {@code state.properties} in
+ * {@code <cache>/trino/shared/}. Later JVMs read that file and reuse the
  * servers when the host is alive and Trino answers. {@code shared.lock} (an exclusive file lock)
  * makes checking and starting atomic across JVMs.
  *
@@ -33,7 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SharedTrino {
     /** Bump the revision whenever the servers' configuration changes, so that an older host is replaced. */
-    static final String FINGERPRINT = "trino-" + TrinoDistribution.VERSION + "/configuration-2";
+    static final String FINGERPRINT = "trino-" + TrinoDistribution.VERSION + "/configuration-3-nessie-s3";
 
     static final String IDLE_TIMEOUT_VARIABLE = "SLUICE_TRINO_IDLE_TIMEOUT";
     private static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);
@@ -60,6 +61,8 @@ final class SharedTrino {
             Files.createDirectories(directory);
             // Download and unpack here rather than in the host, so that progress shows in this JVM's log.
             TrinoDistribution.install();
+            LocalS3.install();
+            LocalNessie.install();
             try (FileChannel lockFile = FileChannel.open(
                     directory.resolve("shared.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
                 // Released when the channel closes.

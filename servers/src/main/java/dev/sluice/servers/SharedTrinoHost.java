@@ -1,6 +1,7 @@
 package dev.sluice.servers;
 
 import java.io.IOException;
+import java.net.URI;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -10,19 +11,26 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The detached JVM that owns the shared Trino and its Postgres (see {@link SharedTrino}): it starts
- * them, publishes their ports, and stops them when no test JVM has held a lease for the idle timeout,
- * when it is terminated, or when Trino dies.
+ * The detached JVM that owns the shared Trino and the servers behind its catalogs (see
+ * {@link SharedTrino}): a Postgres, an S3 storage (s3proxy, bucket {@code datalake}) and a Nessie whose
+ * version store is on that Postgres, with Trino's {@code iceberg} catalog on Nessie's Iceberg REST catalog
+ * and its files on S3, as in {@code sluice standalone}. It starts them, publishes where they listen, and
+ * stops them when no test JVM has held a lease for the idle timeout, when it is terminated, or when one
+ * of them dies.
  *
  * <p>Arguments: the shared folder and the idle timeout in seconds.
  */
 public final class SharedTrinoHost {
     private static final Logger log = LoggerFactory.getLogger(SharedTrinoHost.class);
     private static final Duration CHECK_INTERVAL = Duration.ofSeconds(2);
+    private static final String BUCKET = LocalNessie.DEFAULT_WAREHOUSE;
 
     private SharedTrinoHost() {}
 
@@ -31,10 +39,12 @@ public final class SharedTrinoHost {
             System.err.println("usage: SharedTrinoHost <shared folder> <idle timeout in seconds>");
             System.exit(2);
         }
+        long started = System.nanoTime();
         Path directory = Path.of(arguments[0]);
         Duration idleTimeout = Duration.ofSeconds(Long.parseLong(arguments[1]));
         // Loaded now, while the class path is as it was: a rebuild may replace it before the servers stop.
-        List.of(FileTrees.class, LogTail.class, TrinoProcess.class).forEach(Class::getName);
+        List.of(FileTrees.class, LogTail.class, TrinoProcess.class, ProcessTrees.class)
+                .forEach(Class::getName);
         long pid = ProcessHandle.current().pid();
         Path instance = Files.createDirectories(directory.resolve("instances").resolve(Long.toString(pid)));
         SharedTrinoState starting = SharedTrinoState.starting(pid, SharedTrino.FINGERPRINT, instance);
@@ -43,25 +53,58 @@ public final class SharedTrinoHost {
         LocalPostgres postgres = LocalPostgres.builder()
                 .dataDirectory(instance.resolve("postgres"))
                 .start();
+        List<Integer> ports = ServerProcesses.freePorts(3);
+        LakehouseEndpoints endpoints = new LakehouseEndpoints(
+                URI.create("http://127.0.0.1:" + ports.get(1) + "/iceberg/"),
+                URI.create("http://127.0.0.1:" + ports.get(1) + "/api/v2"),
+                BUCKET,
+                URI.create("http://127.0.0.1:" + ports.get(0)),
+                LocalS3.REGION,
+                LocalS3.DEVELOPMENT_ACCESS_KEY,
+                LocalS3.DEVELOPMENT_SECRET_KEY);
+        // s3proxy and Nessie start while Trino does, which asks its Iceberg REST catalog for the catalog's
+        // configuration at first use only: the three starts overlap instead of adding up.
+        CompletableFuture<Lakehouse> starts = CompletableFuture.supplyAsync(
+                () -> Lakehouse.start(instance, postgres, ports, endpoints),
+                task -> new Thread(task, "shared-lakehouse-start").start());
         LocalTrino trino;
         try {
             trino = LocalTrino.builder()
                     .postgres(postgres)
                     .directory(instance.resolve("trino"))
+                    .nessie(endpoints)
                     .start();
         } catch (RuntimeException e) {
             log.error("cannot start Trino", e);
+            starts.handle((lakehouse, failure) -> {
+                        if (lakehouse != null) {
+                            lakehouse.close();
+                        }
+                        return null;
+                    })
+                    .join();
             postgres.close();
             starting.deleteIfCurrent(directory);
             System.exit(1);
             return;
         }
+        Lakehouse lakehouse;
+        try {
+            lakehouse = starts.join();
+        } catch (CompletionException e) {
+            log.error("cannot start the S3 storage and Nessie", e.getCause());
+            trino.close();
+            postgres.close();
+            starting.deleteIfCurrent(directory);
+            System.exit(1);
+            return;
+        }
+        Runnable stop = stopInOrder(trino, lakehouse, postgres);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             starting.deleteIfCurrent(directory);
-                            trino.close();
-                            postgres.close();
+                            stop.run();
                             try {
                                 FileTrees.delete(instance);
                             } catch (IOException e) {
@@ -70,18 +113,91 @@ public final class SharedTrinoHost {
                             log.info("shared Trino stopped");
                         },
                         "shared-trino-stop"));
-        starting.ready(trino.pid(), trino.port(), postgres.port()).write(directory);
+        starting.ready(trino.pid(), trino.port(), postgres.port(), endpoints).write(directory);
         log.info(
-                "shared Trino ready on port {}, Postgres on port {}; stopping after {} without a lease",
+                "shared Trino ready on port {}, Postgres on port {}, Nessie at {}, S3 at {}, after {} ms;"
+                        + " stopping after {} without a lease",
                 trino.port(),
                 postgres.port(),
+                endpoints.nessieApiUri(),
+                endpoints.s3Endpoint(),
+                Duration.ofNanos(System.nanoTime() - started).toMillis(),
                 idleTimeout);
 
-        awaitIdleOrDeath(directory, trino, idleTimeout, starting);
+        awaitIdleOrDeath(directory, trino, lakehouse, idleTimeout, starting);
+        // Here rather than only in the shutdown hook, where the servers' own hooks would stop them all at once.
+        stop.run();
         System.exit(0);
     }
 
-    private static void awaitIdleOrDeath(Path directory, LocalTrino trino, Duration idleTimeout, SharedTrinoState state)
+    /**
+     * Trino first, its clients' server; then Nessie, which writes to Postgres and S3; then S3; Postgres last.
+     * Runs once, whoever calls it first.
+     */
+    private static Runnable stopInOrder(LocalTrino trino, Lakehouse lakehouse, LocalPostgres postgres) {
+        AtomicBoolean stopped = new AtomicBoolean();
+        return () -> {
+            if (stopped.compareAndSet(false, true)) {
+                trino.close();
+                lakehouse.close();
+                postgres.close();
+            }
+        };
+    }
+
+    /** The S3 storage and the Nessie on it, started together. */
+    private record Lakehouse(LocalS3 s3, LocalNessie nessie) {
+        static Lakehouse start(
+                Path instance, LocalPostgres postgres, List<Integer> ports, LakehouseEndpoints endpoints) {
+            LocalS3 s3 = LocalS3.builder()
+                    .directory(instance.resolve("s3"))
+                    .port(ports.get(0))
+                    .bucket(BUCKET)
+                    .start();
+            try {
+                LocalNessie nessie = LocalNessie.builder()
+                        .directory(instance.resolve("nessie"))
+                        .postgres(postgres)
+                        .s3(s3, BUCKET)
+                        .httpPort(ports.get(1))
+                        .managementPort(ports.get(2))
+                        .start();
+                // Trino's catalog was written before these servers ran, from the ports alone.
+                if (!LakehouseEndpoints.of(nessie, s3).equals(endpoints)) {
+                    nessie.close();
+                    throw new IllegalStateException("Nessie and S3 answer at " + LakehouseEndpoints.of(nessie, s3)
+                            + ", not at " + endpoints + " as Trino's catalog says");
+                }
+                return new Lakehouse(s3, nessie);
+            } catch (RuntimeException e) {
+                s3.close();
+                throw e;
+            }
+        }
+
+        /** What died, if a server did. */
+        Optional<String> exited() {
+            if (!isAlive(nessie.pid())) {
+                return Optional.of("Nessie exited; see " + nessie.directory().resolve("nessie.log"));
+            }
+            if (!isAlive(s3.pid())) {
+                return Optional.of("s3proxy exited; see " + s3.directory().resolve("s3proxy.log"));
+            }
+            return Optional.empty();
+        }
+
+        void close() {
+            nessie.close();
+            s3.close();
+        }
+
+        private static boolean isAlive(long pid) {
+            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
+        }
+    }
+
+    private static void awaitIdleOrDeath(
+            Path directory, LocalTrino trino, Lakehouse lakehouse, Duration idleTimeout, SharedTrinoState state)
             throws IOException, InterruptedException {
         try (FileChannel sharedLock = FileChannel.open(
                         directory.resolve("shared.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -95,6 +211,11 @@ public final class SharedTrinoHost {
                 Thread.sleep(CHECK_INTERVAL);
                 if (!trino.isAlive()) {
                     log.error("Trino exited; see {}", trino.directory().resolve("trino.log"));
+                    return;
+                }
+                Optional<String> exited = lakehouse.exited();
+                if (exited.isPresent()) {
+                    log.error("{}; stopping the shared servers", exited.get());
                     return;
                 }
                 // A JVM holding shared.lock is connecting; one holding a lease is using the servers.

@@ -14,7 +14,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The folders under {@code <shared>/instances/}, one per start of the shared servers, named after
- * their host's pid; and the stopping of what runs in them, including what a killed host left behind.
+ * their host's pid; and the stopping of what runs in them, including what a killed host left behind:
+ * Trino first, then Nessie and s3proxy, Postgres last.
  */
 final class SharedTrinoInstances {
     private static final Duration STOP_TIMEOUT = Duration.ofMinutes(1);
@@ -34,6 +35,14 @@ final class SharedTrinoInstances {
         ProcessHandle.allProcesses()
                 .filter(process -> TrinoProcess.isServerOf(process, instance.resolve("trino")))
                 .forEach(TrinoProcess::stop);
+        // Nessie's command line names no folder of the instance: it is found by the folder it runs in.
+        for (String server : List.of("nessie", "s3")) {
+            Path folder = realPath(instance.resolve(server));
+            ProcessHandle.allProcesses()
+                    .filter(process ->
+                            workingDirectory(process).map(folder::equals).orElse(false))
+                    .forEach(SharedTrinoInstances::stopProcess);
+        }
         postgresOf(instance).ifPresent(SharedTrinoInstances::stopProcess);
         try {
             FileTrees.delete(instance);
@@ -81,6 +90,23 @@ final class SharedTrinoInstances {
                     .filter(process -> List.of(process.info().arguments().orElse(new String[0]))
                             .contains(SharedTrinoHost.class.getName()));
         } catch (NumberFormatException e) {
+            return Optional.empty();
+        }
+    }
+
+    private static Path realPath(Path path) {
+        try {
+            return path.toRealPath();
+        } catch (IOException e) {
+            return path.toAbsolutePath();
+        }
+    }
+
+    // Where Linux shows it; elsewhere, or for another user's process, nothing.
+    private static Optional<Path> workingDirectory(ProcessHandle process) {
+        try {
+            return Optional.of(Files.readSymbolicLink(Path.of("/proc", Long.toString(process.pid()), "cwd")));
+        } catch (IOException | RuntimeException e) {
             return Optional.empty();
         }
     }

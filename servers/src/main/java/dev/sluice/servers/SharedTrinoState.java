@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.io.Reader;
 import java.io.UncheckedIOException;
 import java.io.Writer;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -17,7 +18,8 @@ import java.util.Properties;
 
 /**
  * What the host process of the shared Trino publishes in {@code state.properties} for other JVMs:
- * who it is, and once ready, where Trino and its Postgres listen.
+ * who it is, and once ready, where Trino, its Postgres, Nessie and the S3 storage listen. The file
+ * holds the S3 secret (the development one) and is readable by its owner only.
  *
  * @param hostPid the process that owns the servers; stopping it stops them
  * @param fingerprint the Trino version and configuration revision the servers were started with
@@ -25,6 +27,8 @@ import java.util.Properties;
  * @param trinoPid Trino's JVM, once ready
  * @param trinoPort Trino's HTTP port, once ready
  * @param postgresPort the port of the Postgres behind the catalogs, once ready
+ * @param lakehouse Nessie and the S3 storage behind the {@code iceberg} catalog, once ready; empty from
+ *     a host of an older configuration
  */
 record SharedTrinoState(
         long hostPid,
@@ -32,7 +36,8 @@ record SharedTrinoState(
         Path instance,
         OptionalLong trinoPid,
         OptionalInt trinoPort,
-        OptionalInt postgresPort) {
+        OptionalInt postgresPort,
+        Optional<LakehouseEndpoints> lakehouse) {
     static final String FILE_NAME = "state.properties";
 
     SharedTrinoState {
@@ -41,21 +46,29 @@ record SharedTrinoState(
         requireNonNull(trinoPid, "trinoPid is null");
         requireNonNull(trinoPort, "trinoPort is null");
         requireNonNull(postgresPort, "postgresPort is null");
+        requireNonNull(lakehouse, "lakehouse is null");
     }
 
     static SharedTrinoState starting(long hostPid, String fingerprint, Path instance) {
         return new SharedTrinoState(
-                hostPid, fingerprint, instance, OptionalLong.empty(), OptionalInt.empty(), OptionalInt.empty());
+                hostPid,
+                fingerprint,
+                instance,
+                OptionalLong.empty(),
+                OptionalInt.empty(),
+                OptionalInt.empty(),
+                Optional.empty());
     }
 
-    SharedTrinoState ready(long trinoPid, int trinoPort, int postgresPort) {
+    SharedTrinoState ready(long trinoPid, int trinoPort, int postgresPort, LakehouseEndpoints lakehouse) {
         return new SharedTrinoState(
                 hostPid,
                 fingerprint,
                 instance,
                 OptionalLong.of(trinoPid),
                 OptionalInt.of(trinoPort),
-                OptionalInt.of(postgresPort));
+                OptionalInt.of(postgresPort),
+                Optional.of(lakehouse));
     }
 
     boolean isReady() {
@@ -78,7 +91,8 @@ record SharedTrinoState(
                     Path.of(properties.getProperty("instance")),
                     optionalLong(properties.getProperty("trino-pid")),
                     optionalInt(properties.getProperty("trino-port")),
-                    optionalInt(properties.getProperty("postgres-port"))));
+                    optionalInt(properties.getProperty("postgres-port")),
+                    lakehouse(properties)));
         } catch (RuntimeException e) {
             // A file from an older layout, or a half-written one from a crashed host: start afresh.
             return Optional.empty();
@@ -94,7 +108,18 @@ record SharedTrinoState(
         trinoPid.ifPresent(pid -> properties.setProperty("trino-pid", Long.toString(pid)));
         trinoPort.ifPresent(port -> properties.setProperty("trino-port", Integer.toString(port)));
         postgresPort.ifPresent(port -> properties.setProperty("postgres-port", Integer.toString(port)));
+        lakehouse.ifPresent(endpoints -> {
+            properties.setProperty(
+                    "iceberg-rest-uri", endpoints.icebergRestUri().toString());
+            properties.setProperty("nessie-api-uri", endpoints.nessieApiUri().toString());
+            properties.setProperty("warehouse", endpoints.warehouse());
+            properties.setProperty("s3-endpoint", endpoints.s3Endpoint().toString());
+            properties.setProperty("s3-region", endpoints.s3Region());
+            properties.setProperty("s3-access-key", endpoints.s3AccessKey());
+            properties.setProperty("s3-secret-key", endpoints.s3SecretKey());
+        });
         try {
+            // Readable by its owner only, as a temporary file is made, since it holds the S3 secret.
             Path temporary = Files.createTempFile(directory, "state", ".tmp");
             try (Writer writer = Files.newBufferedWriter(temporary)) {
                 properties.store(writer, "the shared Trino of Sluice's tests; stop it with: LocalTrino stop");
@@ -118,6 +143,21 @@ record SharedTrinoState(
                 throw new UncheckedIOException("cannot delete " + directory.resolve(FILE_NAME), e);
             }
         }
+    }
+
+    private static Optional<LakehouseEndpoints> lakehouse(Properties properties) {
+        String icebergRestUri = properties.getProperty("iceberg-rest-uri");
+        if (icebergRestUri == null) {
+            return Optional.empty();
+        }
+        return Optional.of(new LakehouseEndpoints(
+                URI.create(icebergRestUri),
+                URI.create(properties.getProperty("nessie-api-uri")),
+                properties.getProperty("warehouse"),
+                URI.create(properties.getProperty("s3-endpoint")),
+                properties.getProperty("s3-region"),
+                properties.getProperty("s3-access-key"),
+                properties.getProperty("s3-secret-key")));
     }
 
     private static OptionalLong optionalLong(String value) {

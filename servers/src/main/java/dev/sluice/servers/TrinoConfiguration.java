@@ -9,7 +9,9 @@ import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -17,6 +19,8 @@ import java.util.Optional;
  * {@code memory}, {@code tpch}, {@code postgresql} and {@code iceberg} (JDBC catalog in Postgres,
  * warehouse on the local file system; or Nessie's Iceberg REST catalog, warehouse on S3), and
  * {@code iceberg_hive} (Iceberg in a Hive Metastore, warehouse on S3) when a metastore is given.
+ * Catalogs are dynamic: {@code CREATE CATALOG} and {@code DROP CATALOG} add and remove files in
+ * {@code etc/catalog/}, so a catalog created at run time is there again after a restart.
  */
 final class TrinoConfiguration {
     /** The Postgres database behind the {@code postgresql} catalog. */
@@ -47,7 +51,7 @@ final class TrinoConfiguration {
             int port,
             PostgresEndpoint postgres,
             Optional<SecureListener> secure,
-            Optional<NessieCatalog> nessie,
+            Optional<LakehouseEndpoints> nessie,
             Optional<HiveMetastoreCatalog> hiveMetastore)
             throws IOException {
         Path etc = Files.createDirectories(instance.resolve("etc"));
@@ -71,10 +75,15 @@ final class TrinoConfiguration {
                 "node.internal-address=127.0.0.1",
                 // The HTTP request log grows by megabytes per minute of tests and nobody reads it.
                 "http-server.log.enabled=false",
-                "catalog.config-dir=" + catalogs,
+                // CREATE CATALOG and DROP CATALOG, for a catalog per Nessie branch among others; the file store
+                // keeps a created catalog's properties as given, ${ENV:...} references unresolved.
+                "catalog.management=dynamic",
+                "catalog.store=file",
                 "plugin.dir=" + installation.resolve("plugin")));
         secure.ifPresent(listener -> config.addAll(listener.properties()));
         Files.writeString(etc.resolve("config.properties"), String.join("\n", config) + "\n");
+        // Trino 476 reads the store's own settings from etc/catalog-store.properties in its working folder.
+        Files.writeString(etc.resolve("catalog-store.properties"), lines("catalog.config-dir=" + catalogs));
         Files.writeString(etc.resolve("log.properties"), lines("io.trino=INFO"));
         Files.writeString(
                 catalogs.resolve("memory.properties"),
@@ -96,7 +105,7 @@ final class TrinoConfiguration {
         if (nessie.isPresent()) {
             // Holds the S3 secret.
             ServerProcesses.writeSecretFile(
-                    catalogs.resolve("iceberg.properties"), lines(nessie.get().properties()));
+                    catalogs.resolve("iceberg.properties"), lines(icebergRestProperties(nessie.get())));
             return;
         }
         Files.writeString(
@@ -165,38 +174,45 @@ final class TrinoConfiguration {
 
     /**
      * The {@code iceberg} catalog on Nessie's Iceberg REST catalog, with Trino's own S3 client reading and
-     * writing the warehouse's files.
+     * writing the warehouse's files. Trino asks the catalog for its configuration at first use, not at
+     * start, so Nessie may start while Trino does.
      */
-    record NessieCatalog(
-            URI restUri, String warehouse, URI s3Endpoint, String s3Region, String s3AccessKey, String s3SecretKey) {
-        static NessieCatalog of(LocalNessie nessie, LocalS3 s3) {
-            return new NessieCatalog(
-                    nessie.icebergRestUri(),
-                    nessie.warehouse(),
-                    s3.endpoint(),
-                    s3.region(),
-                    s3.accessKey(),
-                    s3.secretKey());
-        }
+    static List<String> icebergRestProperties(LakehouseEndpoints lakehouse) {
+        return List.of(
+                "connector.name=iceberg",
+                "iceberg.catalog.type=rest",
+                "iceberg.rest-catalog.uri=" + lakehouse.icebergRestUri(),
+                "iceberg.rest-catalog.warehouse=" + lakehouse.warehouse(),
+                "fs.native-s3.enabled=true",
+                "s3.endpoint=" + lakehouse.s3Endpoint(),
+                "s3.path-style-access=true",
+                "s3.region=" + lakehouse.s3Region(),
+                "s3.aws-access-key=" + lakehouse.s3AccessKey(),
+                "s3.aws-secret-key=" + lakehouse.s3SecretKey());
+    }
 
-        List<String> properties() {
-            return List.of(
-                    "connector.name=iceberg",
-                    "iceberg.catalog.type=rest",
-                    "iceberg.rest-catalog.uri=" + restUri,
-                    "iceberg.rest-catalog.warehouse=" + warehouse,
-                    "fs.native-s3.enabled=true",
-                    "s3.endpoint=" + s3Endpoint,
-                    "s3.path-style-access=true",
-                    "s3.region=" + s3Region,
-                    "s3.aws-access-key=" + s3AccessKey,
-                    "s3.aws-secret-key=" + s3SecretKey);
+    /**
+     * The variables that Trino's process gets: the keys and region of the S3 storage of the {@code iceberg}
+     * catalog (else of {@code iceberg_hive}) as {@code AWS_ACCESS_KEY_ID}, {@code AWS_SECRET_ACCESS_KEY}
+     * and {@code AWS_REGION}, none without S3. A catalog created at run time names them as
+     * {@code '${ENV:AWS_SECRET_ACCESS_KEY}'} instead of holding the secret in its SQL text, which Trino
+     * keeps in its query history and shows in its web UI.
+     */
+    static Map<String, String> environment(
+            Optional<LakehouseEndpoints> nessie, Optional<HiveMetastoreCatalog> hiveMetastore) {
+        Map<String, String> environment = new LinkedHashMap<>();
+        if (nessie.isPresent()) {
+            LakehouseEndpoints lakehouse = nessie.get();
+            environment.put("AWS_ACCESS_KEY_ID", lakehouse.s3AccessKey());
+            environment.put("AWS_SECRET_ACCESS_KEY", lakehouse.s3SecretKey());
+            environment.put("AWS_REGION", lakehouse.s3Region());
+        } else if (hiveMetastore.isPresent()) {
+            HiveMetastoreCatalog metastore = hiveMetastore.get();
+            environment.put("AWS_ACCESS_KEY_ID", metastore.s3AccessKey());
+            environment.put("AWS_SECRET_ACCESS_KEY", metastore.s3SecretKey());
+            environment.put("AWS_REGION", metastore.s3Region());
         }
-
-        @Override
-        public String toString() {
-            return "NessieCatalog[restUri=" + restUri + ", warehouse=" + warehouse + ", s3Endpoint=" + s3Endpoint + "]";
-        }
+        return environment;
     }
 
     /**

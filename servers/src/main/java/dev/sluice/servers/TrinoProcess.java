@@ -11,6 +11,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -29,8 +30,12 @@ final class TrinoProcess {
 
     private TrinoProcess() {}
 
-    /** Starts the server of an instance whose {@code etc/} is written; its output goes to {@code trino.log}. */
-    static Process start(Path installation, Path instance) throws IOException {
+    /**
+     * Starts the server of an instance whose {@code etc/} is written; its output goes to {@code trino.log}.
+     * The server gets this JVM's environment without its {@code AWS_*} variables, which could name a
+     * developer's own cloud account, and with {@code environment} added.
+     */
+    static Process start(Path installation, Path instance, Map<String, String> environment) throws IOException {
         List<String> command = new ArrayList<>();
         command.add(ServerJava.trino().toString());
         command.addAll(TrinoConfiguration.jvmOptions());
@@ -41,9 +46,10 @@ final class TrinoProcess {
         command.add(MAIN_CLASS);
         Path output = instance.resolve("trino.log");
         Files.deleteIfExists(output);
-        Process process = new ProcessBuilder(command)
-                .directory(instance.toFile())
-                .redirectErrorStream(true)
+        ProcessBuilder builder = new ProcessBuilder(command).directory(instance.toFile());
+        builder.environment().keySet().removeIf(name -> name.startsWith("AWS_"));
+        builder.environment().putAll(environment);
+        Process process = builder.redirectErrorStream(true)
                 .redirectOutput(output.toFile())
                 .start();
         process.getOutputStream().close();

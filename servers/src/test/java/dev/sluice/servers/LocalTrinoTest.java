@@ -2,6 +2,12 @@ package dev.sluice.servers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -18,6 +24,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 class LocalTrinoTest {
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static LocalTrino trino;
 
     @BeforeAll
@@ -57,7 +64,7 @@ class LocalTrinoTest {
     }
 
     @Test
-    void createsInsertsAndMergesIcebergTablesThroughTheJdbcCatalog() throws SQLException {
+    void createsInsertsAndMergesIcebergTablesInNessieWithTheirFilesInS3() throws Exception {
         String schema = uniqueSchema();
         execute("CREATE SCHEMA iceberg." + schema);
         execute("CREATE TABLE iceberg." + schema + ".prices (symbol varchar, close double)");
@@ -70,18 +77,49 @@ class LocalTrinoTest {
 
         assertThat(queryLongs("SELECT CAST(sum(close) * 10 AS bigint) FROM iceberg." + schema + ".prices"))
                 .containsExactly(16525L);
+        // Nessie keeps a table's history as its own commits: the metadata it serves holds the current snapshot only.
         assertThat(queryLongs("SELECT count(*) FROM iceberg." + schema + ".\"prices$snapshots\""))
-                .containsExactly(3L);
-        PostgresEndpoint postgres = trino.postgres();
-        try (Connection connection = DriverManager.getConnection(
-                        postgres.jdbcUrl("trino_iceberg"), postgres.user(), postgres.password());
-                Statement statement = connection.createStatement();
-                ResultSet tables = statement.executeQuery(
-                        "SELECT table_name FROM iceberg_tables WHERE table_namespace = '" + schema + "'")) {
-            assertThat(tables.next()).isTrue();
-            assertThat(tables.getString(1)).isEqualTo("prices");
-        }
-        assertThat(trino.directory().resolve("warehouse")).isDirectory();
+                .containsExactly(1L);
+        LakehouseEndpoints lakehouse = trino.lakehouse().orElseThrow();
+        assertThat(get(lakehouse.nessieApiUri() + "/trees/main/entries").path("entries"))
+                .anyMatch(entry -> entry.path("name")
+                                .path("elements")
+                                .path(0)
+                                .asText()
+                                .equals(schema)
+                        && entry.path("name").path("elements").path(1).asText().equals("prices"));
+        assertThat(S3Requests.of(
+                                lakehouse.s3Endpoint(),
+                                lakehouse.s3Region(),
+                                lakehouse.s3AccessKey(),
+                                lakehouse.s3SecretKey())
+                        .listObjects(lakehouse.warehouse(), schema + "/"))
+                .anyMatch(key -> key.endsWith(".parquet"));
+    }
+
+    @Test
+    void publishesWhereItsNessieAndS3StorageAnswer() throws Exception {
+        LakehouseEndpoints lakehouse = trino.lakehouse().orElseThrow();
+
+        assertThat(lakehouse.nessieApiUri()).hasHost("127.0.0.1").hasPath("/api/v2");
+        assertThat(lakehouse.icebergRestUri())
+                .hasHost("127.0.0.1")
+                .hasPort(lakehouse.nessieApiUri().getPort())
+                .hasPath("/iceberg/");
+        assertThat(lakehouse.warehouse()).isEqualTo("datalake");
+        assertThat(lakehouse.toString()).doesNotContain(lakehouse.s3SecretKey());
+        assertThat(get(lakehouse.icebergRestUri() + "v1/config?warehouse=" + lakehouse.warehouse())
+                        .path("defaults")
+                        .path("warehouse")
+                        .asText())
+                .isEqualTo("s3://datalake");
+        assertThat(S3Requests.of(
+                                lakehouse.s3Endpoint(),
+                                lakehouse.s3Region(),
+                                lakehouse.s3AccessKey(),
+                                lakehouse.s3SecretKey())
+                        .listBuckets())
+                .contains("datalake");
     }
 
     @Test
@@ -100,7 +138,15 @@ class LocalTrinoTest {
         assertThat(other.exitValue()).as(Files.readString(output)).isZero();
         assertThat(Files.readString(output))
                 .contains("reusing the shared Trino on port " + trino.port())
-                .contains("port=" + trino.port() + " pid=" + trino.pid());
+                .contains("port=" + trino.port() + " pid=" + trino.pid())
+                .contains("iceberg REST " + trino.lakehouse().orElseThrow().icebergRestUri());
+    }
+
+    private static JsonNode get(String uri) throws Exception {
+        HttpResponse<String> response = HttpClient.newHttpClient()
+                .send(HttpRequest.newBuilder(URI.create(uri)).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as(uri + ": " + response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
     }
 
     private static String uniqueSchema() {

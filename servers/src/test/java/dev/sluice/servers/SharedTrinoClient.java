@@ -7,5 +7,6 @@ public final class SharedTrinoClient {
     public static void main(String[] arguments) {
         LocalTrino trino = LocalTrino.shared();
         System.out.println("port=" + trino.port() + " pid=" + trino.pid());
+        trino.lakehouse().ifPresent(lakehouse -> System.out.println("iceberg REST " + lakehouse.icebergRestUri()));
     }
 }
