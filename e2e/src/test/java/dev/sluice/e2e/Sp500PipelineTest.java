@@ -20,6 +20,8 @@ import dev.sluice.servers.LocalPostgres;
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.servers.SluiceCache;
 import dev.sluice.tasks.connection.Connections;
+import dev.sluice.tasks.iceberg.IcebergCatalogs;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
@@ -35,6 +37,9 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Properties;
 import org.junit.jupiter.api.Test;
+import org.projectnessie.client.NessieClientBuilder;
+import org.projectnessie.client.api.NessieApiV2;
+import org.projectnessie.model.Reference;
 
 /**
  * The S&P 500 pipeline as users run it: {@code sp500_daily} backfilled over a month of 2013 by the
@@ -56,6 +61,7 @@ class Sp500PipelineTest {
 
     @Test
     void aBackfilledMonthOfGoldEqualsTheIndependentComputation() throws Exception {
+        long firstDayGold;
         LocalTrino trino = LocalTrino.shared();
         dropSchemas(trino);
         LocalPostgres postgres = LocalPostgres.shared();
@@ -93,11 +99,29 @@ class Sp500PipelineTest {
                     0,
                     10);
             String holiday = runs.items().getFirst().runId();
-            assertThat(operations.run(Sp500Daily.DAG_ID, holiday).taskInstances())
+            Views.RunDetails holidayRun = operations.run(Sp500Daily.DAG_ID, holiday);
+            assertThat(holidayRun.taskInstances())
                     .filteredOn(task -> task.taskId().equals("ingest.prices"))
                     .singleElement()
                     .extracting(Views.TaskInstance::state)
                     .isEqualTo("skipped");
+            // Write-audit-publish: a holiday's run changed nothing and published nothing; every branch is gone.
+            assertThat(holidayRun.lakehouse())
+                    .hasValueSatisfying(
+                            lakehouse -> assertThat(lakehouse.published()).isFalse());
+            assertThat(nessieBranches(trino)).containsExactly("main");
+            firstDayGold = publishedGold(operations.run(Sp500Daily.DAG_ID, runOf(operations, FROM)));
+        }
+
+        // The first day's run published gold as one snapshot: time travel reads gold as that run left it.
+        try (Connection connection = trinoConnection(trino);
+                Statement statement = connection.createStatement();
+                ResultSet result = statement.executeQuery(
+                        "SELECT count(*), count(DISTINCT trade_date), max(trade_date) FROM iceberg.sp500_gold.gold_sector_daily"
+                                + " FOR VERSION AS OF " + firstDayGold)) {
+            result.next();
+            assertThat(result.getLong(2)).isEqualTo(1);
+            assertThat(result.getDate(3).toLocalDate()).isEqualTo(FROM);
         }
 
         GoldCheck.assertGoldEqualsIndependentComputation(trino, FROM, TO);
@@ -119,9 +143,20 @@ class Sp500PipelineTest {
      */
     static SluiceService startPipeline(LocalTrino trino, LocalPostgres postgres, String databaseName) {
         // The tasks resolve their connections where they run, from the process's connections, as a worker's do.
-        Connections.setDefaults(Connections.builder()
-                .connection(Sp500Daily.TRINO, "trino://sluice@127.0.0.1:" + trino.port() + "/iceberg")
-                .build());
+        Connections.Builder connections = Connections.builder()
+                .connection(Sp500Daily.TRINO, "trino://sluice@127.0.0.1:" + trino.port() + "/iceberg");
+        // The loads write with the Iceberg Java API into Nessie's catalog, on each run's branch.
+        trino.lakehouse()
+                .ifPresent(lakehouse -> connections.connection(
+                        Sp500Daily.LAKEHOUSE,
+                        IcebergCatalogs.restConnectionUri(
+                                lakehouse.icebergRestUri(),
+                                lakehouse.warehouse(),
+                                lakehouse.s3Endpoint(),
+                                lakehouse.s3Region(),
+                                lakehouse.s3AccessKey(),
+                                lakehouse.s3SecretKey())));
+        Connections.setDefaults(connections.build());
         Dag dag = Sp500Daily.dag(new Sp500Daily.Settings(
                 ROOT.resolve("examples/data/sp500"),
                 ROOT.resolve("dbts"),
@@ -134,6 +169,50 @@ class Sp500PipelineTest {
                 database, EngineSettings.DEFAULT, Clock.systemUTC(), ClasspathProviders.NONE, paused);
         service.registry().register(dag, new DagOrigin("test", Sp500Daily.class.getName(), "test"));
         return service;
+    }
+
+    private static String runOf(Operations operations, LocalDate day) {
+        java.time.Instant start = day.atStartOfDay(java.time.ZoneOffset.UTC).toInstant();
+        return operations
+                .listRuns(
+                        new Operations.RunFilter(
+                                Optional.of(Sp500Daily.DAG_ID),
+                                Optional.empty(),
+                                Optional.empty(),
+                                Optional.of(start),
+                                Optional.of(start.plus(Duration.ofDays(1))),
+                                Optional.empty()),
+                        0,
+                        10)
+                .items()
+                .getFirst()
+                .runId();
+    }
+
+    /** The snapshot of gold that the run's publish left on main. */
+    private static long publishedGold(Views.RunDetails run) {
+        Views.Lakehouse lakehouse = run.lakehouse().orElseThrow();
+        assertThat(lakehouse.published())
+                .as("run %s published", run.run().runId())
+                .isTrue();
+        assertThat(lakehouse.commit()).isPresent();
+        return lakehouse.tables().stream()
+                .filter(table -> table.table().equals("sp500_gold.gold_sector_daily")
+                        && table.ref().equals(Optional.of("main")))
+                .findFirst()
+                .orElseThrow()
+                .snapshotId();
+    }
+
+    /** The names of the Nessie branches. */
+    static List<String> nessieBranches(LocalTrino trino) throws Exception {
+        URI api = trino.lakehouse().orElseThrow().nessieApiUri();
+        try (NessieApiV2 nessie =
+                NessieClientBuilder.createClientBuilder(null, null).withUri(api).build(NessieApiV2.class)) {
+            return nessie.getAllReferences().get().getReferences().stream()
+                    .map(Reference::getName)
+                    .toList();
+        }
     }
 
     static void dropSchemas(LocalTrino trino) throws SQLException {

@@ -10,7 +10,7 @@ import java.util.Optional;
  * write them (module tasks): the write-audit-publish branch task's {@code branch}, {@code from_hash}
  * and {@code trino_catalog}; the publish task's {@code published} and {@code into} (once it ran, the
  * branch is gone), {@code commit},
- * {@code trino_catalog} and {@code tables} (each a {@code table} and its {@code snapshot_id}); and a
+ * {@code trino_catalog} and {@code tables} (each a {@code table}, its {@code snapshot_id} and the {@code commit}); and a
  * load's {@code table}, {@code snapshot_id} and, on a branch, {@code branch}.
  */
 final class RunLakehouse {
@@ -68,8 +68,13 @@ final class RunLakehouse {
     private static Optional<Views.TableSnapshot> snapshot(
             Map<?, ?> output, Views.TaskInstance instance, Optional<String> ref) {
         if (output.get("table") instanceof String table && output.get("snapshot_id") instanceof Number snapshot) {
-            return Optional.of(
-                    new Views.TableSnapshot(table, snapshot.longValue(), instance.taskId(), instance.tryNumber(), ref));
+            return Optional.of(new Views.TableSnapshot(
+                    table,
+                    snapshot.longValue(),
+                    instance.taskId(),
+                    instance.tryNumber(),
+                    ref,
+                    text(output.get("commit"))));
         }
         return Optional.empty();
     }

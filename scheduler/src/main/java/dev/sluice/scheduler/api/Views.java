@@ -136,8 +136,16 @@ public final class Views {
      *
      * @param ref the Nessie branch the snapshot is on, if known: the run's branch for its loads, the
      *     published-into branch for the publish
+     * @param commit the Nessie commit that holds the snapshot, if known (the publish's merge): Nessie's
+     *     catalog keeps a table's current snapshot only, so time travel goes by commit there
      */
-    public record TableSnapshot(String table, long snapshotId, String taskId, int tryNumber, Optional<String> ref) {}
+    public record TableSnapshot(
+            String table,
+            long snapshotId,
+            String taskId,
+            int tryNumber,
+            Optional<String> ref,
+            Optional<String> commit) {}
 
     public record Attempt(
             int tryNumber,

@@ -187,6 +187,26 @@ final class RunsCommand {
         }
 
         /**
+         * A Trino query of the table as the run left it: at the Nessie commit of the publish ({@code
+         * "table#commit"}, Nessie's own syntax: its catalog keeps a table's current snapshot only), or
+         * at the Iceberg snapshot elsewhere.
+         */
+        private static String timeTravel(Views.Lakehouse lakehouse, Views.TableSnapshot snapshot) {
+            List<String> parts = List.of(snapshot.table().split("\\."));
+            List<String> qualified =
+                    parts.size() == 2 && lakehouse.mainCatalog().isPresent()
+                            ? List.of(lakehouse.mainCatalog().get(), parts.get(0), parts.get(1))
+                            : parts;
+            String prefix = String.join(".", qualified.subList(0, qualified.size() - 1));
+            String table = qualified.get(qualified.size() - 1);
+            if (snapshot.commit().isPresent()) {
+                return "SELECT * FROM " + prefix + ".\"" + table + "#"
+                        + snapshot.commit().get() + "\"";
+            }
+            return "SELECT * FROM " + prefix + "." + table + " FOR VERSION AS OF " + snapshot.snapshotId();
+        }
+
+        /**
          * The snapshot each task left, and for the tables on the branch the run published into (or on the
          * catalog's own, without a branch), the Trino query that reads the table as the run left it.
          */
@@ -206,12 +226,7 @@ final class RunsCommand {
                         snapshot.tryNumber());
                 boolean onMain = snapshot.ref().isEmpty() || snapshot.ref().equals(lakehouse.publishedInto());
                 if (onMain) {
-                    String name = lakehouse
-                            .mainCatalog()
-                            .filter(catalog -> snapshot.table().split("\\.").length == 2)
-                            .map(catalog -> catalog + "." + snapshot.table())
-                            .orElse(snapshot.table());
-                    timeTravel.add("SELECT * FROM " + name + " FOR VERSION AS OF " + snapshot.snapshotId());
+                    timeTravel.add(timeTravel(lakehouse, snapshot));
                 }
             }
             table.print(out);

@@ -47,8 +47,8 @@ class RunsShowLakehouseTest {
                 "iceberg",
                 "tables",
                 List.of(
-                        Map.of("table", "raw.prices", "snapshot_id", 101L),
-                        Map.of("table", "sp500_gold.gold_sector_daily", "snapshot_id", 202L)));
+                        Map.of("table", "raw.prices", "snapshot_id", 101L, "commit", "9f3c77aa"),
+                        Map.of("table", "sp500_gold.gold_sector_daily", "snapshot_id", 202L, "commit", "9f3c77aa")));
 
         Views.RunDetails details = details(
                 instance("wap_branch", BRANCH), instance("ingest.prices", LOAD), instance("wap_publish", publish));
@@ -67,10 +67,10 @@ class RunsShowLakehouseTest {
         assertThat(shown)
                 .contains("Lakehouse branch  sluice_sp500_daily_scheduled__2013-02-08_1 (published into main in commit"
                         + " 9f3c77aa, then dropped)")
-                .contains("SELECT * FROM iceberg.sp500_gold.gold_sector_daily FOR VERSION AS OF 202;")
-                .contains("SELECT * FROM iceberg.raw.prices FOR VERSION AS OF 101;")
+                .contains("SELECT * FROM iceberg.sp500_gold.\"gold_sector_daily#9f3c77aa\";")
+                .contains("SELECT * FROM iceberg.raw.\"prices#9f3c77aa\";")
                 // The load's snapshot is on the branch, gone once published: no query reads it.
-                .containsOnlyOnce("FOR VERSION AS OF 101");
+                .doesNotContain("FOR VERSION AS OF");
     }
 
     @Test
@@ -80,7 +80,15 @@ class RunsShowLakehouseTest {
         assertThat(shown)
                 .contains("sluice_sp500_daily_scheduled__2013-02-08_1 (kept, not published; Trino reads it as catalog"
                         + " sluice_sp500_daily_scheduled__2013_02_08_1)")
-                .doesNotContain("FOR VERSION AS OF");
+                .doesNotContain("SELECT");
+    }
+
+    @Test
+    void aLoadWithoutABranchGetsASnapshotTimeTravelQuery() {
+        Map<String, Object> load = Map.of("table", "iceberg.raw.prices", "rows_loaded", 476, "snapshot_id", 303L);
+
+        assertThat(show(details(instance("ingest.prices", load))))
+                .contains("SELECT * FROM iceberg.raw.prices FOR VERSION AS OF 303;");
     }
 
     @Test

@@ -6,6 +6,9 @@ import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.connection.Secret;
 import dev.sluice.tasks.iceberg.IcebergCatalogs;
 import java.net.URI;
+import java.security.SecureRandom;
+import java.util.HexFormat;
+import java.util.Locale;
 import java.util.Optional;
 import org.projectnessie.client.NessieClientBuilder;
 import org.projectnessie.client.api.NessieApiV2;
@@ -17,6 +20,8 @@ import org.projectnessie.client.auth.BearerAuthenticationProvider;
  * {@code token} where it has one: the same token Iceberg's REST client sends.
  */
 final class NessieBranches {
+    private static final SecureRandom RANDOM = new SecureRandom();
+
     private NessieBranches() {}
 
     /** The API, if the connection's catalog is Nessie's; the caller closes it. */
@@ -43,16 +48,20 @@ final class NessieBranches {
     }
 
     /**
-     * A branch name for one attempt of a run's branch task: Nessie allows letters, digits, {@code _},
+     * A new branch name for one attempt of a run's branch task, such as {@code
+     * sluice_sp500_daily_scheduled__2013-02-08T22_30_00Z_1_3f9a2c}: the DAG, the run, the attempt, and six
+     * random hex digits, so that no branch of an earlier life of the run (a Sluice database made anew
+     * beside the same Nessie) is ever taken for this one. Nessie allows letters, digits, {@code _},
      * {@code -} and {@code .}, so the run id's other characters become {@code _}.
      */
     static String branchName(String dagId, String runId, int attempt) {
-        String name = "sluice_" + dagId + "_" + runId + "_" + attempt;
+        String suffix = HexFormat.of().toHexDigits(RANDOM.nextInt()).substring(2);
+        String name = "sluice_" + dagId + "_" + runId + "_" + attempt + "_" + suffix;
         return name.replaceAll("[^A-Za-z0-9_.-]", "_").replaceAll("\\.{2,}", ".");
     }
 
     /** The Trino catalog on a branch: a lower-case identifier. */
     static String trinoCatalogName(String branch) {
-        return branch.toLowerCase(java.util.Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
+        return branch.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
     }
 }

@@ -13,13 +13,16 @@ import java.util.Optional;
 import org.projectnessie.client.api.NessieApiV2;
 import org.projectnessie.error.NessieConflictException;
 import org.projectnessie.error.NessieNotFoundException;
-import org.projectnessie.error.NessieReferenceAlreadyExistsException;
 import org.projectnessie.model.Branch;
+import org.projectnessie.model.CommitMeta;
+import org.projectnessie.model.ContentKey;
+import org.projectnessie.model.Operation;
 import org.projectnessie.model.Reference;
 
 /**
- * The run start task of {@link WriteAuditPublish}: opens the run's branch from {@code main} (a fresh
- * one per attempt, so a rerun of the run starts again from {@code main}) and, when a Trino connection
+ * The run start task of {@link WriteAuditPublish}: opens the run's branch from {@code main} (a new
+ * one per attempt, named by {@link NessieBranches#branchName}, so a rerun of the run starts again
+ * from {@code main}) and, when a Trino connection
  * is named, a Trino catalog on it. Its output is what {@link LakehouseBranch#of} reads.
  */
 record OpenBranch(WriteAuditPublish wap) implements TaskBody {
@@ -76,6 +79,9 @@ record OpenBranch(WriteAuditPublish wap) implements TaskBody {
                     "the lakehouse has no branch " + wap.from() + " to start the run's from",
                     e);
         }
+        if (from instanceof Branch fromBranch && hasNoCommit(nessie, fromBranch)) {
+            from = firstCommit(nessie, fromBranch, context);
+        }
         try {
             Reference created = nessie.createReference()
                     .sourceRefName(from.getName())
@@ -83,21 +89,53 @@ record OpenBranch(WriteAuditPublish wap) implements TaskBody {
                     .create();
             context.log().info("opened branch {} from {} at {}", name, from.getName(), from.getHash());
             return (Branch) created;
-        } catch (NessieReferenceAlreadyExistsException e) {
-            // This attempt ran before (its worker was lost after the branch was made): carry on there.
-            try {
-                Branch existing = (Branch) nessie.getReference().refName(name).get();
-                context.log().info("branch {} exists from an earlier start of this attempt; writing there", name);
-                return existing;
-            } catch (NessieNotFoundException gone) {
-                throw new TaskFailedException(
-                        ErrorCategory.EXTERNAL, "branch " + name + " vanished as it was made", gone);
-            }
         } catch (NessieNotFoundException | NessieConflictException e) {
             throw new TaskFailedException(
                     ErrorCategory.EXTERNAL,
                     "cannot open branch " + name + " from " + wap.from() + ": " + e.getMessage(),
                     e);
+        }
+    }
+
+    private static boolean hasNoCommit(NessieApiV2 nessie, Branch branch) {
+        try {
+            return nessie.getCommitLog()
+                    .refName(branch.getName())
+                    .hashOnRef(branch.getHash())
+                    .maxRecords(1)
+                    .get()
+                    .getLogEntries()
+                    .isEmpty();
+        } catch (NessieNotFoundException e) {
+            throw new TaskFailedException(ErrorCategory.EXTERNAL, "branch " + branch.getName() + " vanished", e);
+        }
+    }
+
+    /**
+     * Makes the first commit of a branch that has none, a commit that changes nothing: Nessie finds no
+     * common ancestor for a merge of a branch made from an empty repository (projectnessie/nessie#6447),
+     * so a newcomer's first run could not publish. The commit expects the branch to be empty still; when
+     * another made the first commit meanwhile, the branch as it is now is used.
+     */
+    private static Reference firstCommit(NessieApiV2 nessie, Branch empty, TaskContext context) {
+        try {
+            Branch committed = nessie.commitMultipleOperations()
+                    .branch(empty)
+                    .commitMeta(CommitMeta.fromMessage("Sluice: the first commit of " + empty.getName()
+                            + ", so that run branches made from it" + " can be merged back"))
+                    .operation(Operation.Unchanged.of(ContentKey.of("sluice")))
+                    .commit();
+            context.log()
+                    .info("made the first commit of the empty branch {}: {}", empty.getName(), committed.getHash());
+            return committed;
+        } catch (NessieConflictException e) {
+            try {
+                return nessie.getReference().refName(empty.getName()).get();
+            } catch (NessieNotFoundException gone) {
+                throw new TaskFailedException(ErrorCategory.EXTERNAL, "branch " + empty.getName() + " vanished", gone);
+            }
+        } catch (NessieNotFoundException e) {
+            throw new TaskFailedException(ErrorCategory.EXTERNAL, "branch " + empty.getName() + " vanished", e);
         }
     }
 

@@ -137,7 +137,7 @@ record PublishBranch(WriteAuditPublish wap) implements TaskBody {
                             + " tables since the run started (" + conflicts + "); " + branch.from()
                             + " is as it was and the branch is kept",
                     e);
-        } catch (NessieConflictException e) {
+        } catch (NessieConflictException | NessieNotFoundException e) {
             throw new TaskFailedException(
                     ErrorCategory.EXTERNAL,
                     "cannot publish branch " + branch.name() + " into " + branch.from() + ": " + e.getMessage()
@@ -160,6 +160,7 @@ record PublishBranch(WriteAuditPublish wap) implements TaskBody {
                 Map<String, Object> published = new LinkedHashMap<>();
                 published.put("table", key.toPathString());
                 published.put("snapshot_id", table.getSnapshotId());
+                published.put("commit", commit);
                 published.put("metadata_location", table.getMetadataLocation());
                 tables.add(published);
             }

@@ -7,18 +7,12 @@ import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
 import dev.sluice.dag.local.LocalTaskContext;
-import dev.sluice.servers.LocalNessie;
-import dev.sluice.servers.LocalPostgres;
-import dev.sluice.servers.LocalS3;
-import dev.sluice.servers.LocalTrino;
 import dev.sluice.tasks.TestServers;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.NamedConnection;
-import dev.sluice.tasks.iceberg.IcebergCatalogs;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -37,15 +31,14 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.IntFunction;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Loads written with the Iceberg Java API into real servers: s3proxy as the S3 storage, Nessie's
- * Iceberg REST catalog on the embedded Postgres, and a Trino on the same catalog that reads what the
- * loads committed.
+ * Loads written with the Iceberg Java API into the test run's real servers: s3proxy as the S3
+ * storage, Nessie's Iceberg REST catalog on the embedded Postgres, and the shared Trino on the same
+ * catalog that reads what the loads committed.
  */
 class IcebergWriterTest {
     private static final List<Column> COLUMNS = List.of(
@@ -56,51 +49,14 @@ class IcebergWriterTest {
     @TempDir
     static Path directory;
 
-    private static LocalPostgres postgres;
-    private static LocalS3 s3;
-    private static LocalNessie nessie;
-    private static LocalTrino trino;
+    /** The schemas' suffix: the servers are the test run's, shared with other tests and reruns. */
+    private static final String RUN = TestServers.uniqueName("");
+
     private static NamedConnection lakehouse;
 
     @BeforeAll
-    static void start() {
-        postgres = LocalPostgres.builder().start();
-        s3 = LocalS3.builder()
-                .directory(directory.resolve("s3"))
-                .bucket("datalake")
-                .start();
-        nessie = LocalNessie.builder()
-                .directory(directory.resolve("nessie"))
-                .postgres(postgres)
-                .s3(s3)
-                .start();
-        trino = LocalTrino.builder()
-                .postgres(postgres)
-                .directory(directory.resolve("trino"))
-                .nessie(nessie, s3)
-                .start();
-        lakehouse = NamedConnection.parse(
-                "lakehouse",
-                IcebergCatalogs.restConnectionUri(
-                        nessie.icebergRestUri(),
-                        nessie.warehouse(),
-                        s3.endpoint(),
-                        s3.region(),
-                        s3.accessKey(),
-                        s3.secretKey()));
-    }
-
-    @AfterAll
-    static void stop() {
-        for (AutoCloseable server : new AutoCloseable[] {trino, nessie, s3, postgres}) {
-            if (server != null) {
-                try {
-                    server.close();
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-            }
-        }
+    static void connect() {
+        lakehouse = TestServers.lakehouse();
     }
 
     @Test
@@ -114,7 +70,7 @@ class IcebergWriterTest {
                         "2013-02-08,67.85,AAPL",
                         "2013-02-11,14.46,AAL"));
         CsvIngest task = CsvIngest.file(csv.toString())
-                .into("lakehouse", "iceberg.csv_test.prices")
+                .into("lakehouse", "iceberg.csv_test" + RUN + ".prices")
                 .requiredColumn("trade_date", "date", ColumnType.DATE)
                 .requiredColumn("symbol", "Name", ColumnType.TEXT)
                 .requiredColumn("close", "close", ColumnType.DOUBLE)
@@ -127,29 +83,30 @@ class IcebergWriterTest {
 
         assertThat(output).containsEntry("rows_loaded", 2).containsEntry("data_files", 1);
         assertThat(output.get("snapshot_id")).isInstanceOf(Long.class);
-        assertThat(query("SELECT symbol, close FROM iceberg.csv_test.prices ORDER BY symbol"))
+        assertThat(query("SELECT symbol, close FROM iceberg.csv_test" + RUN + ".prices ORDER BY symbol"))
                 .containsExactly("AAL 14.75", "AAPL 67.85");
-        assertThat(query("SELECT CAST(snapshot_id AS varchar) FROM iceberg.csv_test.\"prices$snapshots\""))
+        assertThat(query("SELECT CAST(snapshot_id AS varchar) FROM iceberg.csv_test" + RUN + ".\"prices$snapshots\""))
                 .contains(output.get("snapshot_id").toString());
     }
 
     @Test
     void aReloadReplacesItsIntervalOnlyAndLeavesTheOthers() throws Exception {
-        String table = "replace_test.prices";
+        String table = "replace_test" + RUN + ".prices";
         load(table, LocalDate.of(2013, 2, 8), 2, 1.0);
         load(table, LocalDate.of(2013, 2, 11), 2, 2.0);
 
         load(table, LocalDate.of(2013, 2, 8), 3, 5.0);
 
         assertThat(query("SELECT CAST(trade_date AS varchar) || ' ' || CAST(count(*) AS varchar) || ' '"
-                        + " || CAST(CAST(sum(close) AS bigint) AS varchar) FROM iceberg.replace_test.prices GROUP BY trade_date"
+                        + " || CAST(CAST(sum(close) AS bigint) AS varchar) FROM iceberg.replace_test" + RUN
+                        + ".prices GROUP BY trade_date"
                         + " ORDER BY trade_date"))
                 .containsExactly("2013-02-08 3 15", "2013-02-11 2 4");
     }
 
     @Test
     void aReaderSeesAnIntervalBeforeOrAfterItsReloadNeverHalfOfIt() throws Exception {
-        String table = "atomic_test.prices";
+        String table = "atomic_test" + RUN + ".prices";
         LocalDate day = LocalDate.of(2013, 2, 8);
         int rows = 500;
         load(table, day, rows, 1.0);
@@ -161,9 +118,8 @@ class IcebergWriterTest {
                 try (Connection connection = trinoConnection();
                         Statement statement = connection.createStatement()) {
                     while (loading.get()) {
-                        try (ResultSet result = statement.executeQuery(
-                                "SELECT count(*) FROM iceberg.atomic_test.prices WHERE trade_date = DATE '" + day
-                                        + "'")) {
+                        try (ResultSet result = statement.executeQuery("SELECT count(*) FROM iceberg.atomic_test" + RUN
+                                + ".prices WHERE trade_date = DATE '" + day + "'")) {
                             result.next();
                             seen.add(result.getLong(1));
                         }
@@ -186,19 +142,19 @@ class IcebergWriterTest {
     @Test
     void loadsOfOtherPartitionsCommitTogether() throws Exception {
         // A month each: the table's partitions.
-        loadAtOnce("concurrent_test.prices", List.of(1, 2, 3, 4), load -> LocalDate.of(2013, 3 + load, 1));
+        loadAtOnce("concurrent_test" + RUN + ".prices", List.of(1, 2, 3, 4), load -> LocalDate.of(2013, 3 + load, 1));
 
-        assertThat(query("SELECT CAST(count(*) AS varchar) FROM iceberg.concurrent_test.prices"))
+        assertThat(query("SELECT CAST(count(*) AS varchar) FROM iceberg.concurrent_test" + RUN + ".prices"))
                 .containsExactly("40");
     }
 
     @Test
     void loadsOfDaysOfOneMonthAtOnceLoseNoneOfEachOthersRows() throws Exception {
         // One partition, which each load rewrites with the other days it finds there.
-        loadAtOnce("one_month_test.prices", List.of(4, 5, 6, 7), day -> LocalDate.of(2013, 2, day));
+        loadAtOnce("one_month_test" + RUN + ".prices", List.of(4, 5, 6, 7), day -> LocalDate.of(2013, 2, day));
 
         assertThat(query("SELECT CAST(trade_date AS varchar) || ' ' || CAST(count(*) AS varchar)"
-                        + " FROM iceberg.one_month_test.prices GROUP BY trade_date ORDER BY trade_date"))
+                        + " FROM iceberg.one_month_test" + RUN + ".prices GROUP BY trade_date ORDER BY trade_date"))
                 .containsExactly("2013-02-04 10", "2013-02-05 10", "2013-02-06 10", "2013-02-07 10");
     }
 
@@ -226,7 +182,7 @@ class IcebergWriterTest {
 
     @Test
     void aRowOutsideTheIntervalFailsTheLoadAndCommitsNothing() throws Exception {
-        String table = "outside_test.prices";
+        String table = "outside_test" + RUN + ".prices";
         load(table, LocalDate.of(2013, 2, 8), 2, 1.0);
         List<Object[]> rows = List.<Object[]>of(
                 new Object[] {LocalDate.of(2013, 2, 8), "AAA", 9.0},
@@ -244,7 +200,8 @@ class IcebergWriterTest {
                     assertThat(failure.category()).isEqualTo(ErrorCategory.USER_ERROR);
                     assertThat(failure.getMessage()).contains("2013-02-09 lies outside the interval");
                 });
-        assertThat(query("SELECT CAST(CAST(sum(close) AS bigint) AS varchar) FROM iceberg.outside_test.prices"))
+        assertThat(query("SELECT CAST(CAST(sum(close) AS bigint) AS varchar) FROM iceberg.outside_test" + RUN
+                        + ".prices"))
                 .containsExactly("2");
     }
 
@@ -288,6 +245,6 @@ class IcebergWriterTest {
     }
 
     private static Connection trinoConnection() throws SQLException {
-        return DriverManager.getConnection(trino.jdbcUrl(), "sluice-test", null);
+        return TestServers.trinoConnection();
     }
 }
