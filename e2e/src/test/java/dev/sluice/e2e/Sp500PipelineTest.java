@@ -61,7 +61,7 @@ class Sp500PipelineTest {
 
     @Test
     void aBackfilledMonthOfGoldEqualsTheIndependentComputation() throws Exception {
-        long firstDayGold;
+        String firstDayCommit;
         LocalTrino trino = LocalTrino.shared();
         dropSchemas(trino);
         LocalPostgres postgres = LocalPostgres.shared();
@@ -110,15 +110,16 @@ class Sp500PipelineTest {
                     .hasValueSatisfying(
                             lakehouse -> assertThat(lakehouse.published()).isFalse());
             assertThat(nessieBranches(trino)).containsExactly("main");
-            firstDayGold = publishedGold(operations.run(Sp500Daily.DAG_ID, runOf(operations, FROM)));
+            firstDayCommit = publishedGold(operations.run(Sp500Daily.DAG_ID, runOf(operations, FROM)));
         }
 
-        // The first day's run published gold as one snapshot: time travel reads gold as that run left it.
+        // The first day's run published gold in one commit: time travel (Nessie's "table#commit") reads gold as
+        // that run left it.
         try (Connection connection = trinoConnection(trino);
                 Statement statement = connection.createStatement();
                 ResultSet result = statement.executeQuery(
-                        "SELECT count(*), count(DISTINCT trade_date), max(trade_date) FROM iceberg.sp500_gold.gold_sector_daily"
-                                + " FOR VERSION AS OF " + firstDayGold)) {
+                        "SELECT count(*), count(DISTINCT trade_date), max(trade_date) FROM iceberg.sp500_gold.\"gold_sector_daily#"
+                                + firstDayCommit + "\"")) {
             result.next();
             assertThat(result.getLong(2)).isEqualTo(1);
             assertThat(result.getDate(3).toLocalDate()).isEqualTo(FROM);
@@ -189,8 +190,8 @@ class Sp500PipelineTest {
                 .runId();
     }
 
-    /** The snapshot of gold that the run's publish left on main. */
-    private static long publishedGold(Views.RunDetails run) {
+    /** The Nessie commit of the run's publish, which holds its gold on main. */
+    private static String publishedGold(Views.RunDetails run) {
         Views.Lakehouse lakehouse = run.lakehouse().orElseThrow();
         assertThat(lakehouse.published())
                 .as("run %s published", run.run().runId())
@@ -201,7 +202,8 @@ class Sp500PipelineTest {
                         && table.ref().equals(Optional.of("main")))
                 .findFirst()
                 .orElseThrow()
-                .snapshotId();
+                .commit()
+                .orElseThrow();
     }
 
     /** The names of the Nessie branches. */

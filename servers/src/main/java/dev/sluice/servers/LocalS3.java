@@ -33,8 +33,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class LocalS3 implements AutoCloseable {
     static final String VERSION = "4.1.0";
-    /** The access key of a server started without {@link Builder#credentials}: a development value. */
-    public static final String DEVELOPMENT_ACCESS_KEY = "sluice";
+    /**
+     * The access key of a server started without {@link Builder#credentials}: a development value. Sluice
+     * masks a connection's keys wherever it writes them, so the key is no word that names other things (it
+     * was {@code sluice}, and the masking changed the branch names in task outputs).
+     */
+    public static final String DEVELOPMENT_ACCESS_KEY = "dev-sluice-s3-access";
     /** The secret of a server started without {@link Builder#credentials}: a development value. */
     public static final String DEVELOPMENT_SECRET_KEY = "dev-sluice-s3-secret";
     /** The region clients sign for; s3proxy accepts any. */
