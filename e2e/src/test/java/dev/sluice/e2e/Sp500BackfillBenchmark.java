@@ -134,7 +134,11 @@ public final class Sp500BackfillBenchmark {
                                    max(ended_at) FILTER (WHERE task_id = 'dbt.dbt_build')
                                        - min(started_at) FILTER (WHERE task_id = 'dbt.dbt_build') AS dbt,
                                    max(ended_at) FILTER (WHERE task_id LIKE 'quality.%')
-                                       - min(started_at) FILTER (WHERE task_id LIKE 'quality.%') AS checks
+                                       - min(started_at) FILTER (WHERE task_id LIKE 'quality.%') AS checks,
+                                   max(ended_at) FILTER (WHERE task_id = 'wap_branch')
+                                       - min(started_at) FILTER (WHERE task_id = 'wap_branch') AS branch,
+                                   max(ended_at) FILTER (WHERE task_id = 'wap_publish')
+                                       - min(started_at) FILTER (WHERE task_id = 'wap_publish') AS publish
                             FROM attempts GROUP BY run)
                         SELECT
                             (SELECT count(*) FROM dag_run WHERE backfill_id = :id) AS runs,
@@ -147,13 +151,17 @@ public final class Sp500BackfillBenchmark {
                                 (SELECT range_agg(tstzrange(started_at, ended_at)) FROM attempts)) AS busy)) AS busy,
                             extract(epoch FROM (SELECT sum(loads) FROM spans)) AS loads,
                             extract(epoch FROM (SELECT sum(dbt) FROM spans)) AS dbt,
-                            extract(epoch FROM (SELECT sum(checks) FROM spans)) AS checks
+                            extract(epoch FROM (SELECT sum(checks) FROM spans)) AS checks,
+                            extract(epoch FROM (SELECT coalesce(sum(branch), interval '0') FROM spans)) AS branch,
+                            extract(epoch FROM (SELECT coalesce(sum(publish), interval '0') FROM spans)) AS publish
                         """).bind("id", backfillId).mapToMap().one());
         double wall = number(row, "wall");
         double busy = number(row, "busy");
         double loads = number(row, "loads");
         double dbt = number(row, "dbt");
         double checks = number(row, "checks");
+        double branch = number(row, "branch");
+        double publish = number(row, "publish");
         System.out.printf(
                 "%nruns: %s (%s built by dbt; the others skipped: no trading day), task attempts: %s%n%n",
                 row.get("runs"), row.get("built_runs"), row.get("attempts"));
@@ -161,12 +169,14 @@ public final class Sp500BackfillBenchmark {
         System.out.println("|---|---|---|");
         line("wall time (first task start to last task end)", wall, wall);
         line("**Sluice's own overhead** (no task running)", wall - busy, wall);
-        line("loads into Iceberg through Trino (per run, first start to last end)", loads, wall);
+        line("opening each run's Nessie branch and its Trino catalog (write-audit-publish)", branch, wall);
+        line("loads into Iceberg (per run, first start to last end)", loads, wall);
         line("dbt build, one process per run (its Trino queries included)", dbt, wall);
         line("quality checks on Trino (per run, first start to last end)", checks, wall);
+        line("publishing each run's branch: one Nessie merge, dropping the branch and catalog", publish, wall);
         line(
                 "the rest: model tasks reporting dbt's results, the skipped Dremio step",
-                busy - loads - dbt - checks,
+                busy - branch - loads - dbt - checks - publish,
                 wall);
 
         List<String> failures = jdbi.withHandle(handle -> handle.createQuery("""
