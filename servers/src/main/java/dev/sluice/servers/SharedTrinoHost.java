@@ -99,12 +99,12 @@ public final class SharedTrinoHost {
             System.exit(1);
             return;
         }
-        Runnable stop = stopInOrder(trino, lakehouse, postgres);
+        Servers servers = new Servers(trino, lakehouse, postgres);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
                         () -> {
                             starting.deleteIfCurrent(directory);
-                            stop.run();
+                            servers.stop();
                             try {
                                 FileTrees.delete(instance);
                             } catch (IOException e) {
@@ -124,25 +124,45 @@ public final class SharedTrinoHost {
                 Duration.ofNanos(System.nanoTime() - started).toMillis(),
                 idleTimeout);
 
-        awaitIdleOrDeath(directory, trino, lakehouse, idleTimeout, starting);
+        awaitIdleOrDeath(directory, servers, idleTimeout, starting);
         // Here rather than only in the shutdown hook, where the servers' own hooks would stop them all at once.
-        stop.run();
+        servers.stop();
         System.exit(0);
     }
 
-    /**
-     * Trino first, its clients' server; then Nessie, which writes to Postgres and S3; then S3; Postgres last.
-     * Runs once, whoever calls it first.
-     */
-    private static Runnable stopInOrder(LocalTrino trino, Lakehouse lakehouse, LocalPostgres postgres) {
-        AtomicBoolean stopped = new AtomicBoolean();
-        return () -> {
-            if (stopped.compareAndSet(false, true)) {
+    /** What the host runs, stopped once, whoever asks first: at the idle timeout, or by the shutdown hook. */
+    private static final class Servers {
+        private final LocalTrino trino;
+        private final Lakehouse lakehouse;
+        private final LocalPostgres postgres;
+        private final AtomicBoolean stopping = new AtomicBoolean();
+
+        Servers(LocalTrino trino, Lakehouse lakehouse, LocalPostgres postgres) {
+            this.trino = trino;
+            this.lakehouse = lakehouse;
+            this.postgres = postgres;
+        }
+
+        /** Trino first, the others' client; then Nessie, which writes to Postgres and S3; then S3; Postgres last. */
+        void stop() {
+            if (stopping.compareAndSet(false, true)) {
                 trino.close();
                 lakehouse.close();
                 postgres.close();
             }
-        };
+        }
+
+        boolean isStopping() {
+            return stopping.get();
+        }
+
+        /** What died, if a server did. */
+        Optional<String> exited() {
+            if (!trino.isAlive()) {
+                return Optional.of("Trino exited; see " + trino.directory().resolve("trino.log"));
+            }
+            return lakehouse.exited();
+        }
     }
 
     /** The S3 storage and the Nessie on it, started together. */
@@ -196,8 +216,7 @@ public final class SharedTrinoHost {
         }
     }
 
-    private static void awaitIdleOrDeath(
-            Path directory, LocalTrino trino, Lakehouse lakehouse, Duration idleTimeout, SharedTrinoState state)
+    private static void awaitIdleOrDeath(Path directory, Servers servers, Duration idleTimeout, SharedTrinoState state)
             throws IOException, InterruptedException {
         try (FileChannel sharedLock = FileChannel.open(
                         directory.resolve("shared.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
@@ -209,11 +228,11 @@ public final class SharedTrinoHost {
             Optional<Instant> idleSince = Optional.empty();
             while (true) {
                 Thread.sleep(CHECK_INTERVAL);
-                if (!trino.isAlive()) {
-                    log.error("Trino exited; see {}", trino.directory().resolve("trino.log"));
+                if (servers.isStopping()) {
+                    // Terminated: the shutdown hook stops them.
                     return;
                 }
-                Optional<String> exited = lakehouse.exited();
+                Optional<String> exited = servers.exited();
                 if (exited.isPresent()) {
                     log.error("{}; stopping the shared servers", exited.get());
                     return;
