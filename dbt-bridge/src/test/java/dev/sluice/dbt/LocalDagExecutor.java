@@ -30,7 +30,22 @@ final class LocalDagExecutor {
         UPSTREAM_FAILED
     }
 
-    record Outcome(State state, Object output, Throwable failure, List<String> logLines) {}
+    record Outcome(State state, Object output, Throwable failure, List<String> logLines) {
+        private static final int LOG_LINES_SHOWN = 12;
+
+        /**
+         * The state, and for a task that failed its failure and last log lines: short enough that an
+         * assertion message over all of a DAG's outcomes still shows why the failed one failed.
+         */
+        @Override
+        public String toString() {
+            if (state != State.FAILED) {
+                return state.toString();
+            }
+            List<String> tail = logLines.subList(Math.max(0, logLines.size() - LOG_LINES_SHOWN), logLines.size());
+            return state + " (" + failure + ") " + tail;
+        }
+    }
 
     private LocalDagExecutor() {}
 

@@ -293,6 +293,9 @@ public final class LocalNessie implements AutoCloseable {
             properties.setProperty("quarkus.otel.sdk.disabled", "true");
             properties.setProperty("nessie.version.store.type", "JDBC2");
             properties.setProperty("nessie.version.store.persist.jdbc.datasource", "postgresql");
+            // A commit that loses the race for a branch's head is retried until this timeout (5 s by
+            // default). Two cores running dbt's parallel models, Trino and Postgres can exceed that.
+            properties.setProperty("nessie.version.store.persist.commit-timeout-millis", "30000");
             properties.setProperty("quarkus.datasource.postgresql.active", "true");
             properties.setProperty("quarkus.datasource.postgresql.jdbc.url", endpoint.jdbcUrl(database));
             properties.setProperty("quarkus.datasource.postgresql.username", endpoint.user());
