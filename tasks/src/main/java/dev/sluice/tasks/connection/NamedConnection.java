@@ -81,14 +81,14 @@ public record NamedConnection(
         return ConnectionUriParser.parse(name, uri);
     }
 
-    /** The port of the URI, else the scheme's usual one (Trino 8080, Postgres 5432, Dremio 32010, Nessie's Iceberg 19120). */
+    /** The port of the URI, else the scheme's usual one (Trino 8080, Postgres and Iceberg's JDBC catalog 5432, Dremio 32010, Nessie's Iceberg 19120). */
     public int portOrDefault() {
         if (port.isPresent()) {
             return port.getAsInt();
         }
         return switch (scheme) {
             case "trino" -> 8080;
-            case "postgresql", "postgres" -> 5432;
+            case "postgresql", "postgres", "iceberg-jdbc" -> 5432;
             case "dremio" -> 32010;
             case "iceberg" -> 19120;
             default ->

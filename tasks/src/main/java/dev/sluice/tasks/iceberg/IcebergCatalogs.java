@@ -9,20 +9,31 @@ import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
 import org.apache.iceberg.CatalogProperties;
 import org.apache.iceberg.catalog.Catalog;
+import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.apache.iceberg.rest.RESTCatalog;
 
 /**
  * Iceberg catalogs named by connections, for tasks that write tables with the Iceberg Java API rather
- * than through a SQL engine. A connection {@code iceberg://nessie:19120/iceberg?warehouse=datalake}
- * is an Iceberg REST catalog, such as Nessie's, at {@code http://nessie:19120/iceberg}
- * ({@code ssl=true} for https); its other parameters are catalog properties, such as the S3 storage's
- * {@code s3.endpoint}, {@code s3.path-style-access}, {@code s3.access-key-id} and
- * {@code s3.secret-access-key} (secrets, masked like every connection secret). Data files go to S3
- * through Iceberg's {@code S3FileIO} unless {@code io-impl} names another.
+ * than through a SQL engine. Two kinds of catalog:
+ *
+ * <ul>
+ *   <li>{@code iceberg://nessie:19120/iceberg?warehouse=datalake}: an Iceberg REST catalog, such as
+ *       Nessie's, at {@code http://nessie:19120/iceberg} ({@code ssl=true} for https);
+ *   <li>{@code iceberg-jdbc://user:password@postgres:5432/database?catalog-name=sluice&warehouse=s3://datalake/jdbc}:
+ *       Iceberg's JDBC catalog in that Postgres database, the one Trino's {@code iceberg.catalog.type=jdbc}
+ *       uses ({@code catalog-name} is Trino's {@code iceberg.jdbc-catalog.catalog-name}, by default the
+ *       connection's name; {@code warehouse} where new tables go).
+ * </ul>
+ *
+ * <p>Their other parameters are catalog properties, such as the S3 storage's {@code s3.endpoint},
+ * {@code s3.path-style-access}, {@code s3.access-key-id} and {@code s3.secret-access-key} (secrets,
+ * masked like every connection secret). Data files go to S3 through Iceberg's {@code S3FileIO} unless
+ * {@code io-impl} names another, or a JDBC catalog's warehouse is not on S3.
  *
  * <p>A catalog is opened once a process and connection (and branch), and kept: opening one asks the
  * server for its configuration. Thread-safe.
@@ -30,6 +41,10 @@ import org.apache.iceberg.rest.RESTCatalog;
 public final class IcebergCatalogs {
     /** The scheme of an Iceberg REST catalog's connection. */
     public static final String SCHEME = "iceberg";
+    /** The scheme of an Iceberg JDBC catalog's connection. */
+    public static final String JDBC_SCHEME = "iceberg-jdbc";
+    /** Parameters that are Sluice's, not the catalog's. */
+    private static final Set<String> OWN_PARAMETERS = Set.of("ssl", "catalog", "catalog-name");
     /** The catalog's name in Trino, which a three-part table name may start with; {@code catalog=} changes it. */
     public static final String DEFAULT_CATALOG_NAME = "iceberg";
 
@@ -38,6 +53,8 @@ public final class IcebergCatalogs {
      * (not closed, as a task may still hold it; its HTTP client holds no thread) past this many.
      */
     private static final int BRANCH_CATALOGS_KEPT = 16;
+
+    private static final String S3_FILE_IO = "org.apache.iceberg.aws.s3.S3FileIO";
 
     private static final ConcurrentMap<NamedConnection, Catalog> OPEN = new ConcurrentHashMap<>();
     // Guarded by itself.
@@ -57,18 +74,26 @@ public final class IcebergCatalogs {
      */
     public static Catalog open(NamedConnection connection) {
         requireNonNull(connection, "connection is null");
-        if (!connection.scheme().equals(SCHEME)) {
+        if (!isIcebergCatalog(connection)) {
             throw new IllegalArgumentException("connection " + connection.name() + " is a " + connection.scheme()
-                    + " connection, not an Iceberg catalog's (" + SCHEME + "://host:port/path?warehouse=...)");
+                    + " connection, not an Iceberg catalog's (" + SCHEME + "://host:port/path?warehouse=... or "
+                    + JDBC_SCHEME + "://user:password@host:port/database?warehouse=...)");
         }
-        return OPEN.computeIfAbsent(connection, IcebergCatalogs::restCatalog);
+        return OPEN.computeIfAbsent(
+                connection, opened -> opened.scheme().equals(JDBC_SCHEME) ? jdbcCatalog(opened) : restCatalog(opened));
+    }
+
+    /** Whether the connection names an Iceberg catalog that {@link #open} opens. */
+    public static boolean isIcebergCatalog(NamedConnection connection) {
+        return connection.scheme().equals(SCHEME) || connection.scheme().equals(JDBC_SCHEME);
     }
 
     /**
      * The catalog on a Nessie branch, such as a run's in write-audit-publish: Nessie's Iceberg REST
      * catalog serves the branch {@code b} at its URI plus {@code /b}.
      *
-     * @throws IllegalArgumentException when the connection is not an Iceberg catalog's, saying why
+     * @throws IllegalArgumentException when the connection is not an Iceberg catalog's, or, given a branch,
+     *     not a REST catalog's, saying why
      */
     public static Catalog open(NamedConnection connection, Optional<String> branch) {
         requireNonNull(branch, "branch is null");
@@ -76,6 +101,11 @@ public final class IcebergCatalogs {
             return open(connection);
         }
         open(connection);
+        if (!connection.scheme().equals(SCHEME)) {
+            throw new IllegalArgumentException("connection " + connection.name() + " is a " + connection.scheme()
+                    + " catalog, which has no branches: write-audit-publish needs Nessie's catalog (" + SCHEME
+                    + "://...)");
+        }
         BranchKey key = new BranchKey(connection, branch.get());
         synchronized (OPEN_ON_BRANCH) {
             Catalog catalog = OPEN_ON_BRANCH.get(key);
@@ -145,20 +175,57 @@ public final class IcebergCatalogs {
 
     private static Catalog restCatalog(NamedConnection connection, Optional<String> branch) {
         Map<String, String> properties = new LinkedHashMap<>();
-        properties.put(CatalogProperties.FILE_IO_IMPL, "org.apache.iceberg.aws.s3.S3FileIO");
-        // The JDK's HTTP client: the Apache one is left out of the class path.
+        properties.put(CatalogProperties.FILE_IO_IMPL, S3_FILE_IO);
+        // The JDK's HTTP client, for the catalog and S3: the Apache one is left out of the class path.
         properties.put("http-client.type", "urlconnection");
-        connection.properties().forEach((key, value) -> {
-            if (!key.equals("ssl") && !key.equals("catalog")) {
-                properties.put(key, value);
-            }
-        });
-        connection.secretProperties().forEach((key, value) -> properties.put(key, value.reveal()));
+        putParameters(connection, properties);
         properties.put(
                 CatalogProperties.URI,
                 restUri(connection) + branch.map(name -> "/" + encode(name)).orElse(""));
         RESTCatalog catalog = new RESTCatalog();
         catalog.initialize(connection.name() + branch.map(name -> "@" + name).orElse(""), properties);
         return catalog;
+    }
+
+    /**
+     * Iceberg's JDBC catalog: its tables ({@code iceberg_tables}, {@code iceberg_namespace_properties}) are
+     * created when missing, in the layout with views (schema version V1) that Trino's JDBC catalog reads.
+     */
+    private static Catalog jdbcCatalog(NamedConnection connection) {
+        String database = connection.pathSegments().stream()
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException(
+                        "connection " + connection.name() + " names no database: add /<database> to its URI"));
+        String warehouse = Optional.ofNullable(connection.properties().get(CatalogProperties.WAREHOUSE_LOCATION))
+                .orElseThrow(() -> new IllegalArgumentException("connection " + connection.name()
+                        + " names no warehouse: add ?warehouse=s3://<bucket>/<folder> to its URI"));
+        Map<String, String> properties = new LinkedHashMap<>();
+        if (warehouse.startsWith("s3://") || warehouse.startsWith("s3a://")) {
+            properties.put(CatalogProperties.FILE_IO_IMPL, S3_FILE_IO);
+            // The S3 client on the JDK's HTTP client: the Apache one is left out of the class path.
+            properties.put("http-client.type", "urlconnection");
+        }
+        properties.put("jdbc.schema-version", "V1");
+        putParameters(connection, properties);
+        String host = connection.host().contains(":") ? "[" + connection.host() + "]" : connection.host();
+        properties.put(
+                CatalogProperties.URI, "jdbc:postgresql://" + host + ":" + connection.portOrDefault() + "/" + database);
+        connection.user().ifPresent(user -> properties.put("jdbc.user", user));
+        if (!connection.password().isEmpty()) {
+            properties.put("jdbc.password", connection.password().reveal());
+        }
+        JdbcCatalog catalog = new JdbcCatalog();
+        catalog.initialize(connection.properties().getOrDefault("catalog-name", connection.name()), properties);
+        return catalog;
+    }
+
+    /** The connection's parameters but Sluice's own, secrets revealed. */
+    private static void putParameters(NamedConnection connection, Map<String, String> properties) {
+        connection.properties().forEach((key, value) -> {
+            if (!OWN_PARAMETERS.contains(key)) {
+                properties.put(key, value);
+            }
+        });
+        connection.secretProperties().forEach((key, value) -> properties.put(key, value.reveal()));
     }
 }

@@ -86,7 +86,7 @@ final class Ingestion {
             throw new TaskSkippedException("no rows in " + source.name() + span + ": nothing to load");
         }
         Map<String, Object> written = Map.of();
-        if (connection.scheme().equals(IcebergCatalogs.SCHEME)) {
+        if (IcebergCatalogs.isIcebergCatalog(connection)) {
             target.tableProperties()
                     .ifPresent(properties -> context.log()
                             .warn(
