@@ -12,7 +12,9 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
+import org.apache.hadoop.conf.Configuration;
 import org.apache.iceberg.CatalogProperties;
+import org.apache.iceberg.CatalogUtil;
 import org.apache.iceberg.catalog.Catalog;
 import org.apache.iceberg.jdbc.JdbcCatalog;
 import org.apache.iceberg.rest.RESTCatalog;
@@ -27,7 +29,9 @@ import org.apache.iceberg.rest.RESTCatalog;
  *   <li>{@code iceberg-jdbc://user:password@postgres:5432/database?catalog-name=sluice&warehouse=s3://datalake/jdbc}:
  *       Iceberg's JDBC catalog in that Postgres database, the one Trino's {@code iceberg.catalog.type=jdbc}
  *       uses ({@code catalog-name} is Trino's {@code iceberg.jdbc-catalog.catalog-name}, by default the
- *       connection's name; {@code warehouse} where new tables go).
+ *       connection's name; {@code warehouse} where new tables go);
+ *   <li>{@code iceberg-hive://metastore:9083?warehouse=s3://datalake/}: the Hive Metastore at
+ *       {@code thrift://metastore:9083}, the one Trino's {@code iceberg.catalog.type=hive_metastore} uses.
  * </ul>
  *
  * <p>Their other parameters are catalog properties, such as the S3 storage's {@code s3.endpoint},
@@ -43,6 +47,12 @@ public final class IcebergCatalogs {
     public static final String SCHEME = "iceberg";
     /** The scheme of an Iceberg JDBC catalog's connection. */
     public static final String JDBC_SCHEME = "iceberg-jdbc";
+    /** The scheme of a Hive Metastore's connection. */
+    public static final String HIVE_SCHEME = "iceberg-hive";
+
+    private static final Set<String> SCHEMES = Set.of(SCHEME, JDBC_SCHEME, HIVE_SCHEME);
+    // Loaded by name: the metastore's client is on the class path at run time only.
+    private static final String HIVE_CATALOG = "org.apache.iceberg.hive.HiveCatalog";
     /** Parameters that are Sluice's, not the catalog's. */
     private static final Set<String> OWN_PARAMETERS = Set.of("ssl", "catalog", "catalog-name");
     /** The catalog's name in Trino, which a three-part table name may start with; {@code catalog=} changes it. */
@@ -77,15 +87,19 @@ public final class IcebergCatalogs {
         if (!isIcebergCatalog(connection)) {
             throw new IllegalArgumentException("connection " + connection.name() + " is a " + connection.scheme()
                     + " connection, not an Iceberg catalog's (" + SCHEME + "://host:port/path?warehouse=... or "
-                    + JDBC_SCHEME + "://user:password@host:port/database?warehouse=...)");
+                    + JDBC_SCHEME + "://user:password@host:port/database?warehouse=... or " + HIVE_SCHEME
+                    + "://host:port?warehouse=...)");
         }
-        return OPEN.computeIfAbsent(
-                connection, opened -> opened.scheme().equals(JDBC_SCHEME) ? jdbcCatalog(opened) : restCatalog(opened));
+        return OPEN.computeIfAbsent(connection, opened -> switch (opened.scheme()) {
+            case JDBC_SCHEME -> jdbcCatalog(opened);
+            case HIVE_SCHEME -> hiveCatalog(opened);
+            default -> restCatalog(opened);
+        });
     }
 
     /** Whether the connection names an Iceberg catalog that {@link #open} opens. */
     public static boolean isIcebergCatalog(NamedConnection connection) {
-        return connection.scheme().equals(SCHEME) || connection.scheme().equals(JDBC_SCHEME);
+        return SCHEMES.contains(connection.scheme());
     }
 
     /**
@@ -196,15 +210,7 @@ public final class IcebergCatalogs {
                 .findFirst()
                 .orElseThrow(() -> new IllegalArgumentException(
                         "connection " + connection.name() + " names no database: add /<database> to its URI"));
-        String warehouse = Optional.ofNullable(connection.properties().get(CatalogProperties.WAREHOUSE_LOCATION))
-                .orElseThrow(() -> new IllegalArgumentException("connection " + connection.name()
-                        + " names no warehouse: add ?warehouse=s3://<bucket>/<folder> to its URI"));
-        Map<String, String> properties = new LinkedHashMap<>();
-        if (warehouse.startsWith("s3://") || warehouse.startsWith("s3a://")) {
-            properties.put(CatalogProperties.FILE_IO_IMPL, S3_FILE_IO);
-            // The S3 client on the JDK's HTTP client: the Apache one is left out of the class path.
-            properties.put("http-client.type", "urlconnection");
-        }
+        Map<String, String> properties = warehouseProperties(connection);
         properties.put("jdbc.schema-version", "V1");
         putParameters(connection, properties);
         String host = connection.host().contains(":") ? "[" + connection.host() + "]" : connection.host();
@@ -217,6 +223,36 @@ public final class IcebergCatalogs {
         JdbcCatalog catalog = new JdbcCatalog();
         catalog.initialize(connection.properties().getOrDefault("catalog-name", connection.name()), properties);
         return catalog;
+    }
+
+    /**
+     * Iceberg's Hive catalog: tables in the metastore, their metadata and data files in the warehouse. Its
+     * settings are the connection's, over Hadoop's defaults.
+     */
+    private static Catalog hiveCatalog(NamedConnection connection) {
+        Map<String, String> properties = warehouseProperties(connection);
+        putParameters(connection, properties);
+        String host = connection.host().contains(":") ? "[" + connection.host() + "]" : connection.host();
+        properties.put(CatalogProperties.URI, "thrift://" + host + ":" + connection.portOrDefault());
+        Configuration configuration = new Configuration();
+        // The client would tell the metastore its Hadoop user, which Hadoop reads with Subject.getSubject:
+        // unsupported from Java 23 on. The metastore needs it only to own what it creates on HDFS.
+        configuration.setBoolean("hive.metastore.execute.setugi", false);
+        return CatalogUtil.loadCatalog(HIVE_CATALOG, connection.name(), properties, configuration);
+    }
+
+    /** S3's file IO for a warehouse on S3, else Iceberg's default; the warehouse must be named. */
+    private static Map<String, String> warehouseProperties(NamedConnection connection) {
+        String warehouse = Optional.ofNullable(connection.properties().get(CatalogProperties.WAREHOUSE_LOCATION))
+                .orElseThrow(() -> new IllegalArgumentException("connection " + connection.name()
+                        + " names no warehouse: add ?warehouse=s3://<bucket>/<folder> to its URI"));
+        Map<String, String> properties = new LinkedHashMap<>();
+        if (warehouse.startsWith("s3://") || warehouse.startsWith("s3a://")) {
+            properties.put(CatalogProperties.FILE_IO_IMPL, S3_FILE_IO);
+            // The S3 client on the JDK's HTTP client: the Apache one is left out of the class path.
+            properties.put("http-client.type", "urlconnection");
+        }
+        return properties;
     }
 
     /** The connection's parameters but Sluice's own, secrets revealed. */
