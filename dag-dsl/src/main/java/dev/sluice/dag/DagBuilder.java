@@ -263,7 +263,8 @@ public final class DagBuilder {
         for (TaskBuilder task : tasks.values()) {
             built.add(task.build(defaultPolicy, List.copyOf(upstreams.get(task.id()))));
         }
-        if (startDate == null && !(schedule instanceof Schedule.None)) {
+        // A table schedule runs when the tables change, from the first time the scheduler sees them.
+        if (startDate == null && !(schedule instanceof Schedule.None) && !(schedule instanceof Schedule.OnTables)) {
             throw new DagDefinitionException(
                     id, "a start date is required for schedule '" + schedule.expression() + "'");
         }

@@ -6,7 +6,9 @@ import java.util.Locale;
 public enum RunType {
     SCHEDULED,
     MANUAL,
-    BACKFILL;
+    BACKFILL,
+    /** Made because tables a DAG is scheduled on have new snapshots ({@link Schedule#onTables}). */
+    ASSET_TRIGGERED;
 
     public String airflowName() {
         return name().toLowerCase(Locale.ROOT);

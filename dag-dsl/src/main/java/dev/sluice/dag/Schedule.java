@@ -10,9 +10,13 @@ import com.cronutils.parser.CronParser;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZonedDateTime;
+import java.util.HashSet;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
+import java.util.regex.Pattern;
 
 /**
  * When a DAG runs. A cron schedule's run for logical date {@code t} covers the data interval from
@@ -57,6 +61,23 @@ public sealed interface Schedule {
 
     static Schedule none() {
         return None.INSTANCE;
+    }
+
+    /**
+     * Runs when every one of {@code tables} has a new snapshot on the lakehouse's {@code main} since
+     * the DAG's last run of this kind (Airflow's asset schedule, with the catalog as the source of truth).
+     *
+     * @param connection the lakehouse connection (an Iceberg REST catalog such as Nessie's) the tables are in
+     * @param tables each as {@code namespace.table}
+     * @throws IllegalArgumentException naming the bad connection or table name
+     */
+    static Schedule onTables(String connection, String... tables) {
+        return new OnTables(connection, List.of(requireNonNull(tables, "tables is null")), OnTables.Condition.ALL);
+    }
+
+    /** As {@link #onTables}, but runs when any one of {@code tables} has a new snapshot. */
+    static Schedule onAnyTable(String connection, String... tables) {
+        return new OnTables(connection, List.of(requireNonNull(tables, "tables is null")), OnTables.Condition.ANY);
     }
 
     /** As the user wrote it: the cron expression or the preset's name. */
@@ -170,6 +191,87 @@ public sealed interface Schedule {
             return Optional.empty();
         }
 
+        @Override
+        public DataInterval intervalFor(Instant logicalDate, ZoneId zone) {
+            return new DataInterval(logicalDate, logicalDate);
+        }
+    }
+
+    /**
+     * Runs on new snapshots of Iceberg tables rather than on a clock: each run is for the moment it
+     * was triggered, with a zero-length data interval; its context names the snapshots it was
+     * triggered by ({@link TaskContext#triggeringSnapshots()}).
+     *
+     * @param connection the lakehouse connection the tables are in
+     * @param tables each {@code namespace.table}, in the order given, without duplicates
+     * @param condition whether all tables or any one must have a new snapshot
+     */
+    record OnTables(String connection, List<String> tables, Condition condition) implements Schedule {
+        private static final Pattern CONNECTION = Pattern.compile("[A-Za-z][A-Za-z0-9_.-]*");
+        private static final Pattern PART = Pattern.compile("[A-Za-z0-9_][A-Za-z0-9_-]*");
+
+        public enum Condition {
+            /** Every table has a new snapshot. */
+            ALL,
+            /** At least one table has a new snapshot. */
+            ANY
+        }
+
+        public OnTables {
+            requireNonNull(connection, "connection is null");
+            requireNonNull(tables, "tables is null");
+            requireNonNull(condition, "condition is null");
+            if (!CONNECTION.matcher(connection).matches()) {
+                throw new IllegalArgumentException("invalid connection name '" + connection
+                        + "' for a table schedule: a letter, then letters, digits, '_', '-' or '.'");
+            }
+            if (tables.isEmpty()) {
+                throw new IllegalArgumentException(
+                        "a table schedule needs at least one table of connection " + connection);
+            }
+            Set<String> seen = new HashSet<>();
+            for (String table : tables) {
+                requireNonNull(table, "table is null");
+                String[] parts = table.split("\\.", -1);
+                if (parts.length != 2
+                        || !PART.matcher(parts[0]).matches()
+                        || !PART.matcher(parts[1]).matches()) {
+                    throw new IllegalArgumentException("invalid table name '" + table
+                            + "' for a table schedule: expected namespace.table, such as gold.daily_prices");
+                }
+                if (!seen.add(table)) {
+                    throw new IllegalArgumentException("table " + table + " is named twice in a table schedule");
+                }
+            }
+            tables = List.copyOf(tables);
+        }
+
+        /** As written in Java: {@code onTables(lakehouse: gold.a, gold.b)}. */
+        @Override
+        public String expression() {
+            return (condition == Condition.ALL ? "onTables" : "onAnyTable") + "(" + connection + ": "
+                    + String.join(", ", tables) + ")";
+        }
+
+        @Override
+        public String description() {
+            if (tables.size() == 1) {
+                return "on new snapshots of " + tables.getFirst();
+            }
+            String last = tables.getLast();
+            String others = String.join(", ", tables.subList(0, tables.size() - 1));
+            return condition == Condition.ALL
+                    ? "on new snapshots of " + others + " and " + last
+                    : "on a new snapshot of any of " + others + " or " + last;
+        }
+
+        /** None: runs are made when the tables change, not at ticks. */
+        @Override
+        public Optional<Instant> firstTickAtOrAfter(Instant instant, ZoneId zone) {
+            return Optional.empty();
+        }
+
+        /** A zero-length interval at the time the run was triggered. */
         @Override
         public DataInterval intervalFor(Instant logicalDate, ZoneId zone) {
             return new DataInterval(logicalDate, logicalDate);

@@ -3,6 +3,7 @@ package dev.sluice.dag;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneId;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -40,6 +41,15 @@ public interface TaskContext {
 
     /** The DAG's params with the run's overrides applied. */
     Map<String, Object> params();
+
+    /**
+     * For a run made by a table schedule ({@link Schedule#onTables}), the snapshots of the watched
+     * tables it was triggered by, in the schedule's table order; empty for other runs. The same
+     * values are in the run's params as {@code triggering_snapshots}.
+     */
+    default List<TableSnapshot> triggeringSnapshots() {
+        return List.of();
+    }
 
     /**
      * The output of another task of this run (usually an upstream one), if it has finished with one.

@@ -88,6 +88,16 @@ class DagBuilderTest {
     }
 
     @Test
+    void aTableScheduleNeedsNoStartDate() {
+        DagBuilder builder = Dag.builder("assets").schedule(Schedule.onTables("lakehouse", "gold.a", "gold.b"));
+        builder.task("t", NOOP);
+        Dag dag = builder.build();
+
+        assertThat(dag.schedule()).isEqualTo(Schedule.onTables("lakehouse", "gold.a", "gold.b"));
+        assertThat(dag.startDate()).isEmpty();
+    }
+
+    @Test
     void groupsPrefixTheirTasksAndWireTheirFirstAndLastTasks() {
         DagBuilder builder = Dag.builder("grouped");
         TaskBuilder ingest = builder.task("ingest", NOOP);

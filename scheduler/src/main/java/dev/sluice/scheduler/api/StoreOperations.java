@@ -3,6 +3,7 @@ package dev.sluice.scheduler.api;
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.dag.Dag;
+import dev.sluice.dag.RunType;
 import dev.sluice.dag.Schedule;
 import dev.sluice.dag.Task;
 import dev.sluice.scheduler.dags.DagGraph;
@@ -25,6 +26,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneId;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -240,9 +242,9 @@ public final class StoreOperations implements Operations {
             }
         });
         filter.runType().ifPresent(runType -> {
-            if (!List.of("scheduled", "manual", "backfill").contains(runType)) {
+            if (Arrays.stream(RunType.values()).map(RunType::airflowName).noneMatch(runType::equals)) {
                 throw new OperationException.Invalid(
-                        "unknown run type '" + runType + "': use scheduled, manual or backfill");
+                        "unknown run type '" + runType + "': use scheduled, manual, backfill or asset_triggered");
             }
         });
         String dagId = filter.dagId().orElse(null);

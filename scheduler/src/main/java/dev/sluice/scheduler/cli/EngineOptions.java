@@ -2,6 +2,7 @@ package dev.sluice.scheduler.cli;
 
 import dev.sluice.scheduler.dags.ClasspathProviders;
 import dev.sluice.scheduler.engine.EngineSettings;
+import java.time.Duration;
 import java.util.List;
 import picocli.CommandLine.Option;
 
@@ -23,6 +24,15 @@ final class EngineOptions {
     int backfillMaxRuns;
 
     @Option(
+            names = "--table-poll-interval",
+            paramLabel = "SECONDS",
+            description = "seconds between reads of the catalog for new snapshots of the tables that DAGs are "
+                    + "scheduled on (Schedule.onTables); a Sluice task's snapshot triggers at once "
+                    + "(env SLUICE_TABLE_POLL_INTERVAL, default ${DEFAULT-VALUE})",
+            defaultValue = "${env:SLUICE_TABLE_POLL_INTERVAL:-30}")
+    int tablePollSeconds;
+
+    @Option(
             names = "--dag-provider",
             paramLabel = "CLASS",
             description =
@@ -31,7 +41,14 @@ final class EngineOptions {
     List<String> providers = List.of();
 
     EngineSettings settings() {
-        return EngineSettings.DEFAULT.withWorkerSlots(workerSlots).withMaxBackfillRuns(backfillMaxRuns);
+        if (tablePollSeconds < 1) {
+            throw new IllegalArgumentException(
+                    "--table-poll-interval must be at least 1 second, not " + tablePollSeconds);
+        }
+        return EngineSettings.DEFAULT
+                .withWorkerSlots(workerSlots)
+                .withMaxBackfillRuns(backfillMaxRuns)
+                .withTablePollInterval(Duration.ofSeconds(tablePollSeconds));
     }
 
     /** The providers named, or {@code otherwise} when none are. */

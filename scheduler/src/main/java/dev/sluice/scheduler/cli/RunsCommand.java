@@ -42,7 +42,9 @@ final class RunsCommand {
         @Option(names = "--state", description = "only runs in this state: queued, running, success or failed")
         Optional<String> state = Optional.empty();
 
-        @Option(names = "--type", description = "only runs of this type: scheduled, manual or backfill")
+        @Option(
+                names = "--type",
+                description = "only runs of this type: scheduled, manual, backfill or asset_triggered")
         Optional<String> runType = Optional.empty();
 
         @Option(

@@ -20,6 +20,7 @@ import java.util.HashMap;
 import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -35,6 +36,13 @@ public final class DagStructure {
         structure.put("dag_id", dag.id());
         structure.put("description", dag.description());
         structure.put("schedule", dag.schedule().expression());
+        if (dag.schedule() instanceof Schedule.OnTables tables) {
+            Map<String, Object> watched = new LinkedHashMap<>();
+            watched.put("connection", tables.connection());
+            watched.put("tables", tables.tables());
+            watched.put("condition", tables.condition().name().toLowerCase(Locale.ROOT));
+            structure.put("schedule_tables", watched);
+        }
         structure.put("timezone", dag.timezone().getId());
         structure.put("start_date", dag.startDate().map(Object::toString).orElse(null));
         structure.put("end_date", dag.endDate().map(Object::toString).orElse(null));
@@ -106,8 +114,10 @@ public final class DagStructure {
                     .maxBackfillIntervalsPerRun(dag.optionalInteger("max_backfill_intervals_per_run")
                             .orElse(1));
             String schedule = dag.string("schedule");
-            // A builder starts with no schedule, whose expression "none" is no cron expression.
-            if (!schedule.equals(Schedule.none().expression())) {
+            if (dag.has("schedule_tables")) {
+                builder.schedule(tableSchedule(dag.child("schedule_tables")));
+            } else if (!schedule.equals(Schedule.none().expression())) {
+                // A builder starts with no schedule, whose expression "none" is no cron expression.
                 builder.schedule(schedule);
             }
             dag.nullableInstant("start_date").ifPresent(builder::startDate);
@@ -122,6 +132,17 @@ public final class DagStructure {
         } catch (DagDefinitionException e) {
             throw new IllegalArgumentException("the structure does not make a valid DAG: " + e.getMessage(), e);
         }
+    }
+
+    private static Schedule tableSchedule(StructureReader watched) {
+        String condition = watched.string("condition");
+        Schedule.OnTables.Condition parsed;
+        try {
+            parsed = Schedule.OnTables.Condition.valueOf(condition.toUpperCase(Locale.ROOT));
+        } catch (IllegalArgumentException e) {
+            throw watched.malformed("condition", "is '" + condition + "', not all or any");
+        }
+        return new Schedule.OnTables(watched.string("connection"), watched.strings("tables"), parsed);
     }
 
     /**

@@ -40,6 +40,11 @@ record StructureReader(String subject, String path, Map<String, Object> values) 
         return toInt(key, required(key));
     }
 
+    /** Whether the structure has the key, which may be left out. */
+    boolean has(String key) {
+        return values.containsKey(key);
+    }
+
     /** A key that may be left out. */
     Optional<Integer> optionalInteger(String key) {
         if (!values.containsKey(key)) {

@@ -21,6 +21,7 @@ import dev.sluice.scheduler.store.RunState;
 import dev.sluice.scheduler.store.TaskInstanceDao;
 import dev.sluice.scheduler.store.TaskState;
 import dev.sluice.scheduler.store.WorkerDao;
+import dev.sluice.tasks.connection.Connections;
 import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.security.SecureRandom;
@@ -39,6 +40,7 @@ import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.BooleanSupplier;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
@@ -60,6 +62,8 @@ public final class Engine implements AutoCloseable {
     private final EngineSettings settings;
     private final Transitions transitions;
     private final RunPlanner planner;
+    private final TableWatcher tableWatcher;
+    private volatile Supplier<Connections> connections = Connections::defaults;
     private final Backfills backfills;
     private final TaskExecutor executor;
     private final String workerId;
@@ -90,7 +94,16 @@ public final class Engine implements AutoCloseable {
         this.clock = requireNonNull(clock, "clock is null");
         this.settings = requireNonNull(settings, "settings is null");
         this.transitions = new Transitions(registry);
-        this.planner = new RunPlanner(transitions);
+        AssetRuns assetRuns = new AssetRuns(transitions);
+        this.planner = new RunPlanner(transitions, assetRuns);
+        this.tableWatcher = new TableWatcher(
+                jdbi,
+                registry,
+                clock,
+                settings.tablePollInterval(),
+                assetRuns,
+                name -> connections.get().tryConnection(name),
+                this::wake);
         this.backfills = new Backfills(registry, transitions);
         this.executor = new TaskExecutor(registry, jdbi, new TemplateRenderer(), clock, result -> {
             results.add(result);
@@ -129,6 +142,24 @@ public final class Engine implements AutoCloseable {
         return registry;
     }
 
+    /**
+     * The connections that the table watcher opens the catalogs of DAGs on a table schedule with;
+     * by default those task bodies use ({@link Connections#defaults()}).
+     */
+    public void useConnections(Connections connections) {
+        requireNonNull(connections, "connections is null");
+        this.connections = () -> connections;
+    }
+
+    /**
+     * Reads the snapshots of the tables that DAGs are scheduled on and creates the runs they make due,
+     * now; returns how many. What the watcher's thread does each poll interval, for an engine driven
+     * with {@link #runUntilIdle()}.
+     */
+    public int pollTables() {
+        return tableWatcher.pollOnce();
+    }
+
     /** Registers this worker, reaps the attempts of dead workers and starts the loop. */
     public synchronized void start() {
         if (started) {
@@ -136,6 +167,7 @@ public final class Engine implements AutoCloseable {
         }
         register();
         loop = Thread.ofPlatform().name("sluice-engine").start(this::loop);
+        tableWatcher.start();
         log.info("engine started as worker {} with {} slots", workerId, settings.workerSlots());
     }
 
@@ -193,6 +225,9 @@ public final class Engine implements AutoCloseable {
     private void notified(String payload) {
         if ("cancel".equals(payload)) {
             cancelledElsewhere.set(true);
+        } else if (Transitions.TABLES_NOTICE.equals(payload)) {
+            tableWatcher.wake();
+            return;
         } else if (!"tasks".equals(payload)) {
             runsChanged.set(true);
         }
@@ -734,6 +769,7 @@ public final class Engine implements AutoCloseable {
         }
         stopping = true;
         wakeup.signal();
+        tableWatcher.close();
         // A body that called System.exit is why the JVM is ending: it never returns, and its attempt fails.
         executor.failExitingBodies();
         try {

@@ -23,9 +23,11 @@ import org.jdbi.v3.core.Handle;
  */
 final class RunPlanner {
     private final Transitions transitions;
+    private final AssetRuns assetRuns;
 
-    RunPlanner(Transitions transitions) {
+    RunPlanner(Transitions transitions, AssetRuns assetRuns) {
         this.transitions = requireNonNull(transitions, "transitions is null");
+        this.assetRuns = requireNonNull(assetRuns, "assetRuns is null");
     }
 
     static String runId(RunType type, Instant logicalDate) {
@@ -36,6 +38,10 @@ final class RunPlanner {
     int createDueRuns(Handle handle, RegisteredDag registered, Instant now) {
         Dag dag = registered.dag();
         Schedule schedule = dag.schedule();
+        if (schedule instanceof Schedule.OnTables) {
+            // Due when its tables changed, as recorded; a run that ended may make room for the next.
+            return assetRuns.createDue(handle, registered, now);
+        }
         if (schedule instanceof Schedule.None || dag.startDate().isEmpty()) {
             return 0;
         }

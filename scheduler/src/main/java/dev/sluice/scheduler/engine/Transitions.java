@@ -226,6 +226,7 @@ final class Transitions {
         Map<Long, ClaimedTask> taskOfRun = new HashMap<>();
         AttemptDao attempts = Daos.on(handle, AttemptDao.class);
         TaskInstanceDao instances = Daos.on(handle, TaskInstanceDao.class);
+        boolean published = false;
         for (AttemptResult result : results) {
             ClaimedTask task = result.task();
             attempts.end(new AttemptDao.End(
@@ -254,6 +255,8 @@ final class Transitions {
                 // No longer this attempt's to end: reaped, cleared, marked, or claimed by a later try.
                 continue;
             }
+            published |= result.outcome() == AttemptResult.Outcome.SUCCESS
+                    && result.outputJson().filter(PublishedSnapshots::onMain).isPresent();
             if (next.finished()) {
                 finishedByRun
                         .computeIfAbsent(task.runPk(), ignored -> new LinkedHashMap<>())
@@ -262,6 +265,9 @@ final class Transitions {
             } else {
                 notifyTasks(handle);
             }
+        }
+        if (published) {
+            notifyTables(handle);
         }
         List<Long> finishedRuns = new ArrayList<>();
         for (Map.Entry<Long, Map<String, TaskState>> entry : finishedByRun.entrySet()) {
@@ -500,6 +506,17 @@ final class Transitions {
     static void notifyWork(Handle handle) {
         handle.execute("SELECT pg_notify('sluice_work', '')");
     }
+
+    /**
+     * Wakes the table watchers of every engine once this transaction commits: a task published
+     * snapshots to the lakehouse's main, which DAGs on a table schedule may wait for.
+     */
+    static void notifyTables(Handle handle) {
+        handle.execute("SELECT pg_notify('sluice_work', '" + TABLES_NOTICE + "')");
+    }
+
+    /** The payload of {@link #notifyTables}. */
+    static final String TABLES_NOTICE = "tables";
 
     /**
      * As above, when only tasks became runnable: engines claim, and need not look at runs again.

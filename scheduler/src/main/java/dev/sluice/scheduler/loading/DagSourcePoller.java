@@ -2,6 +2,7 @@ package dev.sluice.scheduler.loading;
 
 import static java.util.Objects.requireNonNull;
 
+import dev.sluice.tasks.connection.Connections;
 import java.time.Duration;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executors;
@@ -60,7 +61,9 @@ public final class DagSourcePoller implements AutoCloseable {
     }
 
     private LoadResult refreshAndPublish() {
-        LoadResult result = source.refresh();
+        LoadResult result = TableScheduleConnections.vet(
+                source.refresh(),
+                name -> Connections.defaults().tryConnection(name).isPresent());
         if (!result.equals(published)) {
             try {
                 listener.accept(result);

@@ -17,7 +17,13 @@ import org.jdbi.v3.core.config.JdbiConfig;
 public final class Daos implements JdbiConfig<Daos> {
     /** Every SQL object of this package: what {@link #prepare} readies. */
     static final List<Class<?>> TYPES = List.of(
-            DagDao.class, RunDao.class, TaskInstanceDao.class, AttemptDao.class, WorkerDao.class, BackfillDao.class);
+            DagDao.class,
+            RunDao.class,
+            TaskInstanceDao.class,
+            AttemptDao.class,
+            WorkerDao.class,
+            BackfillDao.class,
+            TableSnapshotDao.class);
 
     private final Map<Class<?>, Object> attached = new HashMap<>();
 

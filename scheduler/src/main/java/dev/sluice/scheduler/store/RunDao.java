@@ -185,6 +185,17 @@ public interface RunDao {
             """)
     int activeScheduled(String dagId);
 
+    /** How many runs a table schedule made for a DAG are queued or running: what counts against its max active runs. */
+    @SqlQuery("""
+            SELECT count(*) FROM dag_run
+            WHERE dag_id = :dagId AND run_type = 'asset_triggered' AND state IN ('queued', 'running')
+            """)
+    int activeAssetTriggered(String dagId);
+
+    /** Whether the DAG has a run for this logical date. */
+    @SqlQuery("SELECT EXISTS (SELECT 1 FROM dag_run WHERE dag_id = :dagId AND logical_date = :logicalDate)")
+    boolean hasRunAt(String dagId, Instant logicalDate);
+
     @SqlQuery("SELECT max(logical_date) FROM dag_run WHERE dag_id = :dagId AND run_type = 'scheduled'")
     Optional<Instant> lastScheduled(String dagId);
 

@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagBuilder;
 import dev.sluice.dag.DagProvider;
+import dev.sluice.dag.Schedule;
 import dev.sluice.dag.Task;
 import dev.sluice.dag.TaskBody;
 import dev.sluice.dag.TaskBuilder;
@@ -160,6 +161,18 @@ class DagStructureRoundTripTest {
     }
 
     @Test
+    void tableSchedulesRoundTrip() {
+        assertRoundTrips(dagWith(dag -> dag.schedule(Schedule.onTables("lakehouse", "gold.a", "gold.b"))));
+        assertRoundTrips(dagWith(dag ->
+                dag.schedule(Schedule.onAnyTable("lakehouse", "silver.c")).startDate("2024-01-01")));
+
+        Dag rebuilt = DagStructure.toDag(throughJson(
+                DagStructure.of(dagWith(dag -> dag.schedule(Schedule.onAnyTable("lakehouse", "gold.a", "gold.b"))))));
+
+        assertThat(rebuilt.schedule()).isEqualTo(Schedule.onAnyTable("lakehouse", "gold.a", "gold.b"));
+    }
+
+    @Test
     void rebuiltBodiesDescribeWhatWasStoredAndDoNotRun() {
         Dag dag = dagWith(builder -> {});
         Map<String, Object> structure = throughJson(DagStructure.of(dag));
@@ -253,6 +266,11 @@ class DagStructureRoundTripTest {
                 structure -> structure.put("schedule", "every day"),
                 "the structure does not make a valid DAG: DAG 'shaped': invalid cron expression 'every day':"
                         + " expected 5 fields (minute hour day-of-month month day-of-week)");
+        assertMalformed(
+                structure -> structure.put(
+                        "schedule_tables",
+                        Map.of("connection", "lakehouse", "tables", List.of("gold"), "condition", "all")),
+                "invalid table name 'gold' for a table schedule: expected namespace.table, such as gold.daily_prices");
         assertMalformed(
                 structure -> firstTask(structure).put("id", "extract..orders"),
                 "the structure does not make a valid DAG: DAG 'shaped': group id is empty");

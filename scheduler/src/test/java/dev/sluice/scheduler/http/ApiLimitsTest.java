@@ -246,7 +246,7 @@ class ApiLimitsTest {
                 "/api/v1/runs?runType=cron",
                 null,
                 400,
-                "unknown run type 'cron': use scheduled, manual or backfill");
+                "unknown run type 'cron': use scheduled, manual, backfill or asset_triggered");
         assertProblem(
                 "GET",
                 "/api/v1/dags/every_minute/runs?logicalDateTo=",
