@@ -21,6 +21,8 @@ import dev.sluice.servers.LocalS3;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.iceberg.IcebergCatalogs;
+import dev.sluice.tasks.ingest.ColumnType;
+import dev.sluice.tasks.ingest.CsvIngest;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -283,9 +285,11 @@ class TableScheduleTest {
     }
 
     @Test
-    void aSluiceTasksCommitToMainTriggersAtOnceWithoutWaitingForThePoll() {
-        String a = table("a");
-        commit(a);
+    void aSluiceLoadsCommitToMainTriggersAtOnceWithoutWaitingForThePoll() throws Exception {
+        String a = table("prices");
+        Path csv = Files.write(
+                Files.createTempDirectory(directory, "csv").resolve("prices.csv"),
+                List.of("Name,close", "AAA,1.5", "BBB,2.5"));
         Database database = TestDatabase.open();
         closing.add(database);
         DagRegistry registry = new DagRegistry(database.jdbi(), Clock.systemUTC());
@@ -295,7 +299,16 @@ class TableScheduleTest {
                 Clock.systemUTC(),
                 EngineSettings.DEFAULT.withWorkerSlots(4).withTablePollInterval(Duration.ofHours(1)));
         engine.useConnections(connections);
-        Dag producer = dag("producer", Schedule.none(), context -> Map.of("table", a, "snapshot_id", commit(a)));
+        // A real load: the Iceberg writer commits to main and its output names the table and snapshot.
+        Dag producer = dag(
+                "producer",
+                Schedule.none(),
+                CsvIngest.file(csv.toString())
+                        .into("lakehouse", a)
+                        .requiredColumn("symbol", "Name", ColumnType.TEXT)
+                        .requiredColumn("close", "close", ColumnType.DOUBLE)
+                        .connections(connections)
+                        .build());
         Dag consumer = dag("consumer", Schedule.onTables("lakehouse", a), context -> null);
         registry.register(producer, new DagOrigin("test", "producer", "test"));
         registry.register(consumer, new DagOrigin("test", "consumer", "test"));
