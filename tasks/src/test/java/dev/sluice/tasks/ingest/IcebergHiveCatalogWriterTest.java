@@ -45,7 +45,10 @@ class IcebergHiveCatalogWriterTest extends IcebergCatalogWriterContract {
                     .s3(s3, BUCKET)
                     .start();
         } catch (IllegalStateException e) {
-            Assumptions.assumeTrue(!e.getMessage().contains("Java"), "the Hive Metastore does not run here: " + e);
+            // The one failure that is the machine's, not the code's: no JDK the metastore runs on.
+            Assumptions.assumeFalse(
+                    e.getMessage().contains(" runs on Java "),
+                    "the Hive Metastore does not run here: " + e.getMessage());
             throw e;
         }
         catalog = NamedConnection.parse(
