@@ -21,7 +21,7 @@ import org.apache.iceberg.rest.RESTCatalog;
 
 /**
  * Iceberg catalogs named by connections, for tasks that write tables with the Iceberg Java API rather
- * than through a SQL engine. Two kinds of catalog:
+ * than through a SQL engine. Three kinds of catalog:
  *
  * <ul>
  *   <li>{@code iceberg://nessie:19120/iceberg?warehouse=datalake}: an Iceberg REST catalog, such as
