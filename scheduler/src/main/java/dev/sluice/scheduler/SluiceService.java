@@ -136,6 +136,7 @@ public final class SluiceService implements AutoCloseable {
         engine.start();
         if (fireTicks) {
             ticks.start();
+            engine.watchTables();
         }
         // A scheduler has its DAG processor run the DAG files' code; a worker runs what that processor loaded.
         LoaderSettings loading =

@@ -27,7 +27,8 @@ final class EngineOptions {
             names = "--table-poll-interval",
             paramLabel = "SECONDS",
             description = "seconds between reads of the catalog for new snapshots of the tables that DAGs are "
-                    + "scheduled on (Schedule.onTables); a Sluice task's snapshot triggers at once "
+                    + "scheduled on (Schedule.onTables), by the schedulers (server, standalone), not by workers; a "
+                    + "Sluice task's snapshot triggers at once "
                     + "(env SLUICE_TABLE_POLL_INTERVAL, default ${DEFAULT-VALUE})",
             defaultValue = "${env:SLUICE_TABLE_POLL_INTERVAL:-30}")
     int tablePollSeconds;

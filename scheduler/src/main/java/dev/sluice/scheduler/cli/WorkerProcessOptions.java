@@ -104,8 +104,6 @@ final class WorkerProcessOptions {
                 "--supervised",
                 "--worker-slots",
                 String.valueOf(engine.workerSlots()),
-                "--table-poll-interval",
-                String.valueOf(engine.tablePollInterval().toSeconds()),
                 "--dags-refresh-interval",
                 String.valueOf(sources.refreshInterval().toSeconds()),
                 "--dag-definition-timeout",

@@ -160,6 +160,14 @@ public final class Engine implements AutoCloseable {
         return tableWatcher.pollOnce();
     }
 
+    /**
+     * Starts watching the tables that DAGs are scheduled on, on a thread of its own: what a scheduler
+     * does, as it fires the schedules' ticks; a worker leaves it to the schedulers.
+     */
+    public void watchTables() {
+        tableWatcher.start();
+    }
+
     /** Registers this worker, reaps the attempts of dead workers and starts the loop. */
     public synchronized void start() {
         if (started) {
@@ -167,7 +175,6 @@ public final class Engine implements AutoCloseable {
         }
         register();
         loop = Thread.ofPlatform().name("sluice-engine").start(this::loop);
-        tableWatcher.start();
         log.info("engine started as worker {} with {} slots", workerId, settings.workerSlots());
     }
 

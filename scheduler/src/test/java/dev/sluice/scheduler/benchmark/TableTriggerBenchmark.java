@@ -128,6 +128,7 @@ public final class TableTriggerBenchmark {
         List<Long> latencies = new ArrayList<>();
         try (Engine engine = engine(database, registry, Duration.ofHours(1), lakehouse)) {
             engine.start();
+            engine.watchTables();
             awaitWatched(database, "wake_consumer", 1);
             for (int round = 1; round <= rounds; round++) {
                 engine.triggerRun("producer", Optional.empty(), Map.of());
@@ -149,6 +150,7 @@ public final class TableTriggerBenchmark {
         List<Long> latencies = new ArrayList<>();
         try (Engine engine = engine(database, registry, Duration.ofSeconds(POLL_SECONDS), lakehouse)) {
             engine.start();
+            engine.watchTables();
             awaitWatched(database, "poll_consumer", 1);
             for (int round = 1; round <= rounds; round++) {
                 commit(catalog, table);

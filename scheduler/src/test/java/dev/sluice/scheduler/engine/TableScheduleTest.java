@@ -313,6 +313,7 @@ class TableScheduleTest {
         registry.register(producer, new DagOrigin("test", "producer", "test"));
         registry.register(consumer, new DagOrigin("test", "consumer", "test"));
         engine.start();
+        engine.watchTables();
         closing.add(engine);
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> database.jdbi()
