@@ -48,7 +48,9 @@ public interface TaskContext {
      * values are in the run's params as {@code triggering_snapshots}.
      */
     default List<TableSnapshot> triggeringSnapshots() {
-        return List.of();
+        return runType() == RunType.ASSET_TRIGGERED
+                ? TableSnapshot.fromParam(params().get(TableSnapshot.PARAM))
+                : List.of();
     }
 
     /**

@@ -2,7 +2,6 @@ package dev.sluice.scheduler.engine;
 
 import dev.sluice.dag.DataInterval;
 import dev.sluice.dag.RunType;
-import dev.sluice.dag.TableSnapshot;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskLogger;
 import dev.sluice.dag.local.CancelActions;
@@ -128,13 +127,6 @@ final class EngineTaskContext implements TaskContext {
     @Override
     public Map<String, Object> params() {
         return params;
-    }
-
-    @Override
-    public List<TableSnapshot> triggeringSnapshots() {
-        return task.runType() == RunType.ASSET_TRIGGERED
-                ? TableSnapshot.fromParam(params.get(TableSnapshot.PARAM))
-                : List.of();
     }
 
     @Override
