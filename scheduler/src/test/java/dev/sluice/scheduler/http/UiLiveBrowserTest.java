@@ -328,6 +328,8 @@ class UiLiveBrowserTest {
                 browser.findElements(By.cssSelector("#runs tr[data-state]")).isEmpty());
 
         open("/ui/runs");
+        // The page renders its filters once its script has run: under load, after get() returns.
+        waitUntil(() -> !browser.findElements(By.id("run-from")).isEmpty());
         browser.findElement(By.id("run-from")).sendKeys("01012000");
         waitUntil(() ->
                 !browser.findElements(By.cssSelector("#runs tr[data-state]")).isEmpty());
