@@ -27,9 +27,10 @@ import org.slf4j.LoggerFactory;
  * files there themselves, and the metastore makes each new database's and table's folder there
  * through Hadoop's S3A.
  *
- * <p>The configuration, with the database's password and the S3 secret, is in
- * {@code conf/metastore-site.xml} in the instance's folder, readable by its owner only, never on the
- * command line.
+ * <p>The configuration is the compose stack's {@code docker/hive/metastore-site.xml}, copied to
+ * {@code conf/metastore-site.xml} in the instance's folder. Its {@code ${env.NAME}} values, the
+ * database's password and the S3 secret among them, are the process's environment, never its command
+ * line.
  *
  * <p>It runs on Java 17 to 22 only: Hadoop 3.3 calls {@code Subject.getSubject}, which newer Java
  * refuses. When this JVM is newer, it runs on the newest such JDK of the system's packages, or on the
@@ -57,8 +58,6 @@ public final class LocalHiveMetastore implements AutoCloseable {
     // Hadoop 3.3's UserGroupInformation calls Subject.getSubject, which throws on Java 23 and newer: every
     // Thrift call then fails with "getSubject is not supported".
     private static final int MAXIMUM_JAVA_FEATURE_VERSION = 22;
-    // Below the bucket: the root of managed (Hive ACID) tables, apart from the databases' own folders.
-    private static final String MANAGED_TABLES = "managed/";
     private static final String LOG_FILE = "metastore.log";
     private static final String SCHEMA_TOOL_LOG_FILE = "schema-tool.log";
     private static final Duration SCHEMA_TOOL_TIMEOUT = Duration.ofMinutes(2);
@@ -111,7 +110,7 @@ public final class LocalHiveMetastore implements AutoCloseable {
     }
 
     /**
-     * {@code s3://<bucket>/}: a database without a location of its own keeps its tables in
+     * {@code s3://<bucket>/hive/}: a database without a location of its own keeps its tables in
      * {@code <database>.db/} below it.
      */
     public URI warehouseLocation() {
@@ -224,7 +223,8 @@ public final class LocalHiveMetastore implements AutoCloseable {
             Path installation = HiveMetastoreDistribution.install();
             postgres.createDatabase(database);
             s3.createBucket(bucket);
-            URI warehouse = URI.create("s3://" + bucket + "/");
+            // The external tables' root of docker/hive/metastore-site.xml.
+            URI warehouse = URI.create("s3://" + bucket + "/hive/");
             Path instance;
             int chosenPort;
             Process process;
@@ -232,8 +232,10 @@ public final class LocalHiveMetastore implements AutoCloseable {
                 instance = Files.createDirectories(directory).toAbsolutePath();
                 chosenPort = port != 0 ? port : ServerProcesses.freePorts(1).getFirst();
                 Path configuration = Files.createDirectories(instance.resolve("conf"));
-                ServerProcesses.writeSecretFile(
-                        configuration.resolve("metastore-site.xml"), siteXml(chosenPort, warehouse));
+                // The stack's file as it is; its ${env.NAME} values are this process's environment.
+                Files.writeString(
+                        configuration.resolve("metastore-site.xml"), StackFiles.read("hive/metastore-site.xml"));
+                Map<String, String> environment = environment(chosenPort);
                 Files.writeString(configuration.resolve("metastore-log4j2.properties"), LOG4J_PROPERTIES);
                 String java = ServerJava.executableUpTo(
                                 "Hive Metastore " + VERSION,
@@ -243,10 +245,11 @@ public final class LocalHiveMetastore implements AutoCloseable {
                                 "Hadoop 3.3 calls Subject.getSubject, which Java 23 and newer refuse")
                         .toString();
                 String classPath = HiveMetastoreDistribution.classPath(installation, configuration);
-                initializeSchema(List.of(java, "-cp", classPath, SCHEMA_TOOL_CLASS), installation, instance);
+                initializeSchema(
+                        List.of(java, "-cp", classPath, SCHEMA_TOOL_CLASS), installation, instance, environment);
                 List<String> command = List.of(java, "-Xmx512m", "-cp", classPath, SERVER_CLASS);
                 log.info("starting the Hive Metastore {} on 127.0.0.1:{} in {}", VERSION, chosenPort, instance);
-                process = ServerProcesses.start(command, instance, instance.resolve(LOG_FILE));
+                process = ServerProcesses.start(command, instance, instance.resolve(LOG_FILE), environment);
             } catch (IOException e) {
                 throw new UncheckedIOException(
                         "cannot start the Hive Metastore in " + directory + ": " + e.getMessage(), e);
@@ -278,14 +281,17 @@ public final class LocalHiveMetastore implements AutoCloseable {
          * Runs the schema tool's {@code -initOrUpgradeSchema}: it makes the tables on an empty database and
          * leaves a database of this version as it is, so the catalog survives restarts.
          */
-        private void initializeSchema(List<String> schemaTool, Path installation, Path instance) throws IOException {
+        private void initializeSchema(
+                List<String> schemaTool, Path installation, Path instance, Map<String, String> environment)
+                throws IOException {
             List<String> command = new ArrayList<>(schemaTool);
             command.addAll(List.of("-dbType", "postgres", "-initOrUpgradeSchema"));
             Path logFile = instance.resolve(SCHEMA_TOOL_LOG_FILE);
             long started = System.nanoTime();
             // The tool finds its SQL scripts below METASTORE_HOME, which it reads from the environment only.
-            Process process = ServerProcesses.start(
-                    command, instance, logFile, Map.of("METASTORE_HOME", installation.toString()));
+            Map<String, String> toolEnvironment = new LinkedHashMap<>(environment);
+            toolEnvironment.put("METASTORE_HOME", installation.toString());
+            Process process = ServerProcesses.start(command, instance, logFile, toolEnvironment);
             try {
                 if (!process.waitFor(SCHEMA_TOOL_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
                     ProcessTrees.stop(process.toHandle(), STOP_TIMEOUT);
@@ -309,51 +315,21 @@ public final class LocalHiveMetastore implements AutoCloseable {
                     Duration.ofNanos(System.nanoTime() - started).toMillis());
         }
 
-        private String siteXml(int port, URI warehouse) {
+        /** The values of the stack's file's {@code ${env.NAME}} references. */
+        private Map<String, String> environment(int port) {
             PostgresEndpoint endpoint = PostgresEndpoint.of(postgres);
-            Map<String, String> properties = new LinkedHashMap<>();
-            properties.put("javax.jdo.option.ConnectionURL", endpoint.jdbcUrl(database));
-            properties.put("javax.jdo.option.ConnectionDriverName", "org.postgresql.Driver");
-            properties.put("javax.jdo.option.ConnectionUserName", endpoint.user());
-            properties.put("javax.jdo.option.ConnectionPassword", endpoint.password());
-            properties.put("metastore.thrift.bind.host", "127.0.0.1");
-            properties.put("metastore.thrift.port", Integer.toString(port));
-            // Trino's Iceberg tables are external tables, which Hive 4 refuses below the managed tables' root.
-            properties.put("metastore.warehouse.external.dir", warehouse.toString());
-            properties.put(
-                    "metastore.warehouse.dir", warehouse.resolve(MANAGED_TABLES).toString());
-            // Asynchronous logging needs the LMAX disruptor, which the distribution does not bring.
-            properties.put("metastore.async.log.enabled", "false");
-            // The defaults name classes of hive-exec, which the standalone metastore does not bring.
-            properties.put("metastore.task.threads.always", "org.apache.hadoop.hive.metastore.events.EventCleanerTask");
-            properties.put(
-                    "metastore.expression.proxy", "org.apache.hadoop.hive.metastore.DefaultPartitionExpressionProxy");
-            // Trino names locations s3://; the metastore makes their folders through S3A.
-            properties.put("fs.s3.impl", "org.apache.hadoop.fs.s3a.S3AFileSystem");
-            properties.put("fs.s3a.endpoint", s3.endpoint().toString());
-            properties.put("fs.s3a.endpoint.region", s3.region());
-            properties.put("fs.s3a.path.style.access", "true");
-            properties.put("fs.s3a.connection.ssl.enabled", "false");
-            properties.put("fs.s3a.access.key", s3.accessKey());
-            properties.put("fs.s3a.secret.key", s3.secretKey());
-            StringBuilder xml = new StringBuilder("""
-                    <?xml version="1.0" encoding="UTF-8"?>
-                    <!-- Hive Metastore %s, written by LocalHiveMetastore at each start; holds secrets -->
-                    <configuration>
-                    """.formatted(VERSION));
-            properties.forEach((name, value) -> xml.append("  <property><name>")
-                    .append(escape(name))
-                    .append("</name><value>")
-                    .append(escape(value))
-                    .append("</value></property>\n"));
-            return xml.append("</configuration>\n").toString();
-        }
-
-        private static String escape(String text) {
-            return text.replace("&", "&amp;")
-                    .replace("<", "&lt;")
-                    .replace(">", "&gt;")
-                    .replace("\"", "&quot;");
+            Map<String, String> environment = new LinkedHashMap<>();
+            environment.put("METASTORE_DB_JDBC_URL", endpoint.jdbcUrl(database));
+            environment.put("METASTORE_DB_USER", endpoint.user());
+            environment.put("METASTORE_DB_PASSWORD", endpoint.password());
+            environment.put("METASTORE_BIND_HOST", "127.0.0.1");
+            environment.put("METASTORE_PORT", Integer.toString(port));
+            environment.put("METASTORE_BUCKET", bucket);
+            environment.put("S3_ENDPOINT", s3.endpoint().toString());
+            environment.put("S3_REGION", s3.region());
+            environment.put("S3_ACCESS_KEY", s3.accessKey());
+            environment.put("S3_SECRET_KEY", s3.secretKey());
+            return environment;
         }
     }
 }

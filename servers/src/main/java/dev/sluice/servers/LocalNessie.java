@@ -3,7 +3,6 @@ package dev.sluice.servers;
 import static java.util.Objects.requireNonNull;
 
 import java.io.IOException;
-import java.io.StringWriter;
 import java.io.UncheckedIOException;
 import java.net.ConnectException;
 import java.net.URI;
@@ -13,9 +12,10 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -26,9 +26,10 @@ import org.slf4j.LoggerFactory;
  * tables survive a restart; its Iceberg REST catalog keeps table metadata and data in an S3 bucket
  * of a {@link LocalS3}, the warehouse.
  *
- * <p>The configuration, with the S3 secret and the database's password, is in
- * {@code config/application.properties} in the instance's folder (where Quarkus looks for it),
- * readable by its owner only, never on the command line.
+ * <p>The configuration is the compose stack's {@code docker/nessie/application.properties}, copied to
+ * {@code config/application.properties} in the instance's folder (where Quarkus looks for it). Its
+ * {@code ${...}} values, the S3 secret and the database's password among them, are the process's
+ * environment, never its command line.
  *
  * <p>Measured on 2 cores shared with other builds (load average 6 to 12): the jar (263 MB) downloads
  * once into {@link SluiceCache} in 4 s; a start, on an empty database (Nessie makes its tables) or
@@ -141,7 +142,7 @@ public final class LocalNessie implements AutoCloseable {
         private LocalPostgres postgres;
         private String database = DEFAULT_DATABASE;
         private LocalS3 s3;
-        private String warehouse = DEFAULT_WAREHOUSE;
+        private final String warehouse = DEFAULT_WAREHOUSE;
         private int httpPort;
         private int managementPort;
         private Duration startupTimeout = Duration.ofMinutes(2);
@@ -171,11 +172,15 @@ public final class LocalNessie implements AutoCloseable {
 
         /**
          * The S3 storage of the warehouse, and its bucket (created at start if missing), which also names the
-         * warehouse; required.
+         * warehouse; required. The stack's {@code docker/nessie/application.properties} names one warehouse,
+         * {@link #DEFAULT_WAREHOUSE}, so that is the one bucket taken.
          */
         public Builder s3(LocalS3 s3, String bucket) {
             this.s3 = requireNonNull(s3, "s3 is null");
-            this.warehouse = S3Requests.checkBucket(bucket);
+            if (!DEFAULT_WAREHOUSE.equals(bucket)) {
+                throw new IllegalArgumentException("Nessie's warehouse is the bucket " + DEFAULT_WAREHOUSE
+                        + " of docker/nessie/application.properties, not " + bucket);
+            }
             return this;
         }
 
@@ -228,7 +233,8 @@ public final class LocalNessie implements AutoCloseable {
                 }
                 Path configuration =
                         Files.createDirectories(instance.resolve("config")).resolve("application.properties");
-                ServerProcesses.writeSecretFile(configuration, configuration(http, management));
+                // The stack's file as it is; its ${...} values are this process's environment.
+                Files.writeString(configuration, StackFiles.read("nessie/application.properties"));
                 List<String> command = List.of(
                         ServerJava.executable("Nessie " + VERSION, JAVA_FEATURE_VERSION)
                                 .toString(),
@@ -236,7 +242,8 @@ public final class LocalNessie implements AutoCloseable {
                         "-jar",
                         runner.toString());
                 log.info("starting Nessie {} on 127.0.0.1:{} in {}", VERSION, http, instance);
-                process = ServerProcesses.start(command, instance, instance.resolve(LOG_FILE));
+                process = ServerProcesses.start(
+                        command, instance, instance.resolve(LOG_FILE), environment(http, management));
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start Nessie in " + directory + ": " + e.getMessage(), e);
             }
@@ -282,37 +289,21 @@ public final class LocalNessie implements AutoCloseable {
             }
         }
 
-        private String configuration(int http, int management) throws IOException {
+        /** The values of the stack's file's {@code ${...}} references. */
+        private Map<String, String> environment(int http, int management) {
             PostgresEndpoint endpoint = PostgresEndpoint.of(postgres);
-            Properties properties = new Properties();
-            properties.setProperty("quarkus.http.host", "127.0.0.1");
-            properties.setProperty("quarkus.http.port", Integer.toString(http));
-            properties.setProperty("quarkus.management.host", "127.0.0.1");
-            properties.setProperty("quarkus.management.port", Integer.toString(management));
-            // Nothing here collects traces; enabled, the exporter retries a collector that is not there.
-            properties.setProperty("quarkus.otel.sdk.disabled", "true");
-            properties.setProperty("nessie.version.store.type", "JDBC2");
-            properties.setProperty("nessie.version.store.persist.jdbc.datasource", "postgresql");
-            // A commit that loses the race for a branch's head is retried until this timeout (5 s by
-            // default). Two cores running dbt's parallel models, Trino and Postgres can exceed that.
-            properties.setProperty("nessie.version.store.persist.commit-timeout-millis", "30000");
-            properties.setProperty("quarkus.datasource.postgresql.active", "true");
-            properties.setProperty("quarkus.datasource.postgresql.jdbc.url", endpoint.jdbcUrl(database));
-            properties.setProperty("quarkus.datasource.postgresql.username", endpoint.user());
-            properties.setProperty("quarkus.datasource.postgresql.password", endpoint.password());
-            properties.setProperty("nessie.catalog.default-warehouse", warehouse);
-            properties.setProperty("nessie.catalog.warehouses." + warehouse + ".location", "s3://" + warehouse + "/");
-            String s3Options = "nessie.catalog.service.s3.default-options.";
-            properties.setProperty(s3Options + "endpoint", s3.endpoint() + "/");
-            properties.setProperty(s3Options + "path-style-access", "true");
-            properties.setProperty(s3Options + "region", s3.region());
-            // Nessie reads keys only as secrets: a URN names the secret, whose parts are properties of their own.
-            properties.setProperty(s3Options + "access-key", "urn:nessie-secret:quarkus:sluice.s3-access-key");
-            properties.setProperty("sluice.s3-access-key.name", s3.accessKey());
-            properties.setProperty("sluice.s3-access-key.secret", s3.secretKey());
-            StringWriter text = new StringWriter();
-            properties.store(text, "Nessie " + VERSION + ", written by LocalNessie at each start; holds secrets");
-            return text.toString();
+            Map<String, String> environment = new LinkedHashMap<>();
+            environment.put("NESSIE_LISTEN_HOST", "127.0.0.1");
+            environment.put("NESSIE_HTTP_PORT", Integer.toString(http));
+            environment.put("NESSIE_MANAGEMENT_PORT", Integer.toString(management));
+            environment.put("NESSIE_DB_JDBC_URL", endpoint.jdbcUrl(database));
+            environment.put("NESSIE_DB_USER", endpoint.user());
+            environment.put("NESSIE_DB_PASSWORD", endpoint.password());
+            environment.put("S3_ENDPOINT", s3.endpoint() + "/");
+            environment.put("S3_REGION", s3.region());
+            environment.put("S3_ACCESS_KEY", s3.accessKey());
+            environment.put("S3_SECRET_KEY", s3.secretKey());
+            return environment;
         }
     }
 }

@@ -288,7 +288,9 @@ public final class LocalTrino implements AutoCloseable {
                 TrinoConfiguration.write(instance, installation, port, endpoint, secure, nessie, hiveMetastore);
                 log.info("starting Trino {} on 127.0.0.1:{} in {}", TrinoDistribution.VERSION, port, instance);
                 process = TrinoProcess.start(
-                        installation, instance, TrinoConfiguration.environment(nessie, hiveMetastore));
+                        installation,
+                        instance,
+                        TrinoConfiguration.environment(port, endpoint, secure, nessie, hiveMetastore));
                 directory = instance;
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start Trino in " + directory + ": " + e.getMessage(), e);

@@ -34,7 +34,7 @@ import org.slf4j.LoggerFactory;
  */
 final class SharedTrino {
     /** Bump the revision whenever the servers' configuration changes, so that an older host is replaced. */
-    static final String FINGERPRINT = "trino-" + TrinoDistribution.VERSION + "/configuration-5-nessie-commit-timeout";
+    static final String FINGERPRINT = "trino-" + TrinoDistribution.VERSION + "/configuration-6-stack-files";
 
     static final String IDLE_TIMEOUT_VARIABLE = "SLUICE_TRINO_IDLE_TIMEOUT";
     private static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofMinutes(10);

@@ -15,12 +15,14 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * Writes one Trino instance's {@code etc/} folder: a single loopback node with the catalogs
- * {@code memory}, {@code tpch}, {@code postgresql} and {@code iceberg} (JDBC catalog in Postgres,
- * warehouse on the local file system; or Nessie's Iceberg REST catalog, warehouse on S3), and
- * {@code iceberg_hive} (Iceberg in a Hive Metastore, warehouse on S3) when a metastore is given.
- * Catalogs are dynamic: {@code CREATE CATALOG} and {@code DROP CATALOG} add and remove files in
- * {@code etc/catalog/}, so a catalog created at run time is there again after a restart.
+ * Writes one Trino instance's {@code etc/} folder: a single loopback node on the compose stack's files
+ * ({@code docker/trino/config.properties}, with {@code secure.properties} for Keycloak sign-in), with the
+ * stack's catalogs {@code memory}, {@code tpch}, {@code postgresql}, {@code iceberg} on Nessie's Iceberg
+ * REST catalog (warehouse on S3) and {@code iceberg_hive} (Iceberg in a Hive Metastore) when those are
+ * given. Their {@code ${ENV:...}} values are the process's {@link #environment environment}. Without
+ * Nessie, {@code iceberg} is a JDBC catalog in Postgres with its warehouse on the local file system, a
+ * layout of this module's own. Catalogs are dynamic: {@code CREATE CATALOG} and {@code DROP CATALOG} add
+ * and remove files in {@code etc/catalog/}, so a catalog created at run time is there again after a restart.
  */
 final class TrinoConfiguration {
     /** The Postgres database behind the {@code postgresql} catalog. */
@@ -57,58 +59,35 @@ final class TrinoConfiguration {
         Path etc = Files.createDirectories(instance.resolve("etc"));
         Path catalogs = Files.createDirectories(etc.resolve("catalog"));
         Path warehouse = Files.createDirectories(instance.resolve("warehouse"));
-        List<String> config = new ArrayList<>(List.of(
-                "coordinator=true",
-                "node-scheduler.include-coordinator=true",
-                "http-server.http.port=" + port,
-                "discovery.uri=http://127.0.0.1:" + port,
-                "query.max-memory=1GB",
-                "query.max-memory-per-node=512MB",
-                // Trino keeps each finished query's text, plan and statistics for 15 minutes by default.
-                // A five-year backfill sends thousands of queries, loads among them with a thousand rows of
-                // literals each, and that history alone filled the 2 GB heap (measured: 175 full GCs).
-                "query.min-expire-age=1m",
-                "query.max-history=50",
+        // The stack's own config.properties, with this node's layout, which the image's node.properties holds
+        // in compose; its port is the ${ENV:TRINO_HTTP_PORT} of environment(...).
+        List<String> local = new ArrayList<>(List.of(
                 "node.environment=sluice",
                 "node.id=sluice-local",
                 "node.bind-ip=127.0.0.1",
                 "node.internal-address=127.0.0.1",
-                // The HTTP request log grows by megabytes per minute of tests and nobody reads it.
-                "http-server.log.enabled=false",
-                // CREATE CATALOG and DROP CATALOG, for a catalog per Nessie branch among others; the file store
-                // keeps a created catalog's properties as given, ${ENV:...} references unresolved.
-                "catalog.management=dynamic",
-                "catalog.store=file",
                 "plugin.dir=" + installation.resolve("plugin")));
-        secure.ifPresent(listener -> config.addAll(listener.properties()));
-        Files.writeString(etc.resolve("config.properties"), String.join("\n", config) + "\n");
+        List<String> files = secure.isPresent()
+                ? List.of("trino/config.properties", "trino/secure.properties")
+                : List.of("trino/config.properties");
+        Files.writeString(etc.resolve("config.properties"), StackFiles.properties(files, local));
         // Trino 476 reads the store's own settings from etc/catalog-store.properties in its working folder.
         Files.writeString(etc.resolve("catalog-store.properties"), lines("catalog.config-dir=" + catalogs));
         Files.writeString(etc.resolve("log.properties"), lines("io.trino=INFO"));
-        Files.writeString(
-                catalogs.resolve("memory.properties"),
-                lines("connector.name=memory", "memory.max-data-per-node=256MB"));
-        Files.writeString(catalogs.resolve("tpch.properties"), lines("connector.name=tpch"));
-        Files.writeString(
-                catalogs.resolve("postgresql.properties"),
-                lines(
-                        "connector.name=postgresql",
-                        "connection-url=" + postgres.jdbcUrl(POSTGRESQL_CATALOG_DATABASE),
-                        "connection-user=" + postgres.user(),
-                        "connection-password=" + postgres.password()));
-        if (hiveMetastore.isPresent()) {
-            // Holds the S3 secret.
-            ServerProcesses.writeSecretFile(
-                    catalogs.resolve("iceberg_hive.properties"),
-                    lines(hiveMetastore.get().properties()));
+        // The stack's catalogs as they are: their hosts and keys are ${ENV:...} values of environment(...).
+        List<String> stackCatalogs = new ArrayList<>(List.of("memory", "tpch", "postgresql"));
+        hiveMetastore.ifPresent(metastore -> stackCatalogs.add("iceberg_hive"));
+        nessie.ifPresent(lakehouse -> stackCatalogs.add("iceberg"));
+        for (String catalog : stackCatalogs) {
+            String file = catalog + ".properties";
+            Files.writeString(catalogs.resolve(file), StackFiles.read("trino/catalog/" + file));
         }
         if (nessie.isPresent()) {
-            // Holds the S3 secret.
-            ServerProcesses.writeSecretFile(
-                    catalogs.resolve("iceberg.properties"), lines(icebergRestProperties(nessie.get())));
             return;
         }
-        Files.writeString(
+        // Without Nessie, the iceberg catalog is Iceberg's JDBC catalog in Postgres with its files on this
+        // machine: a layout of the tests and `sluice standalone` only, which the compose stack does not have.
+        ServerProcesses.writeSecretFile(
                 catalogs.resolve("iceberg.properties"),
                 lines(
                         "connector.name=iceberg",
@@ -148,22 +127,23 @@ final class TrinoConfiguration {
     }
 
     /**
-     * An HTTPS port beside the HTTP one, with JWT authentication: Trino then refuses clients on plain
-     * HTTP (its default once authentication is on), and its nodes talk with the shared secret.
+     * An HTTPS port beside the HTTP one, with JWT authentication ({@code docker/trino/secure.properties}):
+     * Trino then refuses clients on plain HTTP (its default once authentication is on), and its nodes talk
+     * with the shared secret.
      */
     record SecureListener(int httpsPort, TrinoTls tls, TrinoJwtAuthentication jwt, String sharedSecret) {
-        List<String> properties() {
-            return List.of(
-                    "http-server.https.enabled=true",
-                    "http-server.https.port=" + httpsPort,
-                    "http-server.https.keystore.path=" + tls.keyStore(),
-                    "http-server.https.keystore.key=" + tls.keyStorePassword(),
-                    "http-server.authentication.type=JWT",
-                    "http-server.authentication.jwt.key-file=" + jwt.jwksUri(),
-                    "http-server.authentication.jwt.required-issuer=" + jwt.issuer(),
-                    "http-server.authentication.jwt.required-audience=" + jwt.audience(),
-                    "http-server.authentication.jwt.principal-field=" + jwt.principalField(),
-                    "internal-communication.shared-secret=" + sharedSecret);
+        /** The values of {@code secure.properties}' {@code ${ENV:...}} references. */
+        Map<String, String> environment() {
+            Map<String, String> environment = new LinkedHashMap<>();
+            environment.put("TRINO_HTTPS_PORT", Integer.toString(httpsPort));
+            environment.put("TRINO_KEYSTORE_PATH", tls.keyStore().toString());
+            environment.put("TRINO_KEYSTORE_PASSWORD", tls.keyStorePassword());
+            environment.put("TRINO_JWT_KEYS_URI", jwt.jwksUri().toString());
+            environment.put("TRINO_JWT_ISSUER", jwt.issuer());
+            environment.put("TRINO_JWT_AUDIENCE", jwt.audience());
+            environment.put("TRINO_JWT_PRINCIPAL_FIELD", jwt.principalField());
+            environment.put("TRINO_SHARED_SECRET", sharedSecret);
+            return environment;
         }
 
         @Override
@@ -173,75 +153,71 @@ final class TrinoConfiguration {
     }
 
     /**
-     * The {@code iceberg} catalog on Nessie's Iceberg REST catalog, with Trino's own S3 client reading and
-     * writing the warehouse's files. Trino asks the catalog for its configuration at first use, not at
-     * start, so Nessie may start while Trino does.
-     */
-    static List<String> icebergRestProperties(LakehouseEndpoints lakehouse) {
-        return List.of(
-                "connector.name=iceberg",
-                "iceberg.catalog.type=rest",
-                "iceberg.rest-catalog.uri=" + lakehouse.icebergRestUri(),
-                "iceberg.rest-catalog.warehouse=" + lakehouse.warehouse(),
-                "fs.native-s3.enabled=true",
-                "s3.endpoint=" + lakehouse.s3Endpoint(),
-                "s3.path-style-access=true",
-                "s3.region=" + lakehouse.s3Region(),
-                "s3.aws-access-key=" + lakehouse.s3AccessKey(),
-                "s3.aws-secret-key=" + lakehouse.s3SecretKey());
-    }
-
-    /**
-     * The variables that Trino's process gets: the keys and region of the S3 storage of the {@code iceberg}
-     * catalog (else of {@code iceberg_hive}) as {@code AWS_ACCESS_KEY_ID}, {@code AWS_SECRET_ACCESS_KEY}
-     * and {@code AWS_REGION}, none without S3. A catalog created at run time names them as
-     * {@code '${ENV:AWS_SECRET_ACCESS_KEY}'} instead of holding the secret in its SQL text, which Trino
-     * keeps in its query history and shows in its web UI.
+     * The variables that Trino's process gets, the values of the stack's files' {@code ${ENV:...}}
+     * references: its ports, the HTTPS listener's keys, the source database of the {@code postgresql}
+     * catalog, Nessie's Iceberg REST catalog and the metastore, and the keys and region of their S3
+     * storage as {@code AWS_ACCESS_KEY_ID},
+     * {@code AWS_SECRET_ACCESS_KEY} and {@code AWS_REGION}. A catalog created at run time names the keys as
+     * {@code '${ENV:AWS_SECRET_ACCESS_KEY}'} instead of holding the secret in its SQL text, which Trino keeps
+     * in its query history and shows in its web UI.
      */
     static Map<String, String> environment(
-            Optional<LakehouseEndpoints> nessie, Optional<HiveMetastoreCatalog> hiveMetastore) {
+            int port,
+            PostgresEndpoint postgres,
+            Optional<SecureListener> secure,
+            Optional<LakehouseEndpoints> nessie,
+            Optional<HiveMetastoreCatalog> hiveMetastore) {
         Map<String, String> environment = new LinkedHashMap<>();
-        if (nessie.isPresent()) {
-            LakehouseEndpoints lakehouse = nessie.get();
-            environment.put("AWS_ACCESS_KEY_ID", lakehouse.s3AccessKey());
-            environment.put("AWS_SECRET_ACCESS_KEY", lakehouse.s3SecretKey());
-            environment.put("AWS_REGION", lakehouse.s3Region());
-        } else if (hiveMetastore.isPresent()) {
-            HiveMetastoreCatalog metastore = hiveMetastore.get();
-            environment.put("AWS_ACCESS_KEY_ID", metastore.s3AccessKey());
-            environment.put("AWS_SECRET_ACCESS_KEY", metastore.s3SecretKey());
-            environment.put("AWS_REGION", metastore.s3Region());
+        secure.ifPresent(listener -> environment.putAll(listener.environment()));
+        environment.put("TRINO_HTTP_PORT", Integer.toString(port));
+        environment.put("TRINO_DISCOVERY_URI", "http://127.0.0.1:" + port);
+        environment.put("SOURCE_DB_JDBC_URL", postgres.jdbcUrl(POSTGRESQL_CATALOG_DATABASE));
+        environment.put("SOURCE_DB_USER", postgres.user());
+        environment.put("SOURCE_DB_PASSWORD", postgres.password());
+        nessie.ifPresent(lakehouse -> {
+            environment.put("NESSIE_ICEBERG_URI", lakehouse.icebergRestUri().toString());
+            environment.put("ICEBERG_WAREHOUSE", lakehouse.warehouse());
+        });
+        hiveMetastore.ifPresent(metastore ->
+                environment.put("HIVE_METASTORE_URI", metastore.thriftUri().toString()));
+        Optional<S3Storage> storage = nessie.map(S3Storage::of).or(() -> hiveMetastore.map(HiveMetastoreCatalog::s3));
+        if (nessie.isPresent()
+                && hiveMetastore.isPresent()
+                && !storage.get().equals(hiveMetastore.get().s3())) {
+            // The stack's two Iceberg catalogs name one S3 storage, as the compose stack has one MinIO.
+            throw new IllegalArgumentException("the iceberg and iceberg_hive catalogs need the same S3 storage, not "
+                    + storage.get() + " and " + hiveMetastore.get().s3());
         }
+        storage.ifPresent(s3 -> {
+            environment.put("S3_ENDPOINT", s3.endpoint().toString());
+            environment.put("AWS_REGION", s3.region());
+            environment.put("AWS_ACCESS_KEY_ID", s3.accessKey());
+            environment.put("AWS_SECRET_ACCESS_KEY", s3.secretKey());
+        });
         return environment;
+    }
+
+    /** Where Trino's own S3 client reads and writes a warehouse's files. */
+    record S3Storage(URI endpoint, String region, String accessKey, String secretKey) {
+        static S3Storage of(LakehouseEndpoints lakehouse) {
+            return new S3Storage(
+                    lakehouse.s3Endpoint(), lakehouse.s3Region(), lakehouse.s3AccessKey(), lakehouse.s3SecretKey());
+        }
+
+        @Override
+        public String toString() {
+            return "S3Storage[endpoint=" + endpoint + ", region=" + region + ", accessKey=" + accessKey + "]";
+        }
     }
 
     /**
      * The {@code iceberg_hive} catalog: Iceberg tables in a Hive Metastore, their files written by Trino's
      * own S3 client into the metastore's warehouse.
      */
-    record HiveMetastoreCatalog(
-            URI thriftUri, URI s3Endpoint, String s3Region, String s3AccessKey, String s3SecretKey) {
+    record HiveMetastoreCatalog(URI thriftUri, S3Storage s3) {
         static HiveMetastoreCatalog of(LocalHiveMetastore metastore, LocalS3 s3) {
             return new HiveMetastoreCatalog(
-                    metastore.thriftUri(), s3.endpoint(), s3.region(), s3.accessKey(), s3.secretKey());
-        }
-
-        List<String> properties() {
-            return List.of(
-                    "connector.name=iceberg",
-                    "iceberg.catalog.type=hive_metastore",
-                    "hive.metastore.uri=" + thriftUri,
-                    "fs.native-s3.enabled=true",
-                    "s3.endpoint=" + s3Endpoint,
-                    "s3.path-style-access=true",
-                    "s3.region=" + s3Region,
-                    "s3.aws-access-key=" + s3AccessKey,
-                    "s3.aws-secret-key=" + s3SecretKey);
-        }
-
-        @Override
-        public String toString() {
-            return "HiveMetastoreCatalog[thriftUri=" + thriftUri + ", s3Endpoint=" + s3Endpoint + "]";
+                    metastore.thriftUri(), new S3Storage(s3.endpoint(), s3.region(), s3.accessKey(), s3.secretKey()));
         }
     }
 

@@ -2,9 +2,7 @@ package dev.sluice.servers;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
@@ -68,11 +66,13 @@ class LocalHiveMetastoreTest {
         // current snapshot only): one snapshot for CREATE TABLE, one for each INSERT.
         assertThat(queryStrings("SELECT CAST(count(*) AS varchar) FROM iceberg_hive.market.\"prices$snapshots\""))
                 .containsExactly("3");
-        List<String> files = S3Requests.of(s3).listObjects(LocalHiveMetastore.DEFAULT_BUCKET, "market.db/");
+        // Below the external tables' root of docker/hive/metastore-site.xml.
+        assertThat(metastore.warehouseLocation()).hasToString("s3://" + LocalHiveMetastore.DEFAULT_BUCKET + "/hive/");
+        List<String> files = S3Requests.of(s3).listObjects(LocalHiveMetastore.DEFAULT_BUCKET, "hive/market.db/");
         assertThat(files)
                 .filteredOn(key -> key.endsWith(".parquet"))
                 .hasSize(2)
-                .allMatch(key -> key.startsWith("market.db/prices-"));
+                .allMatch(key -> key.startsWith("hive/market.db/prices-"));
         assertThat(files).anyMatch(key -> key.endsWith(".metadata.json"));
 
         long firstPid = metastore.pid();
@@ -91,21 +91,23 @@ class LocalHiveMetastoreTest {
     }
 
     @Test
-    void keepsTheSecretsInOwnerOnlyFilesAndOffTheCommandLine() throws Exception {
+    void runsOnTheStacksFilesWithTheSecretsInTheEnvironmentOnly() throws Exception {
         Path site = metastore.directory().resolve("conf/metastore-site.xml");
         Path catalog = trino.directory().resolve("etc/catalog/iceberg_hive.properties");
 
-        assertThat(site).content().contains("<value>" + s3.secretKey() + "</value>");
+        // The compose stack's files as they are: what differs here, and every secret, is a reference to the
+        // process's environment.
+        assertThat(site)
+                .content()
+                .isEqualTo(StackFiles.read("hive/metastore-site.xml"))
+                .contains("<value>${env.S3_SECRET_KEY}</value>")
+                .doesNotContain(s3.secretKey());
         assertThat(catalog)
                 .content()
+                .isEqualTo(StackFiles.read("trino/catalog/iceberg_hive.properties"))
                 .contains("iceberg.catalog.type=hive_metastore")
-                .contains("hive.metastore.uri=" + metastore.thriftUri())
-                .contains("s3.aws-secret-key=" + s3.secretKey());
-        for (Path file : List.of(site, catalog)) {
-            assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(file)))
-                    .as(file.toString())
-                    .isEqualTo("rw-------");
-        }
+                .contains("hive.metastore.uri=${ENV:HIVE_METASTORE_URI}")
+                .doesNotContain(s3.secretKey());
         Optional<String> commandLine = ProcessHandle.of(metastore.pid())
                 .flatMap(process -> process.info().commandLine());
         assertThat(commandLine)
