@@ -160,7 +160,12 @@ class Sp500PipelineTest {
                                 lakehouse.s3Region(),
                                 lakehouse.s3AccessKey(),
                                 lakehouse.s3SecretKey())));
-        Connections.setDefaults(connections.build());
+        return startPipeline(connections.build(), postgres, databaseName);
+    }
+
+    /** As {@link #startPipeline(LocalTrino, LocalPostgres, String)}, with the tasks' connections given. */
+    static SluiceService startPipeline(Connections connections, LocalPostgres postgres, String databaseName) {
+        Connections.setDefaults(connections);
         Dag dag = Sp500Daily.dag(new Sp500Daily.Settings(
                 ROOT.resolve("examples/data/sp500"),
                 ROOT.resolve("dbts"),

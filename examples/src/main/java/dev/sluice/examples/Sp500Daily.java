@@ -13,6 +13,8 @@ import dev.sluice.dbt.DbtProject;
 import dev.sluice.dbt.DbtRunner;
 import dev.sluice.dbt.ExecutionMode;
 import dev.sluice.dbt.TestPlacement;
+import dev.sluice.tasks.auth.AccessTokens;
+import dev.sluice.tasks.auth.ClientCredentials;
 import dev.sluice.tasks.check.SqlCheck;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.NamedConnection;
@@ -24,6 +26,7 @@ import dev.sluice.tasks.nessie.LakehouseBranch;
 import dev.sluice.tasks.nessie.WriteAuditPublish;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.function.Function;
@@ -135,8 +138,8 @@ public final class Sp500Daily {
                         .requiredColumn("sector", "Sector", ColumnType.TEXT)
                         .build()));
 
+        // The profile's target (trino, or trino_jwt for a Trino that takes Keycloak's tokens) is DBT_TARGET.
         DbtRunner runner = DbtRunner.builder(settings.dbt(), settings.dbtProject())
-                .target("trino")
                 .threads(4)
                 .environmentAtStart(Sp500Daily::trinoForDbt)
                 // dbt builds the models in the run's catalog, on its branch.
@@ -257,10 +260,38 @@ public final class Sp500Daily {
      * starts: the DAG names the connection and holds none of it.
      */
     private static Map<String, String> trinoForDbt() {
-        NamedConnection trino = Connections.defaults().connection(TRINO);
-        return Map.of(
-                "DBT_TRINO_HOST", trino.host(),
-                "DBT_TRINO_PORT", String.valueOf(trino.portOrDefault()),
-                "DBT_TRINO_USER", trino.user().orElse("sluice"));
+        return trinoForDbt(Connections.defaults().connection(TRINO));
+    }
+
+    /**
+     * The variables of dbts' {@code profiles.yml} for a Trino connection. One that signs in with client
+     * credentials ({@code auth=client-credentials}, as in the compose stack) takes the target {@code trino_jwt}:
+     * a token fetched now, over HTTPS only, trusting the connection's {@code SSLTrustStorePath}.
+     */
+    static Map<String, String> trinoForDbt(NamedConnection trino) {
+        Map<String, String> variables = new LinkedHashMap<>();
+        variables.put("DBT_TRINO_HOST", trino.host());
+        variables.put("DBT_TRINO_PORT", String.valueOf(trino.portOrDefault()));
+        variables.put("DBT_TRINO_USER", trino.user().orElse("sluice"));
+        Optional<ClientCredentials> client = ClientCredentials.of(trino);
+        if (client.isEmpty()) {
+            variables.put("DBT_TARGET", "trino");
+            return variables;
+        }
+        String trustStore = trino.properties().get("SSLTrustStorePath");
+        if (!"true".equalsIgnoreCase(trino.properties().get("SSL")) || trustStore == null) {
+            throw new IllegalArgumentException("connection " + trino.name() + " signs in with client credentials, "
+                    + "so dbt sends Trino a token over HTTPS only: it needs SSL=true and SSLTrustStorePath, "
+                    + "the certificate (PEM) that dbt trusts");
+        }
+        variables.put("DBT_TARGET", "trino_jwt");
+        variables.put("DBT_TRINO_CERT", trustStore);
+        // Python's requests takes REQUESTS_CA_BUNDLE, where the environment sets it, over the client's own
+        // certificate to trust: it must name the same one.
+        variables.put("REQUESTS_CA_BUNDLE", trustStore);
+        variables.put(
+                "DBT_ENV_SECRET_TRINO_JWT",
+                AccessTokens.of(client.get()).current().reveal());
+        return variables;
     }
 }
