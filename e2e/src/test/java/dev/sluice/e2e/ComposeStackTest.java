@@ -47,6 +47,9 @@ class ComposeStackTest {
     private static final String KEYCLOAK = "keycloak-1";
     private static final String TRINO = "trino-1";
     private static final int PORT = 8080;
+    /** Trino's HTTPS listener, the one that takes Keycloak's tokens. */
+    private static final int TRINO_HTTPS_PORT = 8443;
+
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
@@ -59,6 +62,7 @@ class ComposeStackTest {
             .withExposedService(SCHEDULER, PORT, Wait.forHealthcheck().withStartupTimeout(Duration.ofMinutes(20)))
             .withExposedService(KEYCLOAK, PORT, Wait.forHealthcheck().withStartupTimeout(Duration.ofMinutes(20)))
             .withExposedService(TRINO, PORT, Wait.forHealthcheck().withStartupTimeout(Duration.ofMinutes(20)))
+            .withExposedService(TRINO, TRINO_HTTPS_PORT)
             .withStartupTimeout(Duration.ofMinutes(30));
 
     @Test
@@ -124,11 +128,19 @@ class ComposeStackTest {
         return JSON.readTree(response.body()).path("access_token").asText();
     }
 
-    private static Connection trino() throws SQLException {
+    /** Trino over HTTPS with the service account's token, trusting the certificate of the trino-tls job. */
+    private static Connection trino() throws SQLException, IOException, InterruptedException {
+        Path certificate = Files.createTempFile("trino", ".pem");
+        STACK.getContainerByServiceName(TRINO)
+                .orElseThrow()
+                .copyFileFromContainer("/etc/trino/tls/trino.pem", certificate.toString());
         Properties properties = new Properties();
-        properties.setProperty("user", "compose-test");
+        properties.setProperty("SSL", "true");
+        properties.setProperty("SSLTrustStorePath", certificate.toString());
+        properties.setProperty("accessToken", serviceToken());
         return DriverManager.getConnection(
-                "jdbc:trino://" + STACK.getServiceHost(TRINO, PORT) + ":" + STACK.getServicePort(TRINO, PORT),
+                "jdbc:trino://" + STACK.getServiceHost(TRINO, TRINO_HTTPS_PORT) + ":"
+                        + STACK.getServicePort(TRINO, TRINO_HTTPS_PORT),
                 properties);
     }
 
