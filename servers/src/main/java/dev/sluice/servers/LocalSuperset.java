@@ -10,6 +10,7 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -206,6 +207,8 @@ public final class LocalSuperset implements AutoCloseable {
                 Path metadata = instance.resolve(SupersetDistribution.METADATA_FILE);
                 if (!Files.exists(metadata)) {
                     Files.copy(SupersetDistribution.template(installation, configuration), metadata);
+                    // It holds the password hashes and the connections' encrypted secrets.
+                    Files.setPosixFilePermissions(metadata, PosixFilePermissions.fromString("rw-------"));
                 }
                 Map<String, String> environment = SupersetDistribution.environment(
                         configuration,

@@ -11,6 +11,7 @@ import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.List;
 import java.util.Map;
 import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterAll;
@@ -79,9 +80,12 @@ class LocalSupersetTest {
         assertThat(health.statusCode()).isEqualTo(200);
         assertThat(health.body()).isEqualTo("OK");
         assertThat(superset.directory().resolve("superset.db")).isNotEmptyFile();
-        assertThat(PosixFilePermissions.toString(
-                        Files.getPosixFilePermissions(superset.directory().resolve("secret-key"))))
-                .isEqualTo("rw-------");
+        for (String secret : List.of("superset.db", "secret-key", "admin-password")) {
+            assertThat(PosixFilePermissions.toString(
+                            Files.getPosixFilePermissions(superset.directory().resolve(secret))))
+                    .as(secret)
+                    .isEqualTo("rw-------");
+        }
         assertThat(Files.readString(superset.directory().resolve("superset.log")))
                 .doesNotContain(superset.adminPassword());
     }
