@@ -12,9 +12,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,8 @@ public final class LocalSuperset implements AutoCloseable {
 
     private static final Duration STOP_TIMEOUT = Duration.ofSeconds(30);
     private static final Duration COMMAND_TIMEOUT = Duration.ofMinutes(2);
+    private static final Set<String> OWN_VARIABLES =
+            Set.of("SUPERSET_CONFIG_PATH", "SUPERSET_SECRET_KEY", "SUPERSET_DATABASE_URI", "SUPERSET_HOME");
 
     private final int port;
     private final String adminUsername;
@@ -141,6 +145,7 @@ public final class LocalSuperset implements AutoCloseable {
         private String adminUsername = SupersetDistribution.TEMPLATE_ADMIN;
         private Optional<String> adminPassword = Optional.empty();
         private Duration startupTimeout = Duration.ofMinutes(2);
+        private final Map<String, String> environment = new LinkedHashMap<>();
 
         private Builder() {}
 
@@ -181,6 +186,20 @@ public final class LocalSuperset implements AutoCloseable {
             return this;
         }
 
+        /**
+         * An environment variable for Superset that {@code superset_config.py} reads, such as {@code
+         * SUPERSET_OAUTH_ISSUER}; not one of those that LocalSuperset sets itself.
+         */
+        public Builder environment(String name, String value) {
+            requireNonNull(name, "name is null");
+            requireNonNull(value, "value is null");
+            if (name.isBlank() || name.contains("=") || OWN_VARIABLES.contains(name)) {
+                throw new IllegalArgumentException("not an environment variable LocalSuperset passes on: " + name);
+            }
+            environment.put(name, value);
+            return this;
+        }
+
         /** How long {@link #start()} waits for {@code /health}; two minutes unless set. */
         public Builder startupTimeout(Duration timeout) {
             requireNonNull(timeout, "timeout is null");
@@ -210,11 +229,12 @@ public final class LocalSuperset implements AutoCloseable {
                     // It holds the password hashes and the connections' encrypted secrets.
                     Files.setPosixFilePermissions(metadata, PosixFilePermissions.fromString("rw-------"));
                 }
-                Map<String, String> environment = SupersetDistribution.environment(
+                Map<String, String> serverEnvironment = new LinkedHashMap<>(environment);
+                serverEnvironment.putAll(SupersetDistribution.environment(
                         configuration,
                         secretKey(instance),
                         metadata,
-                        Files.createDirectories(instance.resolve("home")));
+                        Files.createDirectories(instance.resolve("home"))));
                 ServerProcesses.run(
                         "setting Superset's administrator",
                         List.of(
@@ -245,7 +265,7 @@ public final class LocalSuperset implements AutoCloseable {
                         SupersetDistribution.VERSION,
                         chosenPort,
                         instance);
-                process = ServerProcesses.start(command, instance, instance.resolve(LOG_FILE), environment);
+                process = ServerProcesses.start(command, instance, instance.resolve(LOG_FILE), serverEnvironment);
             } catch (IOException e) {
                 throw new UncheckedIOException("cannot start Superset in " + directory + ": " + e.getMessage(), e);
             }
