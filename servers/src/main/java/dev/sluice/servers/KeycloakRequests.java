@@ -101,15 +101,29 @@ public final class KeycloakRequests {
      * the token endpoint, which the browser calls), unless they are there already.
      */
     public void allowBrowserOrigin(String realm, String clientId, URI origin) {
+        String originText = origin.toString().replaceAll("/+$", "");
+        addToClient(realm, clientId, originText + "/ui/*", Optional.of(originText));
+    }
+
+    /**
+     * Lets a client that signs users in on a server (such as Superset's OAuth) send them back to {@code
+     * redirectUri}: adds it to the client's redirect URIs unless it is there already.
+     */
+    public void allowRedirect(String realm, String clientId, URI redirectUri) {
+        addToClient(realm, clientId, redirectUri.toString(), Optional.empty());
+    }
+
+    private void addToClient(String realm, String clientId, String redirectUri, Optional<String> webOrigin) {
         JsonNode found =
                 admin("GET", "/admin/realms/" + realm + "/clients?clientId=" + clientId, Optional.empty(), 200);
         if (found.isEmpty()) {
             throw new IllegalStateException("realm " + realm + " has no client " + clientId);
         }
         ObjectNode client = found.get(0).deepCopy();
-        String originText = origin.toString().replaceAll("/+$", "");
-        boolean changed = add(client.withArray("redirectUris"), originText + "/ui/*")
-                | add(client.withArray("webOrigins"), originText);
+        boolean changed = add(client.withArray("redirectUris"), redirectUri)
+                | webOrigin
+                        .map(origin -> add(client.withArray("webOrigins"), origin))
+                        .orElse(false);
         if (changed) {
             admin(
                     "PUT",

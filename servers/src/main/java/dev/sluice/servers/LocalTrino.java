@@ -9,9 +9,7 @@ import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.sql.SQLException;
-import java.util.Base64;
 import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Properties;
@@ -284,7 +282,7 @@ public final class LocalTrino implements AutoCloseable {
                                 freePort(),
                                 TrinoTls.create(Files.createDirectories(instance.resolve("etc"))),
                                 jwt.get(),
-                                randomSecret()));
+                                Secrets.generate()));
                 TrinoConfiguration.write(instance, installation, port, endpoint, secure, nessie, hiveMetastore);
                 log.info("starting Trino {} on 127.0.0.1:{} in {}", TrinoDistribution.VERSION, port, instance);
                 process = TrinoProcess.start(
@@ -320,12 +318,6 @@ public final class LocalTrino implements AutoCloseable {
                 throw e;
             }
             return new LocalTrino(port, process.pid(), endpoint, directory, nessie, Optional.of(process), secure);
-        }
-
-        private static String randomSecret() {
-            byte[] random = new byte[32];
-            new SecureRandom().nextBytes(random);
-            return Base64.getEncoder().encodeToString(random);
         }
 
         private static int freePort() throws IOException {

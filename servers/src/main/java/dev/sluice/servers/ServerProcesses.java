@@ -1,8 +1,10 @@
 package dev.sluice.servers;
 
 import java.io.IOException;
+import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -52,6 +54,51 @@ final class ServerProcesses {
                 .start();
         process.getOutputStream().close();
         return process;
+    }
+
+    /**
+     * Runs a command to its end, its output appended to {@code logFile}, {@code input} on its standard input (so
+     * that a secret stays off the command line); fails with the log's tail unless it exits with 0.
+     *
+     * @param what what runs, for logs and errors: {@code superset db upgrade}
+     */
+    static void run(
+            String what,
+            List<String> command,
+            Path directory,
+            Path logFile,
+            Map<String, String> environment,
+            String input,
+            Duration timeout)
+            throws IOException {
+        ProcessBuilder builder = new ProcessBuilder(command).directory(directory.toFile());
+        builder.environment().putAll(environment);
+        Process process = builder.redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(logFile.toFile()))
+                .start();
+        try (OutputStream stdin = process.getOutputStream()) {
+            stdin.write(input.getBytes(StandardCharsets.UTF_8));
+        }
+        long started = System.nanoTime();
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                ProcessTrees.stop(process.toHandle(), Duration.ofSeconds(10));
+                throw new IllegalStateException(what + " did not end within " + timeout.toSeconds() + " s; see "
+                        + logFile + ":\n" + LogTail.of(logFile));
+            }
+        } catch (InterruptedException e) {
+            ProcessTrees.stop(process.toHandle(), Duration.ofSeconds(10));
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted while " + what + " ran", e);
+        }
+        if (process.exitValue() != 0) {
+            throw new IllegalStateException(what + " failed with exit code " + process.exitValue() + "; see " + logFile
+                    + ":\n" + LogTail.of(logFile));
+        }
+        log.info(
+                "{} took {} s",
+                what,
+                Duration.ofNanos(System.nanoTime() - started).toSeconds());
     }
 
     /**

@@ -14,6 +14,7 @@ import dev.sluice.servers.LocalKeycloak;
 import dev.sluice.servers.LocalNessie;
 import dev.sluice.servers.LocalPostgres;
 import dev.sluice.servers.LocalS3;
+import dev.sluice.servers.LocalSuperset;
 import dev.sluice.servers.LocalTrino;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.iceberg.IcebergCatalogs;
@@ -45,6 +46,10 @@ final class StandaloneCommand implements Callable<Integer> {
     private static final String DEMO_DAG = "sp500_daily";
     private static final String REALM = "nemo";
     private static final String REALM_FILE = "docker/keycloak/realm-nemo.json";
+    private static final String SUPERSET_CONFIGURATION = "docker/superset/superset_config.py";
+    private static final String SUPERSET_BUNDLE = "docker/superset/dashboards/sp500_gold";
+    /** The dashboard of the bundle, by its slug. */
+    private static final String SUPERSET_DASHBOARD = "sp500-gold";
     /** The lakehouse's bucket, as the users' stack names it. */
     private static final String LAKEHOUSE_BUCKET = "datalake";
 
@@ -97,6 +102,22 @@ final class StandaloneCommand implements Callable<Integer> {
             description = "port of the local Keycloak; the tokens' issuer names it (env SLUICE_KEYCLOAK_PORT, "
                     + "default ${DEFAULT-VALUE})")
     int keycloakPort;
+
+    @Option(
+            names = "--superset",
+            description = "start a local Superset 6.1 beside the lakehouse (installed from PyPI into the cache at the"
+                    + " first start, about 700 MB; its data under the home folder), provisioned from"
+                    + " docker/superset/dashboards like the compose stack's, with the S&P 500 dashboard on the gold"
+                    + " tables of the local Trino; the banner prints its address and login")
+    boolean superset;
+
+    @Option(
+            names = "--superset-port",
+            paramLabel = "PORT",
+            defaultValue = "${env:SLUICE_SUPERSET_PORT:-8088}",
+            description = "port of the local Superset; 0 picks a free one (env SLUICE_SUPERSET_PORT, default"
+                    + " ${DEFAULT-VALUE})")
+    int supersetPort;
 
     @Mixin
     EngineOptions engine = new EngineOptions();
@@ -202,15 +223,7 @@ final class StandaloneCommand implements Callable<Integer> {
      * launcher finds from the repository root ({@code SLUICE_EXAMPLES_HOME}).
      */
     private LocalKeycloak startKeycloak() {
-        Path root = Optional.ofNullable(System.getenv("SLUICE_EXAMPLES_HOME"))
-                .map(Path::of)
-                .orElse(Path.of(""))
-                .toAbsolutePath();
-        Path realm = root.resolve(REALM_FILE);
-        if (!Files.isRegularFile(realm)) {
-            throw new IllegalArgumentException("--keycloak needs the realm file " + REALM_FILE
-                    + ": run standalone from the repository root (or set SLUICE_EXAMPLES_HOME to it)");
-        }
+        Path realm = repositoryFile(REALM_FILE, "--keycloak");
         spec.commandLine()
                 .getOut()
                 .println(
@@ -221,6 +234,66 @@ final class StandaloneCommand implements Callable<Integer> {
                 .realm(realm)
                 .httpPort(keycloakPort)
                 .start();
+    }
+
+    /**
+     * Starts Superset with its data under the home folder and the compose stack's configuration, and
+     * imports the compose stack's dashboards with the local Trino in place of the stack's.
+     */
+    private LocalSuperset startSuperset(LocalTrino trino) {
+        Path configuration = repositoryFile(SUPERSET_CONFIGURATION, "--superset");
+        Path bundle = repositoryFile(SUPERSET_BUNDLE, "--superset");
+        spec.commandLine()
+                .getOut()
+                .println("Starting the local Superset (the first start installs it from PyPI, about 700 MB, and"
+                        + " prepares its metadata database: 3 to 4 minutes)...");
+        spec.commandLine().getOut().flush();
+        LocalSuperset local = LocalSuperset.builder()
+                .directory(home.resolve("superset").toAbsolutePath())
+                .configuration(configuration)
+                .port(supersetPort)
+                .start();
+        try {
+            local.importBundle(
+                    bundle, Map.of("Trino iceberg", "trino://superset@127.0.0.1:" + trino.port() + "/iceberg"));
+        } catch (RuntimeException e) {
+            local.close();
+            throw e;
+        }
+        return local;
+    }
+
+    /**
+     * A file of the repository, which the launcher finds from the repository root ({@code
+     * SLUICE_EXAMPLES_HOME}); fails with what to do if it is not there.
+     */
+    private static Path repositoryFile(String relative, String flag) {
+        Path root = Optional.ofNullable(System.getenv("SLUICE_EXAMPLES_HOME"))
+                .map(Path::of)
+                .orElse(Path.of(""))
+                .toAbsolutePath();
+        Path file = root.resolve(relative);
+        if (!Files.exists(file)) {
+            throw new IllegalArgumentException(flag + " needs " + relative
+                    + ": run standalone from the repository root (or set SLUICE_EXAMPLES_HOME to it)");
+        }
+        return file;
+    }
+
+    private void printSuperset(LocalSuperset local) {
+        spec.commandLine()
+                .getOut()
+                .printf(
+                        """
+
+                Superset: %s (the S&P 500 dashboard on the gold tables, filled as the runs finish: %s)
+                  user %s, password in %s
+                """,
+                        local.baseUri(),
+                        local.dashboardUri(SUPERSET_DASHBOARD),
+                        local.adminUsername(),
+                        local.directory().resolve(LocalSuperset.ADMIN_PASSWORD_FILE));
+        spec.commandLine().getOut().flush();
     }
 
     private void printLogins(LocalKeycloak local) {
@@ -291,6 +364,9 @@ final class StandaloneCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws InterruptedException {
+        if (superset && !lakehouse) {
+            throw new IllegalArgumentException("--superset shows the lakehouse's gold tables: drop --no-lakehouse");
+        }
         try (StartedResources started = new StartedResources()) {
             LocalPostgres postgres = started.add(LocalPostgres.builder()
                     .dataDirectory(home.resolve("postgres").toAbsolutePath())
@@ -306,6 +382,8 @@ final class StandaloneCommand implements Callable<Integer> {
                     ? Optional.of(started.add(startTrino(postgres, started, lakehouseConnections)))
                     : Optional.empty();
             Optional<LocalKeycloak> realm = keycloak ? Optional.of(started.add(startKeycloak())) : Optional.empty();
+            Optional<LocalSuperset> dashboards =
+                    trino.filter(local -> superset).map(local -> started.add(startSuperset(local)));
             realm.ifPresent(local -> api.defaultIssuer(local.issuer(REALM)));
             ClasspathProviders providers = engine.providers(ClasspathProviders.ALL);
             SluiceService service = started.add(SluiceService.start(
@@ -326,6 +404,7 @@ final class StandaloneCommand implements Callable<Integer> {
                     .allowBrowserOrigin(REALM, AuthenticationSettings.UI_CLIENT, server.uri()));
             printBanner(postgres, durability, service, server, trino, demo);
             realm.ifPresent(this::printLogins);
+            dashboards.ifPresent(this::printSuperset);
             started.awaitStop();
         }
         return ExitCodes.OK;
