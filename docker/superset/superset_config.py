@@ -47,3 +47,46 @@ if _issuer:
         "sluice-operators": ["Alpha"],
         "sluice-viewers": ["Gamma"],
     }
+
+# Trino behind Keycloak, as the compose stack runs it (HTTPS, tokens only): when SUPERSET_TRINO_TOKEN_URL
+# names the realm's token endpoint, every connection to a Trino database goes over HTTPS, trusting
+# SUPERSET_TRINO_CERT, with a token of the client SUPERSET_TRINO_CLIENT_ID got by the client credentials
+# grant (kept until shortly before it expires). The queries run as that client's service account.
+_trino_token_url = os.environ.get("SUPERSET_TRINO_TOKEN_URL")
+if _trino_token_url:
+    import json
+    import threading
+    import time
+    import urllib.parse
+    import urllib.request
+
+    from trino.auth import JWTAuthentication
+
+    _trino_token = {"value": None, "renew_at": 0.0}
+    _trino_token_lock = threading.Lock()
+
+    def _trino_access_token():
+        with _trino_token_lock:
+            if _trino_token["value"] is None or time.monotonic() >= _trino_token["renew_at"]:
+                form = urllib.parse.urlencode(
+                    {
+                        "grant_type": "client_credentials",
+                        "client_id": os.environ["SUPERSET_TRINO_CLIENT_ID"],
+                        "client_secret": os.environ["SUPERSET_TRINO_CLIENT_SECRET"],
+                    }
+                ).encode()
+                request = urllib.request.Request(_trino_token_url, data=form, method="POST")
+                with urllib.request.urlopen(request, timeout=10) as response:
+                    answer = json.load(response)
+                _trino_token["value"] = answer["access_token"]
+                # Renewed at half its lifetime, so a query never starts with a token about to expire.
+                _trino_token["renew_at"] = time.monotonic() + answer.get("expires_in", 60) / 2
+            return _trino_token["value"]
+
+    def DB_CONNECTION_MUTATOR(uri, params, username, security_manager, source):
+        if uri.get_backend_name() == "trino":
+            connect_args = params.setdefault("connect_args", {})
+            connect_args["http_scheme"] = "https"
+            connect_args["verify"] = os.environ["SUPERSET_TRINO_CERT"]
+            connect_args["auth"] = JWTAuthentication(_trino_access_token())
+        return uri, params

@@ -11,7 +11,9 @@ import dev.sluice.scheduler.api.Views;
 import dev.sluice.servers.KeycloakRequests;
 import dev.sluice.servers.LocalKeycloak;
 import dev.sluice.servers.LocalPostgres;
+import dev.sluice.servers.LocalSuperset;
 import dev.sluice.servers.LocalTrino;
+import dev.sluice.servers.SupersetRequests;
 import dev.sluice.servers.TrinoJwtAuthentication;
 import dev.sluice.tasks.connection.Connections;
 import java.net.URLEncoder;
@@ -25,6 +27,7 @@ import java.sql.Statement;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.List;
+import java.util.Map;
 import java.util.Properties;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -36,7 +39,8 @@ import org.junit.jupiter.api.io.TempDir;
  * {@code sp500_daily} on a Trino that takes only Keycloak's tokens, over HTTPS, as the compose stack runs it
  * ({@code docker/trino/secure.properties}, the realm of {@code docker/keycloak/realm-nemo.json}): the loads,
  * dbt's models (profile target {@code trino_jwt}, a token fetched at each dbt start) and the checks all sign
- * in as Sluice's service account with its client credentials.
+ * in as Sluice's service account with its client credentials. Superset, on the stack's configuration and
+ * dashboards, then reads the gold that the run wrote through the same Trino.
  */
 class Sp500DailyKeycloakTrinoTest {
     private static final String REALM = "nemo";
@@ -87,7 +91,8 @@ class Sp500DailyKeycloakTrinoTest {
     }
 
     @Test
-    void aDayRunsThroughATrinoThatTakesOnlyTheServiceAccountsTokens() throws Exception {
+    void aDayRunsThroughATrinoThatTakesOnlyTheServiceAccountsTokensAndSupersetReadsItsGold() throws Exception {
+        long sectors;
         String connection = "trino://127.0.0.1:" + trino.httpsPort().getAsInt() + "/iceberg?SSL=true"
                 + "&SSLTrustStorePath="
                 + encode(trino.certificate().orElseThrow().toString())
@@ -117,6 +122,35 @@ class Sp500DailyKeycloakTrinoTest {
                         + "FROM iceberg.sp500_gold.gold_sector_daily WHERE trade_date = DATE '" + DAY + "'")) {
             result.next();
             assertThat(result.getLong(1)).isPositive().isEqualTo(result.getLong(2));
+            sectors = result.getLong(2);
+        }
+
+        // Superset as the stack runs it on such a Trino: the bundle's connection goes over HTTPS with the
+        // service account's tokens (superset_config.py's DB_CONNECTION_MUTATOR), and its charts read gold.
+        Path certificate = trino.certificate().orElseThrow();
+        try (LocalSuperset superset = LocalSuperset.builder()
+                .directory(directory.resolve("superset"))
+                .configuration(Sp500PipelineTest.ROOT.resolve("docker/superset/superset_config.py"))
+                .environment("SUPERSET_TRINO_TOKEN_URL", keycloak.issuer(REALM) + "/protocol/openid-connect/token")
+                .environment("SUPERSET_TRINO_CLIENT_ID", SERVICE)
+                .environment("SUPERSET_TRINO_CLIENT_SECRET", SERVICE_SECRET)
+                .environment("SUPERSET_TRINO_CERT", certificate.toString())
+                // Python's requests takes REQUESTS_CA_BUNDLE, where the environment sets one, over a client's own.
+                .environment("REQUESTS_CA_BUNDLE", certificate.toString())
+                .start()) {
+            superset.importBundle(
+                    Sp500PipelineTest.ROOT.resolve("docker/superset/dashboards/sp500_gold"),
+                    Map.of(
+                            "Trino iceberg",
+                            "trino://127.0.0.1:" + trino.httpsPort().getAsInt() + "/iceberg"));
+            SupersetRequests requests = SupersetRequests.of(superset);
+            int dataset = SupersetDashboardTest.datasetIds(requests).get("gold_sector_daily");
+
+            assertThat(SupersetDashboardTest.chartData(requests, dataset, "mean_daily_return", List.of("sector"))
+                            .path("rowcount")
+                            .asLong())
+                    .as("Superset's sectors of gold, read through the token-only Trino")
+                    .isEqualTo(sectors);
         }
     }
 

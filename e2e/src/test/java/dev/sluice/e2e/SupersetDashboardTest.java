@@ -146,7 +146,7 @@ class SupersetDashboardTest {
                         .isEmpty();
     }
 
-    private static Map<String, Integer> datasetIds(SupersetRequests requests) {
+    static Map<String, Integer> datasetIds(SupersetRequests requests) {
         JsonNode datasets =
                 requests.get("/api/v1/dashboard/" + DASHBOARD + "/datasets").path("result");
         Map<String, Integer> ids = new TreeMap<>();
@@ -158,7 +158,7 @@ class SupersetDashboardTest {
     }
 
     /** The answer of {@code /api/v1/chart/data} for a saved metric of the dataset, grouped by the columns. */
-    private static JsonNode chartData(SupersetRequests requests, int dataset, String metric, List<String> columns) {
+    static JsonNode chartData(SupersetRequests requests, int dataset, String metric, List<String> columns) {
         return requests.post(
                         "/api/v1/chart/data",
                         Map.of(
