@@ -55,16 +55,13 @@ public final class LocalNessie implements AutoCloseable {
 
     private final int httpPort;
     private final int managementPort;
-    private final String warehouse;
     private final Path directory;
     private final Process process;
     private final Thread stopOnExit;
 
-    private LocalNessie(
-            int httpPort, int managementPort, String warehouse, Path directory, Process process, Thread stopOnExit) {
+    private LocalNessie(int httpPort, int managementPort, Path directory, Process process, Thread stopOnExit) {
         this.httpPort = httpPort;
         this.managementPort = managementPort;
-        this.warehouse = warehouse;
         this.directory = directory;
         this.process = process;
         this.stopOnExit = stopOnExit;
@@ -96,12 +93,12 @@ public final class LocalNessie implements AutoCloseable {
 
     /** The warehouse that Iceberg REST clients name, also the bucket that holds it: {@code datalake}. */
     public String warehouse() {
-        return warehouse;
+        return DEFAULT_WAREHOUSE;
     }
 
     /** Where the warehouse keeps tables: {@code s3://<bucket>/}. */
     public URI warehouseLocation() {
-        return URI.create("s3://" + warehouse + "/");
+        return URI.create("s3://" + DEFAULT_WAREHOUSE + "/");
     }
 
     public int httpPort() {
@@ -142,7 +139,6 @@ public final class LocalNessie implements AutoCloseable {
         private LocalPostgres postgres;
         private String database = DEFAULT_DATABASE;
         private LocalS3 s3;
-        private final String warehouse = DEFAULT_WAREHOUSE;
         private int httpPort;
         private int managementPort;
         private Duration startupTimeout = Duration.ofMinutes(2);
@@ -218,7 +214,7 @@ public final class LocalNessie implements AutoCloseable {
             }
             Path runner = install();
             postgres.createDatabase(database);
-            s3.createBucket(warehouse);
+            s3.createBucket(DEFAULT_WAREHOUSE);
             Path instance;
             int http;
             int management;
@@ -251,7 +247,7 @@ public final class LocalNessie implements AutoCloseable {
             Thread stopOnExit =
                     new Thread(() -> ProcessTrees.stop(started.toHandle(), STOP_TIMEOUT), "local-nessie-stop");
             Runtime.getRuntime().addShutdownHook(stopOnExit);
-            LocalNessie nessie = new LocalNessie(http, management, warehouse, instance, process, stopOnExit);
+            LocalNessie nessie = new LocalNessie(http, management, instance, process, stopOnExit);
             try {
                 awaitReady(process, instance, http, management);
             } catch (RuntimeException e) {

@@ -2,11 +2,12 @@ package dev.sluice.servers;
 
 import java.io.IOException;
 import java.io.InputStream;
+import java.io.StringReader;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Properties;
 import java.util.Set;
 
 /**
@@ -49,31 +50,23 @@ final class StackFiles {
             text.append(file.endsWith("\n") ? file : file + "\n");
         }
         for (String line : added) {
-            String key = key(line);
-            if (!keys.add(key)) {
-                throw new IllegalArgumentException("the stack's files " + paths + " set " + key + " already");
+            for (String key : keys(line)) {
+                if (!keys.add(key)) {
+                    throw new IllegalArgumentException("the stack's files " + paths + " set " + key + " already");
+                }
             }
             text.append(line).append('\n');
         }
         return text.toString();
     }
 
-    private static List<String> keys(String properties) {
-        List<String> keys = new ArrayList<>();
-        for (String line : properties.split("\n")) {
-            String trimmed = line.strip();
-            if (!trimmed.isEmpty() && !trimmed.startsWith("#") && !trimmed.startsWith("!")) {
-                keys.add(key(trimmed));
-            }
+    private static Set<String> keys(String text) {
+        Properties properties = new Properties();
+        try {
+            properties.load(new StringReader(text));
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
         }
-        return keys;
-    }
-
-    private static String key(String line) {
-        int equals = line.indexOf('=');
-        if (equals < 0) {
-            throw new IllegalArgumentException("not a key=value line: " + line);
-        }
-        return line.substring(0, equals).strip();
+        return properties.stringPropertyNames();
     }
 }
