@@ -272,12 +272,13 @@ public final class Sp500Daily {
         Map<String, String> variables = new LinkedHashMap<>();
         variables.put("DBT_TRINO_HOST", trino.host());
         variables.put("DBT_TRINO_PORT", String.valueOf(trino.portOrDefault()));
-        variables.put("DBT_TRINO_USER", trino.user().orElse("sluice"));
         Optional<ClientCredentials> client = ClientCredentials.of(trino);
         if (client.isEmpty()) {
             variables.put("DBT_TARGET", "trino");
+            variables.put("DBT_TRINO_USER", trino.user().orElse("sluice"));
             return variables;
         }
+        // No user: the queries run as the token's, since Trino refuses to let one user impersonate another.
         String trustStore = trino.properties().get("SSLTrustStorePath");
         if (!"true".equalsIgnoreCase(trino.properties().get("SSL")) || trustStore == null) {
             throw new IllegalArgumentException("connection " + trino.name() + " signs in with client credentials, "
