@@ -6,6 +6,7 @@ import java.time.ZoneId;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.function.Supplier;
 
 /**
  * What a running task knows about its run: the dates of its data interval, the run's params, the
@@ -58,6 +59,32 @@ public interface TaskContext {
      * As with Airflow's XCom, read outputs only of tasks that run before this one.
      */
     Optional<Object> upstreamOutput(String taskId);
+
+    /**
+     * The input this task reads for its data interval, recorded once: the record kept for this DAG,
+     * task and data interval if there is one, or else {@code first}'s value, recorded now with this
+     * attempt. Every later attempt and run of the same interval (a retry, a restart after a crash, a
+     * cleared task, a backfill of the same dates) gets the same record, so it can read the same data
+     * again, whatever was killed when. Of two attempts recording at once, both get the one that was
+     * stored first. Keep it small, as an output (at most 64 KiB as JSON); whole numbers come back as
+     * {@link Number}s of the smallest type that holds them.
+     *
+     * @throws TaskFailedException when the value cannot be recorded
+     */
+    IntervalInput recordInput(Supplier<Map<String, Object>> first);
+
+    /**
+     * Replaces the record of this task's data interval with {@code input}, as a reprocessing of the
+     * interval does, if the record is still {@code expected}'s version: empty when another attempt
+     * replaced it first.
+     */
+    Optional<IntervalInput> replaceInput(IntervalInput expected, Map<String, Object> input);
+
+    /**
+     * The inputs this task recorded for the data intervals that overlap {@code [from, until)} (an
+     * empty interval overlaps it when it lies in it), by the intervals' start.
+     */
+    List<IntervalInput> recordedInputs(Instant from, Instant until);
 
     /**
      * Renders a Jinja template with the run context: {@code ds}, {@code ds_nodash}, {@code ts},

@@ -3,6 +3,7 @@ package dev.sluice.dag.local;
 import static java.util.Objects.requireNonNull;
 
 import dev.sluice.dag.DataInterval;
+import dev.sluice.dag.IntervalInput;
 import dev.sluice.dag.RunType;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskLogger;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.function.Supplier;
 import java.util.function.UnaryOperator;
 
 /**
@@ -39,6 +41,7 @@ public final class LocalTaskContext implements TaskContext {
     private final Map<String, Object> upstreamOutputs;
     private final UnaryOperator<String> renderer;
     private final Clock clock;
+    private final LocalInputs inputs;
     private final List<String> lines = new CopyOnWriteArrayList<>();
     private final CancelActions cancelActions = new CancelActions();
     private final Logger logger = new Logger();
@@ -56,6 +59,7 @@ public final class LocalTaskContext implements TaskContext {
         this.upstreamOutputs = Map.copyOf(builder.upstreamOutputs);
         this.renderer = builder.renderer;
         this.clock = builder.clock;
+        this.inputs = builder.inputs;
     }
 
     public static Builder builder(String dagId, String taskId) {
@@ -138,6 +142,23 @@ public final class LocalTaskContext implements TaskContext {
     }
 
     @Override
+    public IntervalInput recordInput(Supplier<Map<String, Object>> first) {
+        return inputs.record(dagId, taskId, dataInterval, runId, attempt, clock.instant(), first);
+    }
+
+    @Override
+    public Optional<IntervalInput> replaceInput(IntervalInput expected, Map<String, Object> input) {
+        requireNonNull(expected, "expected is null");
+        requireNonNull(input, "input is null");
+        return inputs.replace(dagId, taskId, expected, input, runId, attempt, clock.instant());
+    }
+
+    @Override
+    public List<IntervalInput> recordedInputs(Instant from, Instant until) {
+        return inputs.overlapping(dagId, taskId, from, until);
+    }
+
+    @Override
     public TaskLogger log() {
         return logger;
     }
@@ -189,6 +210,7 @@ public final class LocalTaskContext implements TaskContext {
             throw new UnsupportedOperationException("no template renderer was given to this local task context");
         };
         private Clock clock = Clock.systemUTC();
+        private LocalInputs inputs = new LocalInputs();
 
         private Builder(String dagId, String taskId) {
             this.dagId = requireNonNull(dagId, "dagId is null");
@@ -242,6 +264,12 @@ public final class LocalTaskContext implements TaskContext {
 
         public Builder clock(Clock clock) {
             this.clock = requireNonNull(clock, "clock is null");
+            return this;
+        }
+
+        /** Where {@link #recordInput} keeps its records: share one to run an interval again. A new one by default. */
+        public Builder inputs(LocalInputs inputs) {
+            this.inputs = requireNonNull(inputs, "inputs is null");
             return this;
         }
 

@@ -1,6 +1,7 @@
 package dev.sluice.scheduler.engine;
 
 import dev.sluice.dag.DataInterval;
+import dev.sluice.dag.IntervalInput;
 import dev.sluice.dag.RunType;
 import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskLogger;
@@ -29,6 +30,7 @@ final class EngineTaskContext implements TaskContext {
     private final Supplier<Map<String, Object>> upstreamOutputs;
     private final TemplateRenderer renderer;
     private final Clock clock;
+    private final IntervalInputs inputs;
     private final ConcurrentLinkedQueue<LogLine> pendingLines = new ConcurrentLinkedQueue<>();
     private final AtomicInteger sequence = new AtomicInteger();
     private final CancelActions cancelActions = new CancelActions();
@@ -41,13 +43,15 @@ final class EngineTaskContext implements TaskContext {
             Map<String, Object> params,
             Supplier<Map<String, Object>> upstreamOutputs,
             TemplateRenderer renderer,
-            Clock clock) {
+            Clock clock,
+            IntervalInputs inputs) {
         this.task = task;
         this.timezone = timezone;
         this.params = params;
         this.upstreamOutputs = upstreamOutputs;
         this.renderer = renderer;
         this.clock = clock;
+        this.inputs = inputs;
     }
 
     ClaimedTask task() {
@@ -146,6 +150,21 @@ final class EngineTaskContext implements TaskContext {
     @Override
     public String render(String template) {
         return renderer.render(template, TemplateVariables.of(this, outputs()));
+    }
+
+    @Override
+    public IntervalInput recordInput(Supplier<Map<String, Object>> first) {
+        return inputs.record(task, first);
+    }
+
+    @Override
+    public Optional<IntervalInput> replaceInput(IntervalInput expected, Map<String, Object> input) {
+        return inputs.replace(task, expected, input);
+    }
+
+    @Override
+    public List<IntervalInput> recordedInputs(Instant from, Instant until) {
+        return inputs.overlapping(task, from, until);
     }
 
     @Override

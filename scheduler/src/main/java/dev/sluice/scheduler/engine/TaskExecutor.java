@@ -47,6 +47,7 @@ final class TaskExecutor {
     private final Jdbi jdbi;
     private final TemplateRenderer renderer;
     private final Clock clock;
+    private final IntervalInputs inputs;
     private final Consumer<AttemptResult> results;
     private final Map<Long, RunningAttempt> running = new ConcurrentHashMap<>();
     /** Attempts ended while their body ran: each stays here until its body returns. */
@@ -127,6 +128,7 @@ final class TaskExecutor {
         this.jdbi = requireNonNull(jdbi, "jdbi is null");
         this.renderer = requireNonNull(renderer, "renderer is null");
         this.clock = requireNonNull(clock, "clock is null");
+        this.inputs = new IntervalInputs(jdbi, clock);
         this.results = requireNonNull(results, "results is null");
     }
 
@@ -149,8 +151,8 @@ final class TaskExecutor {
         Task definition = dag.task(task.taskId()).orElseThrow();
         Map<String, Object> params = new LinkedHashMap<>(dag.params());
         params.putAll(task.conf());
-        EngineTaskContext context =
-                new EngineTaskContext(task, dag.timezone(), params, () -> runOutputs(task.runPk()), renderer, clock);
+        EngineTaskContext context = new EngineTaskContext(
+                task, dag.timezone(), params, () -> runOutputs(task.runPk()), renderer, clock, inputs);
         Instant startedAt = clock.instant();
         Optional<Instant> deadline = definition.policy().executionTimeout().map(startedAt::plus);
         RunningAttempt attempt =

@@ -23,7 +23,8 @@ public final class Daos implements JdbiConfig<Daos> {
             AttemptDao.class,
             WorkerDao.class,
             BackfillDao.class,
-            TableSnapshotDao.class);
+            TableSnapshotDao.class,
+            IntervalInputDao.class);
 
     private final Map<Class<?>, Object> attached = new HashMap<>();
 
