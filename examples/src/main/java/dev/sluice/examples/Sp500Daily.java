@@ -5,7 +5,6 @@ import static java.util.Objects.requireNonNull;
 import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagBuilder;
 import dev.sluice.dag.TaskBody;
-import dev.sluice.dag.TaskContext;
 import dev.sluice.dag.TaskGroup;
 import dev.sluice.dag.TaskSkippedException;
 import dev.sluice.dbt.DbtExecutable;
@@ -29,7 +28,6 @@ import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Function;
 
 /**
  * The S&P 500 lakehouse pipeline, run every weekday after the US market closes: load the day's
@@ -104,7 +102,7 @@ public final class Sp500Daily {
         TaskGroup ingest = dag.group("ingest");
         ingest.task(
                 "prices",
-                lakehouseOrTrino(connection -> CsvIngest.file("{{ params.data_dir }}/all_stocks_5yr.csv")
+                LakehouseOrTrino.of(connection -> CsvIngest.file("{{ params.data_dir }}/all_stocks_5yr.csv")
                         .into(connection, "iceberg.raw.prices")
                         .requiredColumn("trade_date", "date", ColumnType.DATE)
                         .requiredColumn("symbol", "Name", ColumnType.TEXT)
@@ -121,7 +119,7 @@ public final class Sp500Daily {
                         .build()));
         ingest.task(
                 "index_levels",
-                lakehouseOrTrino(
+                LakehouseOrTrino.of(
                         connection -> CsvIngest.file("{{ params.data_dir }}/sp500_index_daily_1990-2022_skfolio.csv")
                                 .into(connection, "iceberg.raw.index_levels")
                                 .requiredColumn("trade_date", "Date", ColumnType.DATE)
@@ -131,7 +129,7 @@ public final class Sp500Daily {
                                 .build()));
         ingest.task(
                 "companies",
-                lakehouseOrTrino(connection -> CsvIngest.file("{{ params.data_dir }}/constituents_2018-04-02.csv")
+                LakehouseOrTrino.of(connection -> CsvIngest.file("{{ params.data_dir }}/constituents_2018-04-02.csv")
                         .into(connection, "iceberg.raw.companies")
                         .requiredColumn("symbol", "Symbol", ColumnType.TEXT)
                         .requiredColumn("name", "Name", ColumnType.TEXT)
@@ -237,24 +235,6 @@ public final class Sp500Daily {
     }
 
     /** A load through the {@link #LAKEHOUSE} catalog when the process that runs it has one, else through Trino. */
-    private static TaskBody lakehouseOrTrino(Function<String, TaskBody> load) {
-        return new LakehouseOrTrino(load.apply(LAKEHOUSE), load.apply(TRINO));
-    }
-
-    private record LakehouseOrTrino(TaskBody lakehouse, TaskBody trino) implements TaskBody {
-        @Override
-        public Object run(TaskContext context) throws Exception {
-            boolean catalog = Connections.defaults().tryConnection(LAKEHOUSE).isPresent();
-            context.log().info("loading through {}", catalog ? "the lakehouse catalog (Iceberg Java API)" : "Trino");
-            return (catalog ? lakehouse : trino).run(context);
-        }
-
-        @Override
-        public Map<String, Object> describe() {
-            return Map.of("type", "lakehouse or trino", LAKEHOUSE, lakehouse.describe(), TRINO, trino.describe());
-        }
-    }
-
     /**
      * Where dbt finds Trino, read from the connections of the process that runs the task when dbt
      * starts: the DAG names the connection and holds none of it.

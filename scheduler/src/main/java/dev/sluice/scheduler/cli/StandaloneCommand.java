@@ -10,6 +10,7 @@ import dev.sluice.scheduler.http.AuthenticationSettings;
 import dev.sluice.scheduler.store.DatabaseSettings;
 import dev.sluice.servers.KeycloakRequests;
 import dev.sluice.servers.LocalHiveMetastore;
+import dev.sluice.servers.LocalKafka;
 import dev.sluice.servers.LocalKeycloak;
 import dev.sluice.servers.LocalNessie;
 import dev.sluice.servers.LocalPostgres;
@@ -48,6 +49,10 @@ final class StandaloneCommand implements Callable<Integer> {
     private static final String REALM_FILE = "docker/keycloak/realm-nemo.json";
     private static final String SUPERSET_CONFIGURATION = "docker/superset/superset_config.py";
     private static final String SUPERSET_BUNDLE = "docker/superset/dashboards/sp500_gold";
+    /** What the stream producer replays. */
+    private static final String STREAM_DATA = "examples/data/sp500/all_stocks_5yr.csv";
+    /** The connection of the examples' {@code sp500_stream} DAG. */
+    private static final String KAFKA_CONNECTION = "kafka";
     /** The dashboard of the bundle, by its slug. */
     private static final String SUPERSET_DASHBOARD = "sp500-gold";
     /** The lakehouse's bucket, as the users' stack names it. */
@@ -118,6 +123,22 @@ final class StandaloneCommand implements Callable<Integer> {
             description = "port of the local Superset; 0 picks a free one (env SLUICE_SUPERSET_PORT, default"
                     + " ${DEFAULT-VALUE})")
     int supersetPort;
+
+    @Option(
+            names = "--kafka",
+            description = "start a local Kafka 4.4 broker (KRaft; downloaded from Maven Central into the cache at the"
+                    + " first start, about 40 MB; its data under the home folder), the S&P 500 stream producer"
+                    + " replaying the prices into topic sp500.prices, and the sp500_stream DAG, which loads each"
+                    + " 15 minutes' messages into the lakehouse")
+    boolean kafka;
+
+    @Option(
+            names = "--kafka-rate",
+            paramLabel = "MESSAGES",
+            defaultValue = "${env:SLUICE_KAFKA_RATE:-20}",
+            description = "messages a second the stream producer sends with --kafka (env SLUICE_KAFKA_RATE, default"
+                    + " ${DEFAULT-VALUE})")
+    double kafkaRate;
 
     @Mixin
     EngineOptions engine = new EngineOptions();
@@ -267,17 +288,53 @@ final class StandaloneCommand implements Callable<Integer> {
      * A file of the repository, which the launcher finds from the repository root ({@code
      * SLUICE_EXAMPLES_HOME}); fails with what to do if it is not there.
      */
-    private static Path repositoryFile(String relative, String flag) {
-        Path root = Optional.ofNullable(System.getenv("SLUICE_EXAMPLES_HOME"))
+    private static Path examplesHome() {
+        return Optional.ofNullable(System.getenv("SLUICE_EXAMPLES_HOME"))
                 .map(Path::of)
                 .orElse(Path.of(""))
                 .toAbsolutePath();
-        Path file = root.resolve(relative);
+    }
+
+    private static Path repositoryFile(String relative, String flag) {
+        Path file = examplesHome().resolve(relative);
         if (!Files.exists(file)) {
             throw new IllegalArgumentException(flag + " needs " + relative
                     + ": run standalone from the repository root (or set SLUICE_EXAMPLES_HOME to it)");
         }
         return file;
+    }
+
+    private LocalKafka startKafka() {
+        repositoryFile(STREAM_DATA, "--kafka");
+        spec.commandLine()
+                .getOut()
+                .println("Starting the local Kafka (the first start downloads it from Maven Central, about 40 MB)...");
+        spec.commandLine().getOut().flush();
+        return LocalKafka.builder()
+                .directory(home.resolve("kafka").toAbsolutePath())
+                .start();
+    }
+
+    private void printKafka(LocalKafka local, StreamProducerProcess producer) {
+        spec.commandLine()
+                .getOut()
+                .printf(
+                        """
+
+                Kafka: %s (KRaft, data in %s); the S&P 500 stream producer sends %s messages a second to topic %s
+                  (its log: %s). The sp500_stream DAG loads each 15 minutes of them into iceberg.stream.prices,
+                  a minute after the interval ends; once a run is done:
+                  %s runs list -d sp500_stream
+                  %s trino "SELECT * FROM iceberg.stream.prices_15m ORDER BY interval_start DESC LIMIT 4"
+                """,
+                        local.bootstrapServers(),
+                        local.directory(),
+                        kafkaRate,
+                        StreamProducerProcess.TOPIC,
+                        producer.log(),
+                        launcher(),
+                        launcher());
+        spec.commandLine().getOut().flush();
     }
 
     private void printSuperset(LocalSuperset local) {
@@ -367,6 +424,12 @@ final class StandaloneCommand implements Callable<Integer> {
         if (superset && !lakehouse) {
             throw new IllegalArgumentException("--superset shows the lakehouse's gold tables: drop --no-lakehouse");
         }
+        if (kafka && !lakehouse) {
+            throw new IllegalArgumentException("--kafka streams into the lakehouse: drop --no-lakehouse");
+        }
+        if (kafkaRate <= 0 || Double.isNaN(kafkaRate)) {
+            throw new IllegalArgumentException("--kafka-rate must be positive: " + kafkaRate);
+        }
         try (StartedResources started = new StartedResources()) {
             LocalPostgres postgres = started.add(LocalPostgres.builder()
                     .dataDirectory(home.resolve("postgres").toAbsolutePath())
@@ -378,6 +441,9 @@ final class StandaloneCommand implements Callable<Integer> {
                     postgres.jdbcUrl("sluice"), postgres.user(), new DatabaseSettings.Secret(postgres.password()), 16);
             // Connection name to URI, for this process and the worker processes.
             Map<String, String> lakehouseConnections = new LinkedHashMap<>();
+            Optional<LocalKafka> broker = kafka ? Optional.of(started.add(startKafka())) : Optional.empty();
+            broker.ifPresent(
+                    local -> lakehouseConnections.put(KAFKA_CONNECTION, "kafka://" + local.bootstrapServers()));
             Optional<LocalTrino> trino = lakehouse
                     ? Optional.of(started.add(startTrino(postgres, started, lakehouseConnections)))
                     : Optional.empty();
@@ -398,6 +464,11 @@ final class StandaloneCommand implements Callable<Integer> {
             workers.start(service, settings, engine.settings(), providers, sources.settings(), connections)
                     .ifPresent(started::add);
             Optional<Views.Backfill> demo = trino.isPresent() ? startDemoBackfill(service) : Optional.empty();
+            Optional<StreamProducerProcess> producer = broker.map(local -> started.add(StreamProducerProcess.start(
+                    lakehouseConnections.get(KAFKA_CONNECTION),
+                    kafkaRate,
+                    local.directory().resolve("producer.log"),
+                    examplesHome())));
             ApiServer server = started.add(api.start(service.operations()));
             // The realm file's UI client knows the default address only.
             realm.ifPresent(local -> KeycloakRequests.of(local)
@@ -405,6 +476,7 @@ final class StandaloneCommand implements Callable<Integer> {
             printBanner(postgres, durability, service, server, trino, demo);
             realm.ifPresent(this::printLogins);
             dashboards.ifPresent(this::printSuperset);
+            broker.ifPresent(local -> printKafka(local, producer.orElseThrow()));
             started.awaitStop();
         }
         return ExitCodes.OK;

@@ -19,6 +19,12 @@ public final class JavaCommand {
     /** {@code java <mark> -Xmx<heap>m <options> -cp <this class path> <mainClass> <arguments>}. */
     public static List<String> of(
             String role, int heapMegabytes, List<String> options, Class<?> mainClass, List<String> arguments) {
+        return of(role, heapMegabytes, options, mainClass.getName(), arguments);
+    }
+
+    /** As {@link #of(String, int, List, Class, List)}, for a main class this code does not see, on the class path. */
+    public static List<String> of(
+            String role, int heapMegabytes, List<String> options, String mainClass, List<String> arguments) {
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         command.add(mark(role));
@@ -26,7 +32,7 @@ public final class JavaCommand {
         command.addAll(options);
         command.add("-cp");
         command.add(System.getProperty("java.class.path"));
-        command.add(mainClass.getName());
+        command.add(mainClass);
         command.addAll(arguments);
         return command;
     }

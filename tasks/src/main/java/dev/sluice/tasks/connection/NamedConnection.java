@@ -81,7 +81,7 @@ public record NamedConnection(
         return ConnectionUriParser.parse(name, uri);
     }
 
-    /** The port of the URI, else the scheme's usual one (Trino 8080, Postgres and Iceberg's JDBC catalog 5432, Dremio 32010, Nessie's Iceberg 19120, the Hive Metastore 9083). */
+    /** The port of the URI, else the scheme's usual one (Trino 8080, Postgres and Iceberg's JDBC catalog 5432, Dremio 32010, Nessie's Iceberg 19120, the Hive Metastore 9083, Kafka 9092). */
     public int portOrDefault() {
         if (port.isPresent()) {
             return port.getAsInt();
@@ -92,6 +92,7 @@ public record NamedConnection(
             case "dremio" -> 32010;
             case "iceberg" -> 19120;
             case "iceberg-hive" -> 9083;
+            case "kafka" -> 9092;
             default ->
                 throw new IllegalStateException("connection " + name + " has no port and scheme " + scheme
                         + " has no usual one: add :<port> to its URI");

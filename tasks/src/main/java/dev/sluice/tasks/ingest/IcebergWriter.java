@@ -8,7 +8,12 @@ import dev.sluice.tasks.iceberg.IcebergCatalogs;
 import dev.sluice.tasks.nessie.LakehouseBranch;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 import java.time.LocalDate;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.ZonedDateTime;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -205,8 +210,9 @@ final class IcebergWriter {
             }
         }
         Schema schema = new Schema(fields(columns));
-        PartitionSpec spec = range.map(
-                        r -> PartitionSpec.builderFor(schema).month(r.column()).build())
+        PartitionSpec spec = range.map(r -> r.type() == ColumnType.TIMESTAMP
+                        ? PartitionSpec.builderFor(schema).day(r.column()).build()
+                        : PartitionSpec.builderFor(schema).month(r.column()).build())
                 .orElse(PartitionSpec.unpartitioned());
         try {
             return catalog.createTable(identifier, schema, spec);
@@ -231,6 +237,7 @@ final class IcebergWriter {
             case DATE -> Types.DateType.get();
             case DOUBLE -> Types.DoubleType.get();
             case BIGINT -> Types.LongType.get();
+            case TIMESTAMP -> Types.TimestampType.withZone();
         };
     }
 
@@ -250,20 +257,24 @@ final class IcebergWriter {
         }
         GenericRecord template = GenericRecord.create(schema);
         List<Record> records = new ArrayList<>(rows.size());
+        int intervalIndex = range.map(
+                        r -> columns.stream().map(Column::name).toList().indexOf(r.column()))
+                .orElse(-1);
         for (Object[] row : rows) {
             GenericRecord record = template.copy();
             for (int index = 0; index < columns.size(); index++) {
-                record.setField(columns.get(index).name(), row[index]);
+                // Iceberg's generic records hold a timestamp with time zone as an OffsetDateTime.
+                Object value = row[index] instanceof Instant instant
+                        ? OffsetDateTime.ofInstant(instant, ZoneOffset.UTC)
+                        : row[index];
+                record.setField(columns.get(index).name(), value);
             }
-            if (range.isPresent()) {
-                Object day = record.getField(range.get().column());
-                if (day instanceof LocalDate date && !range.get().covers(date)) {
-                    throw new TaskFailedException(
-                            ErrorCategory.USER_ERROR,
-                            "a row of " + date + " lies outside the interval "
-                                    + range.get().from() + " until "
-                                    + range.get().until() + ", which the load replaces");
-                }
+            if (intervalIndex >= 0 && row[intervalIndex] != null && !range.get().covers(row[intervalIndex])) {
+                throw new TaskFailedException(
+                        ErrorCategory.USER_ERROR,
+                        "a row of " + row[intervalIndex] + " lies outside the interval "
+                                + range.get().from() + " until "
+                                + range.get().until() + ", which the load replaces");
             }
             records.add(record);
         }
@@ -271,9 +282,10 @@ final class IcebergWriter {
     }
 
     /**
-     * The days of the partitions that hold the interval's days: the interval widened to whole months
-     * or years when the table is partitioned by month or year of the interval column; the interval
-     * itself when by day or identity; every day when the table is not partitioned by that column.
+     * The span of the partitions that hold the interval's rows: the interval widened to whole hours,
+     * days, months or years (in UTC for instants) when the table is partitioned by such a transform of
+     * the interval column; the interval itself by identity; everything when the table is not
+     * partitioned by that column.
      */
     static TableWriter.Range partitionsOf(Table table, TableWriter.Range range) {
         int source = table.schema().findField(range.column()).fieldId();
@@ -281,34 +293,71 @@ final class IcebergWriter {
                 .filter(field -> field.sourceId() == source)
                 .map(field -> field.transform().toString())
                 .findFirst();
-        LocalDate last = range.until().minusDays(1);
-        return switch (transform.orElse("none")) {
-            case "identity", "day" -> range;
+        String unit = transform.orElse("none");
+        if (unit.equals("identity")) {
+            return range;
+        }
+        if (range.type() == ColumnType.TIMESTAMP) {
+            return instantPartitions(range, unit);
+        }
+        LocalDate from = (LocalDate) range.from();
+        LocalDate last = ((LocalDate) range.until()).minusDays(1);
+        return switch (unit) {
+            case "day" -> range;
             case "month" ->
-                new TableWriter.Range(
-                        range.column(),
-                        range.from().withDayOfMonth(1),
-                        last.withDayOfMonth(1).plusMonths(1));
+                range.between(from.withDayOfMonth(1), last.withDayOfMonth(1).plusMonths(1));
             case "year" ->
-                new TableWriter.Range(
-                        range.column(),
-                        range.from().withDayOfYear(1),
-                        last.withDayOfYear(1).plusYears(1));
-            default -> new TableWriter.Range(range.column(), LocalDate.of(1, 1, 1), LocalDate.of(9999, 1, 1));
+                range.between(from.withDayOfYear(1), last.withDayOfYear(1).plusYears(1));
+            default -> range.between(LocalDate.of(1, 1, 1), LocalDate.of(9999, 1, 1));
+        };
+    }
+
+    private static TableWriter.Range instantPartitions(TableWriter.Range range, String unit) {
+        ZonedDateTime from = ((Instant) range.from()).atZone(ZoneOffset.UTC);
+        ZonedDateTime last = ((Instant) range.until()).minusNanos(1).atZone(ZoneOffset.UTC);
+        return switch (unit) {
+            case "hour" ->
+                range.between(
+                        from.truncatedTo(ChronoUnit.HOURS).toInstant(),
+                        last.truncatedTo(ChronoUnit.HOURS).plusHours(1).toInstant());
+            case "day" ->
+                range.between(
+                        from.truncatedTo(ChronoUnit.DAYS).toInstant(),
+                        last.truncatedTo(ChronoUnit.DAYS).plusDays(1).toInstant());
+            case "month" ->
+                range.between(
+                        from.truncatedTo(ChronoUnit.DAYS).withDayOfMonth(1).toInstant(),
+                        last.truncatedTo(ChronoUnit.DAYS)
+                                .withDayOfMonth(1)
+                                .plusMonths(1)
+                                .toInstant());
+            case "year" ->
+                range.between(
+                        from.truncatedTo(ChronoUnit.DAYS).withDayOfYear(1).toInstant(),
+                        last.truncatedTo(ChronoUnit.DAYS)
+                                .withDayOfYear(1)
+                                .plusYears(1)
+                                .toInstant());
+            default -> range.between(Instant.parse("0001-01-01T00:00:00Z"), Instant.parse("9999-01-01T00:00:00Z"));
         };
     }
 
     private static Expression filter(TableWriter.Range range) {
         return Expressions.and(
-                Expressions.greaterThanOrEqual(range.column(), range.from().toString()),
-                Expressions.lessThan(range.column(), range.until().toString()));
+                Expressions.greaterThanOrEqual(range.column(), literal(range.from())),
+                Expressions.lessThan(range.column(), literal(range.until())));
     }
 
-    /** The days of {@code partitions} outside {@code interval}. */
+    /** A bound as Iceberg binds it to the column: a date as text, an instant as microseconds since the epoch. */
+    private static Object literal(Object bound) {
+        return bound instanceof Instant instant ? ChronoUnit.MICROS.between(Instant.EPOCH, instant) : bound.toString();
+    }
+
+    /** The spans of {@code partitions} outside {@code interval}. */
     private static Expression outside(TableWriter.Range partitions, TableWriter.Range interval) {
         return Expressions.or(
-                filter(new TableWriter.Range(interval.column(), partitions.from(), interval.from())),
-                filter(new TableWriter.Range(interval.column(), interval.until(), partitions.until())));
+                filter(interval.between(partitions.from(), interval.from())),
+                filter(interval.between(interval.until(), partitions.until())));
     }
 
     /** The table's rows that match the filter, with row-level deletes applied, as Iceberg reads them. */

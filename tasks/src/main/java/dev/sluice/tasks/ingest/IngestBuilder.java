@@ -47,7 +47,10 @@ public abstract class IngestBuilder<B extends IngestBuilder<B>> {
         return self();
     }
 
-    /** Loads one data interval at a time, by this date column: the run replaces that range's rows. */
+    /**
+     * Loads one data interval at a time, by this DATE column (the interval's days in the DAG's time
+     * zone) or TIMESTAMP column (its instants): the run replaces that range's rows.
+     */
     public B intervalColumn(String column) {
         this.intervalColumn = requireNonNull(column, "column is null");
         return self();
@@ -86,10 +89,10 @@ public abstract class IngestBuilder<B extends IngestBuilder<B>> {
         }
         if (intervalColumn != null
                 && columns.stream()
-                        .noneMatch(
-                                column -> column.name().equals(intervalColumn) && column.type() == ColumnType.DATE)) {
+                        .noneMatch(column -> column.name().equals(intervalColumn)
+                                && (column.type() == ColumnType.DATE || column.type() == ColumnType.TIMESTAMP))) {
             throw new IllegalArgumentException(
-                    "interval column " + intervalColumn + " must be one of the DATE columns");
+                    "interval column " + intervalColumn + " must be one of the DATE or TIMESTAMP columns");
         }
         return new IngestTarget(
                 connection,

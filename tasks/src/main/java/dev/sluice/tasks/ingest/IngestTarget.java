@@ -31,4 +31,10 @@ record IngestTarget(
                 })
                 .orElse(-1);
     }
+
+    /** The type of the interval column, DATE or TIMESTAMP; DATE without one. */
+    ColumnType intervalType() {
+        int index = intervalIndex();
+        return index < 0 ? ColumnType.DATE : columns.get(index).type();
+    }
 }

@@ -33,15 +33,24 @@ final class Ingestion {
         List<Object[]> read(RowParser parser) throws Exception;
     }
 
-    /** The date range of the run's data interval, in the DAG's time zone, when the target has an interval column. */
+    /**
+     * The rows of the run's data interval, when the target has an interval column: its dates in the
+     * DAG's time zone for a DATE column, its instants for a TIMESTAMP one.
+     */
     static Optional<TableWriter.Range> range(IngestTarget target, TaskContext context) {
         return target.intervalColumn().map(column -> {
+            if (target.intervalType() == ColumnType.TIMESTAMP) {
+                return TableWriter.Range.instants(
+                        column,
+                        context.dataInterval().start(),
+                        context.dataInterval().end());
+            }
             LocalDate from =
                     context.dataInterval().start().atZone(context.timezone()).toLocalDate();
             LocalDate until =
                     context.dataInterval().end().atZone(context.timezone()).toLocalDate();
             // An empty interval (a manual run) covers its one day.
-            return new TableWriter.Range(column, from, until.isAfter(from) ? until : from.plusDays(1));
+            return TableWriter.Range.days(column, from, until.isAfter(from) ? until : from.plusDays(1));
         });
     }
 

@@ -2,8 +2,8 @@ package dev.sluice.tasks.ingest;
 
 import dev.sluice.dag.ErrorCategory;
 import dev.sluice.dag.TaskFailedException;
-import java.time.LocalDate;
 import java.util.Collection;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -51,23 +51,26 @@ final class RowParser {
     Optional<Object[]> parse(Map<String, String> record, long position) {
         Object[] row = new Object[target.columns().size()];
         if (intervalIndex >= 0) {
-            Column dateColumn = target.columns().get(intervalIndex);
-            String text = record.get(dateColumn.source());
+            Column intervalColumn = target.columns().get(intervalIndex);
+            String text = record.get(intervalColumn.source());
             try {
-                LocalDate date = (LocalDate) dateColumn.type().parse(text == null ? "" : text);
+                Object value = intervalColumn.type().parse(text == null ? "" : text);
                 TableWriter.Range r = range.orElseThrow();
-                if (date.isBefore(r.from()) || !date.isBefore(r.until())) {
+                if (!r.covers(value)) {
                     if (outsideIntervalIsBad) {
                         bad.add(
                                 position,
-                                dateColumn.source() + " " + date + " is outside the data interval, " + r.from()
+                                intervalColumn.source() + " " + value + " is outside the data interval, " + r.from()
                                         + " until " + r.until());
                     }
                     return Optional.empty();
                 }
-                row[intervalIndex] = date;
-            } catch (IllegalArgumentException | ClassCastException e) {
-                bad.add(position, dateColumn.source() + " " + describe(text) + " is not a date");
+                row[intervalIndex] = value;
+            } catch (IllegalArgumentException e) {
+                bad.add(
+                        position,
+                        intervalColumn.source() + " " + describe(text) + " is not a "
+                                + intervalColumn.type().name().toLowerCase(Locale.ROOT));
                 return Optional.empty();
             }
         }

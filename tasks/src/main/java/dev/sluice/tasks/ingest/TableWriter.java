@@ -1,5 +1,7 @@
 package dev.sluice.tasks.ingest;
 
+import static java.util.Objects.requireNonNull;
+
 import dev.sluice.dag.TaskContext;
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.sql.JdbcConnections;
@@ -8,6 +10,7 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Instant;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Optional;
@@ -33,9 +36,46 @@ final class TableWriter {
 
     private TableWriter() {}
 
-    record Range(String column, LocalDate from, LocalDate until) {
-        boolean covers(LocalDate day) {
-            return !day.isBefore(from) && day.isBefore(until);
+    /**
+     * The rows of one data interval, {@code from <= column < until}: dates for a {@code DATE} interval
+     * column, instants for a {@code TIMESTAMP} one.
+     */
+    record Range(String column, ColumnType type, Object from, Object until) {
+        Range {
+            requireNonNull(column, "column is null");
+            requireNonNull(type, "type is null");
+            if (type != ColumnType.DATE && type != ColumnType.TIMESTAMP) {
+                throw new IllegalArgumentException("an interval column is a DATE or a TIMESTAMP, not " + type);
+            }
+            if (!type.valueType().isInstance(from) || !type.valueType().isInstance(until)) {
+                throw new IllegalArgumentException("the bounds of a " + type + " range are "
+                        + type.valueType().getSimpleName() + "s");
+            }
+        }
+
+        static Range days(String column, LocalDate from, LocalDate until) {
+            return new Range(column, ColumnType.DATE, from, until);
+        }
+
+        static Range instants(String column, Instant from, Instant until) {
+            return new Range(column, ColumnType.TIMESTAMP, from, until);
+        }
+
+        /** The same column and type between other bounds. */
+        Range between(Object otherFrom, Object otherUntil) {
+            return new Range(column, type, otherFrom, otherUntil);
+        }
+
+        @SuppressWarnings("unchecked")
+        boolean covers(Object value) {
+            Comparable<Object> comparable = (Comparable<Object>) value;
+            return comparable.compareTo(from) >= 0 && comparable.compareTo(until) < 0;
+        }
+
+        /** The SQL condition that selects the range's rows. */
+        String condition(boolean trino) {
+            return column + " >= " + type.sqlLiteral(from, trino) + " AND " + column + " < "
+                    + type.sqlLiteral(until, trino);
         }
     }
 
@@ -69,9 +109,7 @@ final class TableWriter {
                 jdbc.setAutoCommit(false);
             }
             String delete = "DELETE FROM " + table
-                    + range.map(r -> " WHERE " + r.column() + " >= DATE '" + r.from() + "' AND " + r.column()
-                                    + " < DATE '" + r.until() + "'")
-                            .orElse("");
+                    + range.map(r -> " WHERE " + r.condition(trino)).orElse("");
             execute(jdbc, running, delete);
             if (trino) {
                 insertLiterals(jdbc, running, table, columns, rows);
@@ -169,7 +207,7 @@ final class TableWriter {
             int pending = 0;
             for (Object[] row : rows) {
                 for (int column = 0; column < columns.size(); column++) {
-                    insert.setObject(column + 1, row[column]);
+                    insert.setObject(column + 1, columns.get(column).type().jdbcValue(row[column]));
                 }
                 insert.addBatch();
                 if (++pending == JDBC_BATCH) {

@@ -147,7 +147,7 @@ abstract class IcebergCatalogWriterContract {
                 catalog(),
                 table,
                 COLUMNS,
-                Optional.of(new TableWriter.Range("trade_date", day, day.plusDays(1))),
+                Optional.of(TableWriter.Range.days("trade_date", day, day.plusDays(1))),
                 values,
                 day(day));
     }

@@ -161,7 +161,7 @@ class IcebergWriterTest extends IcebergCatalogWriterContract {
                         lakehouse,
                         table,
                         COLUMNS,
-                        Optional.of(new TableWriter.Range(
+                        Optional.of(TableWriter.Range.days(
                                 "trade_date", LocalDate.of(2013, 2, 8), LocalDate.of(2013, 2, 9))),
                         rows,
                         day(LocalDate.of(2013, 2, 8))))

@@ -45,7 +45,7 @@ class TableWriterRaceTest {
                             trino,
                             table,
                             columns,
-                            Optional.of(new TableWriter.Range("day", day, day.plusDays(1))),
+                            Optional.of(TableWriter.Range.days("day", day, day.plusDays(1))),
                             List.<Object[]>of(new Object[] {day, 100.0 + day.getDayOfMonth()}),
                             Optional.empty(),
                             TestServers.context("load_" + day.getDayOfMonth()).build());
