@@ -444,6 +444,12 @@ final class StandaloneCommand implements Callable<Integer> {
             Optional<LocalKafka> broker = kafka ? Optional.of(started.add(startKafka())) : Optional.empty();
             broker.ifPresent(
                     local -> lakehouseConnections.put(KAFKA_CONNECTION, "kafka://" + local.bootstrapServers()));
+            // Started first: it makes the topics while Trino starts, before the stream's first run looks for them.
+            Optional<StreamProducerProcess> producer = broker.map(local -> started.add(StreamProducerProcess.start(
+                    lakehouseConnections.get(KAFKA_CONNECTION),
+                    kafkaRate,
+                    local.directory().resolve("producer.log"),
+                    examplesHome())));
             Optional<LocalTrino> trino = lakehouse
                     ? Optional.of(started.add(startTrino(postgres, started, lakehouseConnections)))
                     : Optional.empty();
@@ -464,11 +470,6 @@ final class StandaloneCommand implements Callable<Integer> {
             workers.start(service, settings, engine.settings(), providers, sources.settings(), connections)
                     .ifPresent(started::add);
             Optional<Views.Backfill> demo = trino.isPresent() ? startDemoBackfill(service) : Optional.empty();
-            Optional<StreamProducerProcess> producer = broker.map(local -> started.add(StreamProducerProcess.start(
-                    lakehouseConnections.get(KAFKA_CONNECTION),
-                    kafkaRate,
-                    local.directory().resolve("producer.log"),
-                    examplesHome())));
             ApiServer server = started.add(api.start(service.operations()));
             // The realm file's UI client knows the default address only.
             realm.ifPresent(local -> KeycloakRequests.of(local)

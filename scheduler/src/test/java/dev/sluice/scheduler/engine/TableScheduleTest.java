@@ -11,13 +11,11 @@ import dev.sluice.dag.TableSnapshot;
 import dev.sluice.dag.TaskBody;
 import dev.sluice.scheduler.TestDatabase;
 import dev.sluice.scheduler.TestGates;
+import dev.sluice.scheduler.TestLakehouse;
 import dev.sluice.scheduler.dags.DagOrigin;
 import dev.sluice.scheduler.dags.DagRegistry;
 import dev.sluice.scheduler.store.Database;
 import dev.sluice.scheduler.store.Json;
-import dev.sluice.servers.LocalNessie;
-import dev.sluice.servers.LocalPostgres;
-import dev.sluice.servers.LocalS3;
 import dev.sluice.tasks.connection.Connections;
 import dev.sluice.tasks.connection.NamedConnection;
 import dev.sluice.tasks.iceberg.IcebergCatalogs;
@@ -58,8 +56,7 @@ class TableScheduleTest {
     private static final Schema SCHEMA = new Schema(Types.NestedField.required(1, "id", Types.LongType.get()));
 
     private static Path directory;
-    private static LocalS3 s3;
-    private static LocalNessie nessie;
+    private static TestLakehouse lakehouse;
     private static Connections connections;
     private static Catalog catalog;
 
@@ -70,38 +67,16 @@ class TableScheduleTest {
     @BeforeAll
     static void startLakehouse() throws Exception {
         directory = Files.createTempDirectory("sluice-table-schedule-test");
-        LocalPostgres postgres = LocalPostgres.shared();
-        String database = "nessie_assets_" + ProcessHandle.current().pid();
-        postgres.createDatabase(database);
-        s3 = LocalS3.builder()
-                .directory(directory.resolve("s3"))
-                .bucket(LocalNessie.DEFAULT_WAREHOUSE)
-                .start();
-        nessie = LocalNessie.builder()
-                .directory(directory.resolve("nessie"))
-                .postgres(postgres, database)
-                .s3(s3)
-                .start();
-        NamedConnection lakehouse = NamedConnection.parse(
-                "lakehouse",
-                IcebergCatalogs.restConnectionUri(
-                        nessie.icebergRestUri(),
-                        nessie.warehouse(),
-                        s3.endpoint(),
-                        s3.region(),
-                        s3.accessKey(),
-                        s3.secretKey()));
-        connections = Connections.builder().connection(lakehouse).build();
-        catalog = IcebergCatalogs.open(lakehouse);
+        lakehouse = TestLakehouse.start(directory);
+        NamedConnection connection = lakehouse.connection("lakehouse");
+        connections = Connections.builder().connection(connection).build();
+        catalog = IcebergCatalogs.open(connection);
     }
 
     @AfterAll
     static void stopLakehouse() {
-        if (nessie != null) {
-            nessie.close();
-        }
-        if (s3 != null) {
-            s3.close();
+        if (lakehouse != null) {
+            lakehouse.close();
         }
     }
 

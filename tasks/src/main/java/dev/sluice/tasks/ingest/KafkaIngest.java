@@ -110,8 +110,7 @@ public final class KafkaIngest implements TaskBody {
         boolean reprocess =
                 reprocessLate || Boolean.TRUE.equals(asked) || "true".equalsIgnoreCase(String.valueOf(asked));
         try (KafkaTopics kafka = new KafkaTopics(kafkaConnection, client, context)) {
-            List<PartitionRange> partitions = kafka.partitions(topics);
-            IntervalInput recorded = context.recordInput(() -> firstInput(kafka, partitions, context));
+            IntervalInput recorded = context.recordInput(() -> firstInput(kafka, context));
             List<PartitionRange> ranges =
                     PartitionRange.fromMaps(recorded.input().get("offsets"));
             boolean reprocessed = false;
@@ -172,31 +171,25 @@ public final class KafkaIngest implements TaskBody {
      * The first attempt's input: the offsets to read, once the watermark has passed; until then it
      * asks to be run again after the poke interval, recording nothing.
      */
-    private Map<String, Object> firstInput(KafkaTopics kafka, List<PartitionRange> partitions, TaskContext context) {
+    private Map<String, Object> firstInput(KafkaTopics kafka, TaskContext context) {
         DataInterval interval = context.dataInterval();
         Instant needed = interval.end().plus(allowedLateness);
+        List<String> missing = kafka.missingTopics(topics);
+        if (!missing.isEmpty()) {
+            throw waitOrFail(
+                    context,
+                    needed,
+                    "Kafka connection " + kafkaConnection + " has no topic " + String.join(", ", missing) + " (yet)");
+        }
+        List<PartitionRange> partitions = kafka.partitions(topics);
         Optional<Instant> watermark = kafka.watermark(partitions);
         if (watermark.isEmpty() || watermark.get().isBefore(needed)) {
-            String seen = watermark
-                    .map(value -> "the stream's watermark is " + value)
-                    .orElse("the topics have no message yet");
-            Instant now = context.clock().instant();
-            Instant deadline = context.attemptStartedAt().plus(timeout);
-            if (!now.isBefore(deadline)) {
-                throw new TaskFailedException(
-                        ErrorCategory.EXTERNAL,
-                        false,
-                        "the stream did not pass " + needed + " (the interval's end plus the allowed lateness of "
-                                + allowedLateness + ") within " + timeout + " of the first poke at "
-                                + context.attemptStartedAt() + ": " + seen,
-                        null);
-            }
-            Instant next = now.plus(pokeInterval);
-            if (next.isAfter(deadline)) {
-                next = deadline;
-            }
-            context.log().info("waiting for the stream to pass {}: {}; next poke at {}", needed, seen, next);
-            throw new TaskRescheduledException(next, "waiting for the stream to pass " + needed + " (" + seen + ")");
+            throw waitOrFail(
+                    context,
+                    needed,
+                    watermark
+                            .map(value -> "the stream's watermark is " + value)
+                            .orElse("the topics have no message yet"));
         }
         List<PartitionRange> ranges = kafka.rangesFrom(partitions, interval.start());
         Map<String, Object> input = new LinkedHashMap<>();
@@ -206,6 +199,30 @@ public final class KafkaIngest implements TaskBody {
         context.log()
                 .info("the stream passed {} (watermark {}): recording the offsets to read", needed, watermark.get());
         return input;
+    }
+
+    /**
+     * The wait for the stream to pass {@code needed}: a reschedule after the poke interval, or the
+     * sensor's failure once its timeout has passed since the first poke.
+     */
+    private RuntimeException waitOrFail(TaskContext context, Instant needed, String seen) {
+        Instant now = context.clock().instant();
+        Instant deadline = context.attemptStartedAt().plus(timeout);
+        if (!now.isBefore(deadline)) {
+            return new TaskFailedException(
+                    ErrorCategory.EXTERNAL,
+                    false,
+                    "the stream did not pass " + needed + " (the interval's end plus the allowed lateness of "
+                            + allowedLateness + ") within " + timeout + " of the first poke at "
+                            + context.attemptStartedAt() + ": " + seen,
+                    null);
+        }
+        Instant next = now.plus(pokeInterval);
+        if (next.isAfter(deadline)) {
+            next = deadline;
+        }
+        context.log().info("waiting for the stream to pass {}: {}; next poke at {}", needed, seen, next);
+        return new TaskRescheduledException(next, "waiting for the stream to pass " + needed + " (" + seen + ")");
     }
 
     /** The recorded ranges with each partition read up to its end now, recorded over {@code recorded}. */

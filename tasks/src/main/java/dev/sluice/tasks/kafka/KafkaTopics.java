@@ -15,6 +15,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Properties;
+import java.util.Set;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
@@ -88,6 +89,12 @@ public final class KafkaTopics implements AutoCloseable {
             throw failure("cannot make Kafka clients", e);
         }
         context.onCancel(consumer::wakeup);
+    }
+
+    /** The topics that the broker does not have. */
+    public List<String> missingTopics(List<String> topics) {
+        Set<String> existing = await(admin.listTopics().names(), "the list of topics");
+        return topics.stream().filter(topic -> !existing.contains(topic)).toList();
     }
 
     /** Every partition of the topics, by topic and partition; a range from and to 0 each. */

@@ -198,18 +198,33 @@ class KafkaIngestTest {
     }
 
     @Test
-    void aManualRunWithoutAnIntervalAndAMissingTopicFailWithWhatIsWrong() throws Exception {
+    void aManualRunFailsAndAMissingTopicIsWaitedForUntilTheTimeout() throws Exception {
         Instant now = T0;
         assertThatThrownBy(() -> ingest().run(context(new DataInterval(now, now), now, Map.of())))
                 .isInstanceOfSatisfying(TaskFailedException.class, failure -> {
                     assertThat(failure.category()).isEqualTo(ErrorCategory.USER_ERROR);
                     assertThat(failure.getMessage()).contains("this run's is empty");
                 });
-        assertThatThrownBy(() -> ingest().run(context(FIRST, SECOND.end(), Map.of())))
-                .isInstanceOfSatisfying(TaskFailedException.class, failure -> {
-                    assertThat(failure.category()).isEqualTo(ErrorCategory.USER_ERROR);
-                    assertThat(failure.getMessage()).contains("has no topic " + topic);
+        // A topic that does not exist yet is waited for, as a stream that has not passed the interval, up to the
+        // timeout.
+        Instant later = SECOND.end();
+        assertThatThrownBy(() -> ingest().run(context(FIRST, later, Map.of())))
+                .isInstanceOfSatisfying(TaskRescheduledException.class, wait -> {
+                    assertThat(wait.at()).isEqualTo(later.plus(Duration.ofSeconds(10)));
+                    assertThat(wait.getMessage()).contains("has no topic " + topic + " (yet)");
                 });
+        LocalTaskContext timedOut = LocalTaskContext.builder("kafka_tests", "ingest")
+                .dataInterval(FIRST)
+                .attemptStartedAt(later.minus(KafkaIngest.DEFAULT_TIMEOUT))
+                .clock(Clock.fixed(later, ZoneOffset.UTC))
+                .inputs(inputs)
+                .build();
+        assertThatThrownBy(() -> ingest().run(timedOut)).isInstanceOfSatisfying(TaskFailedException.class, failure -> {
+            assertThat(failure.retryable()).isFalse();
+            assertThat(failure.getMessage())
+                    .contains("the stream did not pass 2026-03-02T10:16:00Z")
+                    .contains("has no topic " + topic + " (yet)");
+        });
         assertThatThrownBy(() -> KafkaIngest.topics("stream", topic)
                         .into("lakehouse", table)
                         .requiredColumn("symbol", "symbol", ColumnType.TEXT)
@@ -304,7 +319,8 @@ class KafkaIngestTest {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             List<NewTopic> topics = new ArrayList<>();
             for (String name : names) {
-                topics.add(new NewTopic(name, PARTITIONS, (short) 1));
+                // Kafka's retention counts from the messages' timestamps, which are months old here: keep them.
+                topics.add(new NewTopic(name, PARTITIONS, (short) 1).configs(Map.of("retention.ms", "-1")));
             }
             admin.createTopics(topics).all().get(30, TimeUnit.SECONDS);
         }
