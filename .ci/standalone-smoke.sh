@@ -2,20 +2,23 @@
 # Runs the README's first command as a new user does: ./sluice standalone with an empty Sluice cache
 # (SLUICE_CACHE_DIR) and an empty home (SLUICE_HOME), both fresh temporary folders. Waits, bounded,
 # for the first successful run (hello_sluice; with --lakehouse, the first sp500_daily gold row in
-# Trino), runs the commands that standalone's banner prints as they stand, stops it with SIGTERM
+# Trino; with --kafka, the first successful sp500_stream run), runs the commands that standalone's banner prints as they stand, stops it with SIGTERM
 # (what docker stop and supervisors send) and checks that it exits cleanly and leaves no process
 # behind, its Postgres and Trino included. Prints how long each step took.
 #
-# Usage: .ci/standalone-smoke.sh [--lakehouse]
+# Usage: .ci/standalone-smoke.sh [--lakehouse | --kafka]
 #   --lakehouse  the default standalone (Trino, dbt, the S&P 500 pipeline); else --no-lakehouse
+#   --kafka      standalone --kafka: the lakehouse with a local Kafka, the stream producer and sp500_stream
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 lakehouse=false
+kafka=false
 case "${1:-}" in
   --lakehouse) lakehouse=true ;;
+  --kafka) kafka=true ;;
   "") ;;
-  *) echo "usage: $0 [--lakehouse]" >&2; exit 2 ;;
+  *) echo "usage: $0 [--lakehouse | --kafka]" >&2; exit 2 ;;
 esac
 
 work=$(mktemp -d -t sluice-smoke-XXXXXX)
@@ -37,7 +40,11 @@ fail() {
   exit 1
 }
 
-if $lakehouse; then
+if $kafka; then
+  echo "standalone smoke: ./sluice standalone --kafka (the lakehouse, Kafka, sp500_stream) with an empty cache and home in $work"
+  ./sluice standalone --kafka >"$log" 2>&1 &
+  deadline=1200
+elif $lakehouse; then
   echo "standalone smoke: ./sluice standalone (Trino, dbt, sp500_daily) with an empty cache and home in $work"
   ./sluice standalone >"$log" 2>&1 &
   deadline=1200
@@ -89,6 +96,10 @@ if $lakehouse; then
   # The first day of the backfill that standalone starts on its first start.
   wait_for "the successful sp500_daily run of 2013-02-08" succeeded sp500_daily 2013-02-08
   wait_for "the first gold row" gold_rows
+fi
+if $kafka; then
+  # The latest interval before the start: its load waits for the stream to pass its end and a minute.
+  wait_for "a successful sp500_stream run" succeeded sp500_stream
 fi
 
 # Every command the banner offers, pasted as it stands (--watch ones follow a backfill to its end).

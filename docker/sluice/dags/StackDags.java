@@ -2,12 +2,14 @@ import dev.sluice.dag.Dag;
 import dev.sluice.dag.DagProvider;
 import dev.sluice.examples.HelloSluice;
 import dev.sluice.examples.Sp500Dags;
+import dev.sluice.examples.Sp500StreamDags;
 import java.util.ArrayList;
 import java.util.List;
 
 /**
- * The compose stack's DAGs, from the mounted dags folder: hello_sluice and the S&P 500 pipeline of the
- * examples jar in the image (sp500_daily needs the trino connection, which the stack configures). Put
+ * The compose stack's DAGs, from the mounted dags folder: hello_sluice, the S&P 500 pipeline and its
+ * stream of the examples jar in the image (sp500_daily needs the trino connection, sp500_stream the kafka
+ * one too, which the stack configures). Put
  * your own DAG files beside this one; the scheduler picks up changes without a restart.
  */
 public class StackDags implements DagProvider {
@@ -16,6 +18,7 @@ public class StackDags implements DagProvider {
         List<Dag> dags = new ArrayList<>();
         dags.add(HelloSluice.dag());
         dags.addAll(new Sp500Dags().dags());
+        dags.addAll(new Sp500StreamDags().dags());
         return dags;
     }
 }

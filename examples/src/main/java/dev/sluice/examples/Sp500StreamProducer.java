@@ -213,8 +213,8 @@ public final class Sp500StreamProducer implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
+        // Not interrupted: a send cut off by an interrupt fails; the pacing wait is at most one message's.
         stopped.set(true);
-        thread.interrupt();
         thread.join();
         producer.close();
     }

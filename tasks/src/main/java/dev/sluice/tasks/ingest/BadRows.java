@@ -11,15 +11,22 @@ final class BadRows {
 
     private final List<Map<String, Object>> samples = new ArrayList<>();
     private int count;
+    private String lastReason = "";
 
     void add(long line, String reason) {
         count++;
+        lastReason = reason;
         if (samples.size() < SAMPLES) {
             Map<String, Object> sample = new LinkedHashMap<>();
             sample.put("line", line);
             sample.put("reason", reason);
             samples.add(sample);
         }
+    }
+
+    /** The reason of the last bad row counted, kept or not among the samples. */
+    String lastReason() {
+        return lastReason;
     }
 
     int count() {

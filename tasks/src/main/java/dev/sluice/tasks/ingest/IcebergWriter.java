@@ -58,9 +58,11 @@ import org.apache.iceberg.types.Types;
  *
  * <p>The overwrite replaces whole partitions, so that it never has to split a file: the rows of the
  * interval's partitions that lie outside the interval are read and written again with the new ones
- * (copy on write). A new table is partitioned by the month of its interval column: a run of a day
+ * (copy on write). A new table is partitioned by the month of a DATE interval column: a run of a day
  * rewrites its month (about 10,000 price rows), a run of a quarter four or five months, and a file
- * holds a month rather than a day (a day's file of the five years' 1,259 would cost a write each).
+ * holds a month rather than a day (a day's file of the five years' 1,259 would cost a write each). A
+ * TIMESTAMP interval column, a stream's event time, partitions by the hour: a 15-minute interval
+ * rewrites the rows of its hour, not those of its whole day, which grow all day.
  * A load that another commits to the same table meanwhile starts again on the new state (see
  * {@link #tryReplace}), so concurrent loads serialise and none loses the other's rows.
  */
@@ -211,7 +213,7 @@ final class IcebergWriter {
         }
         Schema schema = new Schema(fields(columns));
         PartitionSpec spec = range.map(r -> r.type() == ColumnType.TIMESTAMP
-                        ? PartitionSpec.builderFor(schema).day(r.column()).build()
+                        ? PartitionSpec.builderFor(schema).hour(r.column()).build()
                         : PartitionSpec.builderFor(schema).month(r.column()).build())
                 .orElse(PartitionSpec.unpartitioned());
         try {

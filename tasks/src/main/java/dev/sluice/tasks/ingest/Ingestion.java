@@ -100,7 +100,7 @@ final class Ingestion {
                     .ifPresent(properties -> context.log()
                             .warn(
                                     "the table properties {} are Trino's; the Iceberg writer partitions a new table by"
-                                            + " the month of its interval column",
+                                            + " the month of a DATE interval column, the hour of a TIMESTAMP one",
                                     properties));
             written = IcebergWriter.replace(connection, target.table(), target.columns(), range, rows, context);
         } else {

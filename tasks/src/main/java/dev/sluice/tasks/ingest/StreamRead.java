@@ -36,6 +36,9 @@ final class StreamRead implements Ingestion.Source {
     private final DataInterval interval;
     private final Optional<String> deadLetterTopic;
     private final Map<TopicPartition, PartitionRange> byPartition = new HashMap<>();
+    /** The end of each earlier interval's recorded range, by partition. */
+    private final Map<DataInterval, Map<TopicPartition, Long>> earlierEnds = new HashMap<>();
+
     private final Map<DataInterval, Integer> late = new TreeMap<>(Comparator.comparing(DataInterval::start));
     private final Map<DataInterval, String> lateRuns = new HashMap<>();
     private final List<ProducerRecord<byte[], byte[]>> deadLetters = new ArrayList<>();
@@ -54,6 +57,12 @@ final class StreamRead implements Ingestion.Source {
         this.interval = interval;
         this.deadLetterTopic = deadLetterTopic;
         ranges.forEach(range -> byPartition.put(range.topicPartition(), range));
+        for (IntervalInput input : earlier) {
+            Map<TopicPartition, Long> ends = new HashMap<>();
+            PartitionRange.fromMaps(input.input().get("offsets"))
+                    .forEach(range -> ends.put(range.topicPartition(), range.to()));
+            earlierEnds.put(input.interval(), ends);
+        }
     }
 
     @Override
@@ -96,10 +105,7 @@ final class StreamRead implements Ingestion.Source {
             parser.parse(fields.get(), message.offset()).ifPresent(rows::add);
         }
         if (parser.bad().count() > badBefore) {
-            Object reason = parser.bad().samples().isEmpty()
-                    ? "bad message"
-                    : parser.bad().samples().getLast().get("reason");
-            deadLetter(message, String.valueOf(reason));
+            deadLetter(message, parser.bad().lastReason());
         }
     }
 
@@ -174,13 +180,12 @@ final class StreamRead implements Ingestion.Source {
         earlier.stream()
                 .filter(input -> !input.interval().end().isAfter(interval.start()))
                 .max(Comparator.comparing(input -> input.interval().end()))
-                .ifPresent(previous -> PartitionRange.fromMaps(previous.input().get("offsets"))
-                        .forEach(range -> {
-                            PartitionRange own = byPartition.get(range.topicPartition());
-                            if (own != null && range.to() < own.from()) {
-                                starts.put(range.topicPartition(), range.to());
-                            }
-                        }));
+                .ifPresent(previous -> earlierEnds.get(previous.interval()).forEach((partition, end) -> {
+                    PartitionRange own = byPartition.get(partition);
+                    if (own != null && end < own.from()) {
+                        starts.put(partition, end);
+                    }
+                }));
         return starts;
     }
 
@@ -192,9 +197,9 @@ final class StreamRead implements Ingestion.Source {
                     || !message.timestamp().isBefore(own.end())) {
                 continue;
             }
-            boolean inRange = PartitionRange.fromMaps(input.input().get("offsets")).stream()
-                    .anyMatch(range ->
-                            range.topicPartition().equals(message.partition()) && message.offset() < range.to());
+            // A partition the interval did not read (made since) holds only late messages for it.
+            Long end = earlierEnds.get(own).get(message.partition());
+            boolean inRange = end != null && message.offset() < end;
             if (!inRange) {
                 lateCount++;
                 late.merge(own, 1, Integer::sum);

@@ -22,6 +22,7 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Collections;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Properties;
@@ -148,7 +149,11 @@ public final class KafkaIngestBenchmark {
                 DataInterval interval = new DataInterval(
                         first.plus(Duration.ofMinutes(index)), first.plus(Duration.ofMinutes(index + 1)));
                 Instant attemptStarted = Instant.now();
+                int pokes = 0;
+                Instant loadStarted;
                 while (true) {
+                    loadStarted = Instant.now();
+                    pokes++;
                     try {
                         ingest.run(LocalTaskContext.builder("stream", "ingest")
                                 .runId("scheduled__" + interval.start())
@@ -162,16 +167,22 @@ public final class KafkaIngestBenchmark {
                         waitUntil(wait.at());
                     }
                 }
+                Instant loaded = Instant.now();
                 List<Instant> produced = visibleRows(lakehouse, interval);
                 Instant visible = Instant.now();
                 for (Instant at : produced) {
                     delays.add(Duration.between(at, visible).toMillis() / 1000.0);
                 }
                 System.out.printf(
-                        "  interval %s: %,d rows visible %.1f s after its end%n",
+                        "  interval %s: %,d rows visible %.1f s after its end (%d pokes; the last, which loaded,"
+                                + " started %.1f s after the end and took %.1f s; the scan %.1f s)%n",
                         interval.start(),
                         produced.size(),
-                        Duration.between(interval.end(), visible).toMillis() / 1000.0);
+                        seconds(interval.end(), visible),
+                        pokes,
+                        seconds(interval.end(), loadStarted),
+                        seconds(loadStarted, loaded),
+                        seconds(loaded, visible));
             }
         } finally {
             producer.stop();
@@ -184,6 +195,10 @@ public final class KafkaIngestBenchmark {
                 delays.get(delays.size() / 2),
                 delays.get((int) (delays.size() * 0.9)),
                 delays.getLast());
+    }
+
+    private static double seconds(Instant from, Instant until) {
+        return Duration.between(from, until).toMillis() / 1000.0;
     }
 
     /** The event times of the interval's rows, as a scan of the table returns them. */
@@ -248,7 +263,7 @@ public final class KafkaIngestBenchmark {
         return name;
     }
 
-    /** {@code count} messages spread over the interval, then one per partition past its end. */
+    /** {@code count} messages spread over the interval, then one per partition past its end and the lateness. */
     private static void produceHistory(
             Properties client, String topic, List<String> prices, int count, DataInterval interval) {
         long span = Duration.between(interval.start(), interval.end()).toMillis();
@@ -261,8 +276,9 @@ public final class KafkaIngestBenchmark {
             }
             for (int partition = 0; partition < PARTITIONS; partition++) {
                 String price = prices.get(partition);
-                producer.send(new ProducerRecord<>(
-                        topic, partition, interval.end().toEpochMilli(), symbol(price), json(price, interval.end())));
+                Instant past = interval.end().plus(LATENESS);
+                producer.send(
+                        new ProducerRecord<>(topic, partition, past.toEpochMilli(), symbol(price), json(price, past)));
             }
         }
     }
@@ -313,13 +329,18 @@ public final class KafkaIngestBenchmark {
         return new KafkaProducer<>(settings);
     }
 
-    /** The CSV lines of the prices with every field present. */
+    /**
+     * The CSV lines of the prices with every field present, day by day as the stream producer sends
+     * them: the file is by symbol, and a run of one symbol would feed one partition for seconds.
+     */
     private static List<String> prices() throws Exception {
         Path here = Path.of("").toAbsolutePath();
         Path root = Files.exists(here.resolve("examples")) ? here : here.getParent();
         try (Stream<String> lines = Files.lines(root.resolve("examples/data/sp500/all_stocks_5yr.csv"))) {
             return lines.skip(1)
                     .filter(line -> !line.contains(",,"))
+                    .sorted(Comparator.comparing((String line) -> line.substring(0, 10))
+                            .thenComparing(KafkaIngestBenchmark::symbol))
                     .limit(250_000)
                     .toList();
         }
