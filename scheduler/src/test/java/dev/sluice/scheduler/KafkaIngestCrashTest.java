@@ -36,7 +36,6 @@ import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.awaitility.core.ConditionTimeoutException;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -55,7 +54,6 @@ class KafkaIngestCrashTest {
     private static final int MESSAGES = 3000;
     private static final String RUN = "scheduled__2026-03-02T10:00:00Z";
 
-    private static Path lakehouseDirectory;
     private static TestLakehouse lakehouse;
 
     private final List<Process> servers = new ArrayList<>();
@@ -69,16 +67,8 @@ class KafkaIngestCrashTest {
     Path directory;
 
     @BeforeAll
-    static void startLakehouse() throws IOException {
-        lakehouseDirectory = Files.createTempDirectory("sluice-kafka-crash-test");
-        lakehouse = TestLakehouse.start(lakehouseDirectory);
-    }
-
-    @AfterAll
-    static void stopLakehouse() {
-        if (lakehouse != null) {
-            lakehouse.close();
-        }
+    static void startLakehouse() {
+        lakehouse = TestLakehouse.shared();
     }
 
     @AfterEach

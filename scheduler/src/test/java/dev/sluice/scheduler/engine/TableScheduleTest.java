@@ -40,7 +40,6 @@ import org.apache.iceberg.catalog.Namespace;
 import org.apache.iceberg.catalog.SupportsNamespaces;
 import org.apache.iceberg.catalog.TableIdentifier;
 import org.apache.iceberg.types.Types;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -56,7 +55,6 @@ class TableScheduleTest {
     private static final Schema SCHEMA = new Schema(Types.NestedField.required(1, "id", Types.LongType.get()));
 
     private static Path directory;
-    private static TestLakehouse lakehouse;
     private static Connections connections;
     private static Catalog catalog;
 
@@ -67,17 +65,9 @@ class TableScheduleTest {
     @BeforeAll
     static void startLakehouse() throws Exception {
         directory = Files.createTempDirectory("sluice-table-schedule-test");
-        lakehouse = TestLakehouse.start(directory);
-        NamedConnection connection = lakehouse.connection("lakehouse");
+        NamedConnection connection = TestLakehouse.shared().connection("lakehouse");
         connections = Connections.builder().connection(connection).build();
         catalog = IcebergCatalogs.open(connection);
-    }
-
-    @AfterAll
-    static void stopLakehouse() {
-        if (lakehouse != null) {
-            lakehouse.close();
-        }
     }
 
     @AfterEach
