@@ -2,7 +2,7 @@
 # Runs the README's first command as a new user does: ./sluice standalone with an empty Sluice cache
 # (SLUICE_CACHE_DIR) and an empty home (SLUICE_HOME), both fresh temporary folders. Waits, bounded,
 # for the first successful run (hello_sluice; with --lakehouse, the first sp500_daily gold row in
-# Trino; with --kafka, the first successful sp500_stream run), runs the commands that standalone's banner prints as they stand, stops it with SIGTERM
+# Trino; with --kafka, that and the first successful sp500_stream run), runs the commands that standalone's banner prints as they stand, stops it with SIGTERM
 # (what docker stop and supervisors send) and checks that it exits cleanly and leaves no process
 # behind, its Postgres and Trino included. Prints how long each step took.
 #
@@ -92,7 +92,7 @@ gold_rows() {
 
 wait_for "the API" ./sluice dags list
 wait_for "a successful hello_sluice run" succeeded hello_sluice
-if $lakehouse; then
+if $lakehouse || $kafka; then
   # The first day of the backfill that standalone starts on its first start.
   wait_for "the successful sp500_daily run of 2013-02-08" succeeded sp500_daily 2013-02-08
   wait_for "the first gold row" gold_rows
