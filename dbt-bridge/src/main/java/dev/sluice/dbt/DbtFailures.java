@@ -16,9 +16,11 @@ final class DbtFailures {
 
     /**
      * Whether the invocation failed only because another dbt invocation created the same schema at
-     * the same moment: Trino's Iceberg catalog refuses the second {@code CREATE SCHEMA IF NOT EXISTS}
-     * ("Failed to create a namespace"), as happens when two models of a new schema start together. The
-     * schema exists then, so running the invocation again succeeds.
+     * the same moment, as happens when two models of a new schema start together. Trino's Iceberg
+     * catalog refuses the second {@code CREATE SCHEMA IF NOT EXISTS} in one of two ways, depending on
+     * where the two statements cross: "Failed to create a namespace" (ICEBERG_CATALOG_ERROR), or
+     * "Namespace already exists" (GENERIC_INTERNAL_ERROR) when the catalog saw the first schema between
+     * Trino's own check and its insert. The schema exists then, so running the invocation again succeeds.
      */
     static boolean lostSchemaCreationRace(DbtResult result) {
         if (result.succeeded() || result.cancelled()) {
@@ -30,7 +32,8 @@ final class DbtFailures {
     }
 
     static boolean isSchemaCreationRace(String message) {
-        return message.contains("ICEBERG_CATALOG_ERROR") && message.contains("Failed to create a namespace");
+        return message.contains("ICEBERG_CATALOG_ERROR") && message.contains("Failed to create a namespace")
+                || message.contains("GENERIC_INTERNAL_ERROR") && message.contains("Namespace already exists: ");
     }
 
     static TaskFailedException toException(DbtResult result) {

@@ -14,8 +14,18 @@ class DbtFailuresTest {
     private static final String RACE = "Database Error\n  TrinoExternalError(type=EXTERNAL, name=ICEBERG_CATALOG_ERROR,"
             + " message=\"Failed to create a namespace expansion_acabe22f_gold\", query_id=20261201_144827_00525_ng7sf)";
 
+    /** The other form it took in CI, when two bronze models of a fresh schema started together. */
+    private static final String RACE_ALREADY_EXISTS = "Database Error\n  TrinoQueryError(type=INTERNAL_ERROR,"
+            + " name=GENERIC_INTERNAL_ERROR, message=\"Namespace already exists: expansion_40517d42_bronze\","
+            + " query_id=20261202_183328_00570_4rkbu)";
+
     @Test
     void aLostRaceToCreateASchemaIsRunAgain() {
+        assertThat(DbtFailures.lostSchemaCreationRace(result(1, false, List.of(RACE_ALREADY_EXISTS), List.of())))
+                .isTrue();
+        assertThat(DbtFailures.lostSchemaCreationRace(
+                        result(1, false, List.of(), List.of(failedNode(RACE_ALREADY_EXISTS)))))
+                .isTrue();
         assertThat(DbtFailures.lostSchemaCreationRace(result(1, false, List.of(RACE), List.of())))
                 .isTrue();
         assertThat(DbtFailures.lostSchemaCreationRace(result(1, false, List.of(), List.of(failedNode(RACE)))))
