@@ -70,9 +70,8 @@ final class Ingestion {
         for (Map<String, Object> sample : bad.samples()) {
             context.log()
                     .warn(
-                            "bad row at {} {} of {}: {}",
-                            source.positionUnit(),
-                            sample.get("line"),
+                            "bad row at {} of {}: {}",
+                            BadRows.position(sample, source.positionUnit()),
                             source.name(),
                             sample.get("reason"));
         }

@@ -48,7 +48,17 @@ final class RowParser {
         bad.add(position, reason);
     }
 
+    /** Counts a record the source itself could not read, at {@code position} of {@code part}. */
+    void malformed(String part, long position, String reason) {
+        bad.add(Optional.of(part), position, reason);
+    }
+
     Optional<Object[]> parse(Map<String, String> record, long position) {
+        return parse(record, Optional.empty(), position);
+    }
+
+    /** Parses a record at {@code position} of {@code part} (a Kafka partition), a bad one counted there. */
+    Optional<Object[]> parse(Map<String, String> record, Optional<String> part, long position) {
         Object[] row = new Object[target.columns().size()];
         if (intervalIndex >= 0) {
             Column intervalColumn = target.columns().get(intervalIndex);
@@ -59,6 +69,7 @@ final class RowParser {
                 if (!r.covers(value)) {
                     if (outsideIntervalIsBad) {
                         bad.add(
+                                part,
                                 position,
                                 intervalColumn.source() + " " + value + " is outside the data interval, " + r.from()
                                         + " until " + r.until());
@@ -68,6 +79,7 @@ final class RowParser {
                 row[intervalIndex] = value;
             } catch (IllegalArgumentException e) {
                 bad.add(
+                        part,
                         position,
                         intervalColumn.source() + " " + describe(text) + " is not a "
                                 + intervalColumn.type().name().toLowerCase(Locale.ROOT));
@@ -82,7 +94,7 @@ final class RowParser {
             String text = record.get(column.source());
             if (text == null || text.isBlank()) {
                 if (column.required()) {
-                    bad.add(position, "missing " + column.source());
+                    bad.add(part, position, "missing " + column.source());
                     return Optional.empty();
                 }
                 continue;
@@ -90,7 +102,7 @@ final class RowParser {
             try {
                 row[index] = column.type().parse(text);
             } catch (IllegalArgumentException e) {
-                bad.add(position, column.source() + " " + e.getMessage());
+                bad.add(part, position, column.source() + " " + e.getMessage());
                 return Optional.empty();
             }
         }

@@ -98,11 +98,12 @@ final class StreamRead implements Ingestion.Source {
 
     private void accept(KafkaTopics.Message message, RowParser parser, List<Object[]> rows) {
         int badBefore = parser.bad().count();
+        String partition = message.partition().toString();
         Optional<Map<String, String>> fields = fields(message);
         if (fields.isEmpty()) {
-            parser.malformed(message.offset(), where(message) + "the value is not a JSON object");
+            parser.malformed(partition, message.offset(), "the value is not a JSON object");
         } else {
-            parser.parse(fields.get(), message.offset()).ifPresent(rows::add);
+            parser.parse(fields.get(), Optional.of(partition), message.offset()).ifPresent(rows::add);
         }
         if (parser.bad().count() > badBefore) {
             deadLetter(message, parser.bad().lastReason());
@@ -144,10 +145,6 @@ final class StreamRead implements Ingestion.Source {
         } catch (JsonProcessingException e) {
             return node.toString();
         }
-    }
-
-    private static String where(KafkaTopics.Message message) {
-        return message.partition() + " at offset " + message.offset() + ": ";
     }
 
     private void deadLetter(KafkaTopics.Message message, String reason) {

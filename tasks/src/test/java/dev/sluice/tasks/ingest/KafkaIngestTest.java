@@ -169,7 +169,9 @@ class KafkaIngestTest {
                     assertThat(failure.getMessage())
                             .contains("4 bad rows of 19")
                             .contains("nothing was loaded")
-                            .contains("the value is not a JSON object");
+                            // The first that the partitions' reads came to, in no set order.
+                            .containsPattern("First: " + topic + "-[0-2] offset [0-9]+: (the value is not a JSON"
+                                    + " object|missing close|close 'high' is not a double)$");
                 });
         assertThat(tableExists()).isFalse();
 
@@ -183,6 +185,11 @@ class KafkaIngestTest {
                 .containsEntry("bad_rows", 4)
                 .containsEntry("dead_lettered", 4)
                 .containsEntry("dead_letter_topic", deadLetters);
+        // Each sample names its partition: an offset alone does not say where the message is.
+        assertThat((List<?>) output.get("bad_row_samples"))
+                .extracting(sample -> String.valueOf(((Map<?, ?>) sample).get("partition")))
+                .hasSize(4)
+                .allSatisfy(partition -> assertThat(partition).startsWith(topic + "-"));
         assertThat(rowsOf(FIRST)).containsExactlyInAnyOrderElementsOf(good);
 
         // Both attempts sent theirs: a rerun sends them again, with where they came from.
@@ -193,6 +200,7 @@ class KafkaIngestTest {
                 .containsOnly(topic);
         assertThat(dead)
                 .extracting(record -> header(record, "sluice.error"))
+                .anySatisfy(error -> assertThat(error).isEqualTo("the value is not a JSON object"))
                 .anySatisfy(error -> assertThat(error).contains("missing close"))
                 .anySatisfy(error -> assertThat(error).contains("'high' is not a double"));
     }
