@@ -36,6 +36,9 @@ fail() {
   echo "FAILED: $*" >&2
   echo "--- the last 80 lines of $log:" >&2
   tail -n 80 "$log" >&2 || true
+  # The JVM's command line does not name the work folder (SLUICE_HOME is in its environment); the
+  # servers it started do.
+  [ -z "${pid:-}" ] || kill -KILL "$pid" 2>/dev/null || true
   pkill -KILL -f -- "$work" 2>/dev/null || true
   exit 1
 }
